@@ -1,0 +1,251 @@
+//! Layered settings: defaults → optional TOML file (`LEADGEN_CONFIG`, or `leadgen.toml` when present) → `LEADGEN_*`
+//! environment (plus `DATABASE_URL`). `Settings::validate` runs at start and names the setting that is wrong.
+
+use figment::providers::{Env, Format, Serialized, Toml};
+use figment::Figment;
+use secrecy::SecretString;
+use serde::{Deserialize, Serialize};
+use std::net::SocketAddr;
+use std::path::PathBuf;
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct Settings {
+    /// Address to listen on.
+    pub bind: String,
+    /// `sqlite://path` or `postgres://…`.
+    pub database_url: String,
+    /// Where SQLite files and generated secrets live.
+    pub data_dir: PathBuf,
+    /// Folder holding the built SPA (`web/dist`).
+    pub web_dir: PathBuf,
+    /// Origins (scheme://host[:port]) allowed for CORS and cookie-authenticated writes, besides the server's own.
+    pub allowed_origins: String,
+    /// Serve cookies with `Secure` (set when the server sits behind TLS).
+    pub secure_cookies: bool,
+    /// Take the client IP from `X-Forwarded-For` (only behind a trusted proxy).
+    pub trust_proxy: bool,
+    pub db_pool_size: u32,
+    pub session_ttl_hours: u32,
+    pub session_idle_minutes: u32,
+    pub access_token_ttl_secs: u32,
+    pub refresh_token_ttl_days: u32,
+    pub pending_login_ttl_secs: u32,
+    pub bcrypt_cost: u32,
+    /// Requests per minute per IP on login, token and 2FA endpoints (burst of the same size).
+    pub auth_rate_per_minute: u32,
+    /// Requests per minute per signed-in user on every other API route.
+    pub api_rate_per_minute: u32,
+    pub lockout_threshold: u32,
+    pub lockout_base_secs: u32,
+    pub lockout_max_secs: u32,
+    pub json_limit_bytes: usize,
+    pub totp_issuer: String,
+    /// tracing filter, e.g. `info,leadgen=debug`.
+    pub log: String,
+    /// `json` or `pretty`.
+    pub log_format: String,
+    /// base64 of 64 random bytes: signs and encrypts the session cookie.
+    #[serde(skip_serializing)]
+    pub session_key: Option<SecretString>,
+    /// base64 of ≥32 random bytes: signs JWT access tokens.
+    #[serde(skip_serializing)]
+    pub jwt_secret: Option<SecretString>,
+    /// base64 of 32 random bytes: keys the hashes of low-entropy secrets (backup codes).
+    #[serde(skip_serializing)]
+    pub hash_key: Option<SecretString>,
+    /// `id:base64,id:base64` AES-256 keys for data at rest.
+    #[serde(skip_serializing)]
+    pub data_keys: Option<SecretString>,
+    /// Which key id new ciphertexts use (default: the first of `data_keys`).
+    pub data_key_active: Option<String>,
+}
+
+impl Default for Settings {
+    fn default() -> Self {
+        Settings {
+            bind: "127.0.0.1:8080".into(),
+            database_url: "sqlite://data/leadgen.db".into(),
+            data_dir: PathBuf::from("data"),
+            web_dir: PathBuf::from("web/dist"),
+            allowed_origins: String::new(),
+            secure_cookies: false,
+            trust_proxy: false,
+            db_pool_size: 10,
+            session_ttl_hours: 12,
+            session_idle_minutes: 120,
+            access_token_ttl_secs: 900,
+            refresh_token_ttl_days: 30,
+            pending_login_ttl_secs: 600,
+            bcrypt_cost: 12,
+            auth_rate_per_minute: 10,
+            api_rate_per_minute: 1200,
+            lockout_threshold: 5,
+            lockout_base_secs: 60,
+            lockout_max_secs: 3600,
+            json_limit_bytes: 256 * 1024,
+            totp_issuer: "leadgen".into(),
+            log: "info".into(),
+            log_format: "json".into(),
+            session_key: None,
+            jwt_secret: None,
+            hash_key: None,
+            data_keys: None,
+            data_key_active: None,
+        }
+    }
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Backend {
+    Sqlite,
+    Postgres,
+}
+
+#[derive(Debug, thiserror::Error)]
+#[error("invalid setting {setting}: {message}")]
+pub struct ConfigError {
+    pub setting: String,
+    pub message: String,
+}
+
+fn err(setting: &str, message: impl Into<String>) -> ConfigError {
+    ConfigError { setting: format!("LEADGEN_{}", setting.to_uppercase()), message: message.into() }
+}
+
+impl Settings {
+    /// Reads defaults, the optional file and the environment.
+    pub fn load() -> Result<Self, ConfigError> {
+        let mut fig = Figment::from(Serialized::defaults(Settings::default()));
+        match std::env::var_os("LEADGEN_CONFIG") {
+            Some(path) => {
+                let path = PathBuf::from(path);
+                if !path.exists() {
+                    return Err(ConfigError {
+                        setting: "LEADGEN_CONFIG".into(),
+                        message: format!("file {} does not exist", path.display()),
+                    });
+                }
+                fig = fig.merge(Toml::file(path));
+            }
+            None => fig = fig.merge(Toml::file("leadgen.toml")),
+        }
+        fig = fig
+            .merge(Env::raw().only(&["DATABASE_URL"]))
+            .merge(Env::prefixed("LEADGEN_").ignore(&["CONFIG"]));
+        let settings: Settings = fig.extract().map_err(|e| {
+            let setting = e.path.first().cloned().unwrap_or_else(|| "config".into());
+            ConfigError { setting: format!("LEADGEN_{}", setting.to_uppercase()), message: e.kind.to_string() }
+        })?;
+        settings.validate()?;
+        Ok(settings)
+    }
+
+    pub fn validate(&self) -> Result<(), ConfigError> {
+        self.bind.parse::<SocketAddr>().map_err(|_| err("bind", "must be host:port, e.g. 127.0.0.1:8080"))?;
+        self.backend()?;
+        for origin in self.allowed_origin_list() {
+            let ok = url::Url::parse(&origin).map(|u| u.origin().ascii_serialization() == origin).unwrap_or(false);
+            if !ok {
+                return Err(err("allowed_origins", format!("{origin:?} is not an origin like https://app.example.com")));
+            }
+        }
+        let ranges: [(&str, u64, u64, u64); 12] = [
+            ("db_pool_size", self.db_pool_size.into(), 1, 200),
+            ("session_ttl_hours", self.session_ttl_hours.into(), 1, 24 * 90),
+            ("session_idle_minutes", self.session_idle_minutes.into(), 1, 60 * 24 * 90),
+            ("access_token_ttl_secs", self.access_token_ttl_secs.into(), 30, 86_400),
+            ("refresh_token_ttl_days", self.refresh_token_ttl_days.into(), 1, 365),
+            ("pending_login_ttl_secs", self.pending_login_ttl_secs.into(), 30, 3600),
+            ("bcrypt_cost", self.bcrypt_cost.into(), 4, 31),
+            ("auth_rate_per_minute", self.auth_rate_per_minute.into(), 1, 1_000_000),
+            ("api_rate_per_minute", self.api_rate_per_minute.into(), 1, 10_000_000),
+            ("lockout_threshold", self.lockout_threshold.into(), 1, 1000),
+            ("lockout_base_secs", self.lockout_base_secs.into(), 1, 86_400),
+            ("json_limit_bytes", self.json_limit_bytes as u64, 1024, 64 * 1024 * 1024),
+        ];
+        for (name, value, min, max) in ranges {
+            if value < min || value > max {
+                return Err(err(name, format!("must be between {min} and {max}, got {value}")));
+            }
+        }
+        if self.lockout_max_secs < self.lockout_base_secs {
+            return Err(err("lockout_max_secs", "must be at least LEADGEN_LOCKOUT_BASE_SECS"));
+        }
+        if !matches!(self.log_format.as_str(), "json" | "pretty") {
+            return Err(err("log_format", "must be json or pretty"));
+        }
+        if self.totp_issuer.trim().is_empty() || self.totp_issuer.contains(':') {
+            return Err(err("totp_issuer", "must be non-empty and contain no ':'"));
+        }
+        Ok(())
+    }
+
+    pub fn backend(&self) -> Result<Backend, ConfigError> {
+        let url = self.database_url.as_str();
+        if url.starts_with("sqlite://") || url.starts_with("sqlite:") {
+            Ok(Backend::Sqlite)
+        } else if url.starts_with("postgres://") || url.starts_with("postgresql://") {
+            Ok(Backend::Postgres)
+        } else {
+            Err(ConfigError {
+                setting: "DATABASE_URL".into(),
+                message: "must start with sqlite:// or postgres://".into(),
+            })
+        }
+    }
+
+    pub fn allowed_origin_list(&self) -> Vec<String> {
+        self.allowed_origins.split(',').map(|s| s.trim().trim_end_matches('/').to_owned()).filter(|s| !s.is_empty()).collect()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn defaults_are_valid() {
+        Settings::default().validate().unwrap();
+    }
+
+    #[test]
+    fn errors_name_the_setting() {
+        let s = Settings { bcrypt_cost: 3, ..Settings::default() };
+        assert_eq!(s.validate().unwrap_err().setting, "LEADGEN_BCRYPT_COST");
+        let s = Settings { database_url: "mysql://x".into(), ..Settings::default() };
+        assert_eq!(s.validate().unwrap_err().setting, "DATABASE_URL");
+        let s = Settings { allowed_origins: "https://a.example/path".into(), ..Settings::default() };
+        assert_eq!(s.validate().unwrap_err().setting, "LEADGEN_ALLOWED_ORIGINS");
+    }
+
+    #[test]
+    fn env_overrides_and_type_errors_name_the_setting() {
+        figment::Jail::expect_with(|jail| {
+            jail.set_env("LEADGEN_BCRYPT_COST", "5");
+            jail.set_env("DATABASE_URL", "postgres://x@localhost/db");
+            let s = Settings::load().unwrap();
+            assert_eq!(s.bcrypt_cost, 5);
+            assert_eq!(s.backend().unwrap(), Backend::Postgres);
+            jail.set_env("LEADGEN_BCRYPT_COST", "lots");
+            let e = Settings::load().unwrap_err();
+            assert_eq!(e.setting, "LEADGEN_BCRYPT_COST");
+            Ok(())
+        });
+    }
+
+    #[test]
+    fn file_layer_sits_between_defaults_and_env() {
+        figment::Jail::expect_with(|jail| {
+            jail.create_file("leadgen.toml", "bind = \"0.0.0.0:9000\"\nbcrypt_cost = 6\n")?;
+            jail.set_env("LEADGEN_BCRYPT_COST", "7");
+            let s = Settings::load().unwrap();
+            assert_eq!(s.bind, "0.0.0.0:9000");
+            assert_eq!(s.bcrypt_cost, 7);
+            jail.create_file("bad.toml", "no_such_setting = 1\n")?;
+            jail.set_env("LEADGEN_CONFIG", "bad.toml");
+            assert!(Settings::load().is_err());
+            Ok(())
+        });
+    }
+}

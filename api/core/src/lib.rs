@@ -1,0 +1,9 @@
+//! Shared foundations of leadgen: settings, the error type, the key ring, hashing and password rules.
+
+pub mod config;
+pub mod crypto;
+pub mod error;
+pub mod password;
+pub mod secrets;
+
+pub use error::{ApiError, ApiResult, ErrorCode};

@@ -1,0 +1,8 @@
+//! Each model with its queries: one "local" impl (plain methods) and one "database" impl per type.
+
+pub mod audit;
+pub mod auth_tokens;
+pub mod login;
+pub mod session;
+pub mod setting;
+pub mod user;

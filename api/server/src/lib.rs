@@ -1,0 +1,13 @@
+//! The leadgen server: actix-web API, SPA hosting and the operator CLI.
+
+pub mod app;
+pub mod audit;
+pub mod cli;
+pub mod extract;
+pub mod identity;
+pub mod openapi;
+pub mod ops;
+pub mod security;
+pub mod spa;
+pub mod state;
+pub mod telemetry;

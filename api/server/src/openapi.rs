@@ -1,0 +1,60 @@
+//! The OpenAPI 3.1 document, generated from the handlers' annotations. `openapi.yaml` at the repository root is
+//! this document; a test fails when they differ (`UPDATE_OPENAPI=1` rewrites it).
+
+use crate::identity::{admin_routes as admin, auth_routes as auth, me_routes as me};
+use utoipa::openapi::security::{ApiKey, ApiKeyValue, HttpAuthScheme, HttpBuilder, SecurityScheme};
+use utoipa::{Modify, OpenApi};
+
+struct Security;
+
+impl Modify for Security {
+    fn modify(&self, doc: &mut utoipa::openapi::OpenApi) {
+        let components = doc.components.get_or_insert_with(Default::default);
+        components.add_security_scheme(
+            "bearer",
+            SecurityScheme::Http(
+                HttpBuilder::new()
+                    .scheme(HttpAuthScheme::Bearer)
+                    .description(Some("A JWT access token from /api/v1/auth/token, or a personal API token (lg_pat_…)"))
+                    .build(),
+            ),
+        );
+        components.add_security_scheme(
+            "session",
+            SecurityScheme::ApiKey(ApiKey::Cookie(ApiKeyValue::with_description(
+                "leadgen_session",
+                "Browser session; writes also need the X-CSRF-Token header (value of the leadgen_csrf cookie)",
+            ))),
+        );
+    }
+}
+
+#[derive(OpenApi)]
+#[openapi(
+    info(title = "leadgen API", description = "Instagram lead generation and outreach. Errors are `{\"error\":{\"code\",\"message\",\"details\"}}`.", license(name = "AGPL-3.0-only")),
+    paths(
+        crate::ops::live, crate::ops::ready,
+        auth::login, auth::login_password, auth::login_totp, auth::login_totp_setup, auth::login_totp_confirm,
+        auth::logout, auth::password_policy, auth::token, auth::refresh,
+        me::get_me, me::update_me, me::change_password, me::two_factor_status, me::two_factor_setup, me::two_factor_confirm,
+        me::regenerate_backup_codes, me::list_sessions, me::revoke_session, me::logout_everywhere,
+        me::list_tokens, me::create_token, me::revoke_token,
+        admin::list_users, admin::create_user, admin::get_user, admin::update_user, admin::delete_user,
+        admin::reset_password, admin::reset_2fa, admin::revoke_sessions, admin::get_policy, admin::put_policy,
+        crate::audit::list, crate::audit::actions,
+    ),
+    components(schemas(leadgen_core::error::ErrorBody, leadgen_core::error::ErrorInfo, leadgen_core::ErrorCode)),
+    modifiers(&Security),
+    security(("session" = []), ("bearer" = [])),
+    tags(
+        (name = "auth", description = "Sign-in steps, logout, tokens for scripts"),
+        (name = "me", description = "Your own account"),
+        (name = "admin", description = "User management, policy and the audit log (admins)"),
+        (name = "operations", description = "Health"),
+    )
+)]
+pub struct ApiDoc;
+
+pub fn yaml() -> anyhow::Result<String> {
+    Ok(ApiDoc::openapi().to_yaml()?)
+}

@@ -1,0 +1,18 @@
+//! What every handler can reach: settings, database, secrets and the rate limiters.
+
+use crate::security::RateLimits;
+use leadgen_core::config::Settings;
+use leadgen_core::secrets::Secrets;
+use leadgen_db::Db;
+use std::sync::Arc;
+
+#[derive(Clone)]
+pub struct AppState {
+    pub settings: Arc<Settings>,
+    pub db: Db,
+    pub secrets: Arc<Secrets>,
+    pub limits: Arc<RateLimits>,
+    /// A bcrypt hash of a random string at the configured cost: verified against when the user is unknown, so an
+    /// unknown username costs the same time as a wrong password.
+    pub dummy_hash: Arc<String>,
+}

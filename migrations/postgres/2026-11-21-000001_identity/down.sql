@@ -1,0 +1,9 @@
+DROP TABLE settings;
+DROP TABLE audit_log;
+DROP TABLE api_tokens;
+DROP TABLE refresh_tokens;
+DROP TABLE sessions;
+DROP TABLE backup_codes;
+DROP TABLE login_challenges;
+DROP TABLE login_throttle;
+DROP TABLE users;
