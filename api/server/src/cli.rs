@@ -107,7 +107,7 @@ fn cli_audit(action: &'static str, user: &User) -> NewAudit {
     NewAudit::new(action).actor("cli", "cli").target("user", Some(&user.id), Some(&user.username))
 }
 
-fn admin(settings: Settings, cmd: AdminCommand) -> anyhow::Result<()> {
+pub fn admin(settings: Settings, cmd: AdminCommand) -> anyhow::Result<()> {
     match cmd {
         AdminCommand::GenerateSecrets => {
             let f = SecretsFile::generate();

@@ -44,16 +44,20 @@ impl<T: DeserializeOwned + Validate + 'static> FromRequest for Body<T> {
                 return Err(ApiError::msg(ErrorCode::BadRequest, "Send the body as application/json.").into());
             }
             let bytes = bytes.await.map_err(|e| {
-                let too_large = e.to_string().contains("overflow") || e.to_string().contains("larger");
-                if too_large {
+                if e.as_response_error().status_code() == actix_web::http::StatusCode::PAYLOAD_TOO_LARGE {
                     ApiError::new(ErrorCode::PayloadTooLarge)
                 } else {
                     ApiError::new(ErrorCode::BadRequest).with_cause(anyhow::anyhow!(e.to_string()))
                 }
             })?;
             let de = &mut serde_json::Deserializer::from_slice(&bytes);
-            let value: T = serde_path_to_error::deserialize(de)
-                .map_err(|e| deserialize_error(e.path().to_string(), &e.inner().to_string()))?;
+            let value: T = serde_path_to_error::deserialize(de).map_err(|e| {
+                if e.inner().is_syntax() || e.inner().is_eof() {
+                    ApiError::msg(ErrorCode::BadRequest, format!("The body is not valid JSON: {}", e.inner()))
+                } else {
+                    deserialize_error(e.path().to_string(), &e.inner().to_string())
+                }
+            })?;
             value.validate().map_err(ApiError::from)?;
             Ok(Body(value))
         })

@@ -1,0 +1,102 @@
+use leadgen_api_tests::*;
+use reqwest::StatusCode;
+
+fn repo_root() -> std::path::PathBuf {
+    std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../..")
+}
+
+/// `openapi.yaml` is generated from the code; set UPDATE_OPENAPI=1 to rewrite it.
+#[test]
+fn openapi_yaml_matches_the_code() {
+    let generated = leadgen_server::openapi::yaml().expect("yaml");
+    let path = repo_root().join("openapi.yaml");
+    if std::env::var("UPDATE_OPENAPI").is_ok() {
+        std::fs::write(&path, &generated).expect("write openapi.yaml");
+    }
+    let committed = std::fs::read_to_string(&path).unwrap_or_default();
+    assert!(committed == generated, "openapi.yaml is stale: run `UPDATE_OPENAPI=1 cargo test -p leadgen-api-tests openapi` and commit it");
+    assert!(generated.starts_with("openapi: 3.1"));
+}
+
+#[tokio::test]
+async fn every_served_route_is_in_the_spec() {
+    use utoipa::OpenApi;
+    let spec = serde_json::to_value(leadgen_server::openapi::ApiDoc::openapi()).unwrap();
+    let paths = spec["paths"].as_object().unwrap();
+    for p in [
+        "/api/v1/auth/login", "/api/v1/auth/login/password", "/api/v1/auth/login/totp", "/api/v1/auth/login/totp-setup",
+        "/api/v1/auth/login/totp-setup/confirm", "/api/v1/auth/logout", "/api/v1/auth/token", "/api/v1/auth/refresh",
+        "/api/v1/me", "/api/v1/me/password", "/api/v1/me/2fa", "/api/v1/me/sessions/{id}", "/api/v1/me/tokens/{id}",
+        "/api/v1/admin/users/{id}", "/api/v1/admin/audit", "/api/v1/admin/policy", "/health/live", "/health/ready",
+    ] {
+        assert!(paths.contains_key(p), "{p} missing from the spec");
+    }
+    let app = spawn_app().await;
+    let (st, served) = status_json(app.script().get("/api/openapi.json").await).await;
+    assert_eq!(st, StatusCode::OK);
+    assert_eq!(served["paths"].as_object().unwrap().len(), paths.len());
+}
+
+#[tokio::test]
+async fn the_docs_ui_is_served_without_any_outside_address() {
+    let app = spawn_app().await;
+    let res = reqwest::Client::builder().redirect(reqwest::redirect::Policy::none()).build().unwrap().get(app.url("/api/docs")).send().await.unwrap();
+    assert_eq!(res.status(), StatusCode::PERMANENT_REDIRECT);
+    let html = app.script().get("/api/docs/").await.text().await.unwrap();
+    assert!(html.contains("swagger-ui"), "{html}");
+    // Every script and stylesheet it loads comes from this server.
+    let mut assets = vec![];
+    for attr in ["src=\"", "href=\""] {
+        for part in html.split(attr).skip(1) {
+            let url = part.split('"').next().unwrap();
+            assert!(!url.starts_with("http") && !url.starts_with("//"), "external asset {url}");
+            assets.push(url.trim_start_matches("./").to_owned());
+        }
+    }
+    assert!(assets.iter().any(|a| a.ends_with(".js")));
+    for a in assets {
+        let res = app.script().get(&format!("/api/docs/{a}")).await;
+        assert_eq!(res.status(), StatusCode::OK, "{a}");
+        let body = res.text().await.unwrap();
+        if a.contains("initializer") {
+            assert!(body.contains("/api/openapi.json"), "{body}");
+        }
+    }
+}
+
+#[tokio::test]
+async fn health_and_metrics() {
+    let app = spawn_app().await;
+    let (st, live) = status_json(app.script().get("/health/live").await).await;
+    assert_eq!((st, live["status"].as_str()), (StatusCode::OK, Some("ok")));
+    let (st, ready) = status_json(app.script().get("/health/ready").await).await;
+    assert_eq!(st, StatusCode::OK);
+    let expected = match backend() { Backend::Sqlite => "sqlite", Backend::Postgres => "postgres" };
+    assert_eq!(ready["database"], expected);
+    app.script().get("/api/v1/me").await;
+    let metrics = app.script().get("/metrics").await.text().await.unwrap();
+    assert!(metrics.contains(r#"leadgen_http_requests_total{endpoint="/api/v1/me",method="GET",status="401"}"#), "{metrics}");
+    assert!(metrics.contains("leadgen_http_requests_duration_seconds_bucket"));
+    assert!(metrics.contains("leadgen_db_pool_connections"));
+}
+
+#[tokio::test]
+async fn the_spa_is_served_with_deep_links_and_hashed_assets_cached() {
+    let app = spawn_app_with(|s| {
+        let dist = s.data_dir.join("dist");
+        std::fs::create_dir_all(dist.join("assets")).unwrap();
+        std::fs::write(dist.join("index.html"), "<!doctype html><div id=root></div>").unwrap();
+        std::fs::write(dist.join("assets/app-1a2b3c.js"), "console.log(1)").unwrap();
+        s.web_dir = dist;
+    })
+    .await;
+    for path in ["/", "/admin/users", "/profile?tab=tokens"] {
+        let res = app.script().get(path).await;
+        assert_eq!(res.status(), StatusCode::OK, "{path}");
+        assert_eq!(res.headers()["cache-control"], "no-cache");
+        assert!(res.text().await.unwrap().contains("id=root"));
+    }
+    let res = app.script().get("/assets/app-1a2b3c.js").await;
+    assert!(res.headers()["cache-control"].to_str().unwrap().contains("immutable"));
+    assert_eq!(app.script().get("/assets/../../secrets.json").await.text().await.unwrap().contains("session_key"), false);
+}

@@ -1,0 +1,9 @@
+//! The HTTP suite. Every test starts the real app on a random port with a fresh database; the backend is chosen
+//! by `LEADGEN_TEST_BACKEND` (sqlite by default, or postgres), and `.ci/run` runs the suite on both.
+
+mod admin;
+mod contract;
+mod login;
+mod secrets;
+mod security;
+mod tokens;
