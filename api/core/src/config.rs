@@ -110,7 +110,10 @@ pub struct ConfigError {
 }
 
 fn err(setting: &str, message: impl Into<String>) -> ConfigError {
-    ConfigError { setting: format!("LEADGEN_{}", setting.to_uppercase()), message: message.into() }
+    ConfigError {
+        setting: format!("LEADGEN_{}", setting.to_uppercase()),
+        message: message.into(),
+    }
 }
 
 impl Settings {
@@ -135,42 +138,103 @@ impl Settings {
             .merge(Env::prefixed("LEADGEN_").ignore(&["CONFIG"]));
         let settings: Settings = fig.extract().map_err(|e| {
             let setting = e.path.first().cloned().unwrap_or_else(|| "config".into());
-            ConfigError { setting: format!("LEADGEN_{}", setting.to_uppercase()), message: e.kind.to_string() }
+            ConfigError {
+                setting: format!("LEADGEN_{}", setting.to_uppercase()),
+                message: e.kind.to_string(),
+            }
         })?;
         settings.validate()?;
         Ok(settings)
     }
 
     pub fn validate(&self) -> Result<(), ConfigError> {
-        self.bind.parse::<SocketAddr>().map_err(|_| err("bind", "must be host:port, e.g. 127.0.0.1:8080"))?;
+        self.bind
+            .parse::<SocketAddr>()
+            .map_err(|_| err("bind", "must be host:port, e.g. 127.0.0.1:8080"))?;
         self.backend()?;
         for origin in self.allowed_origin_list() {
-            let ok = url::Url::parse(&origin).map(|u| u.origin().ascii_serialization() == origin).unwrap_or(false);
+            let ok = url::Url::parse(&origin)
+                .map(|u| u.origin().ascii_serialization() == origin)
+                .unwrap_or(false);
             if !ok {
-                return Err(err("allowed_origins", format!("{origin:?} is not an origin like https://app.example.com")));
+                return Err(err(
+                    "allowed_origins",
+                    format!("{origin:?} is not an origin like https://app.example.com"),
+                ));
             }
         }
         let ranges: [(&str, u64, u64, u64); 12] = [
             ("db_pool_size", self.db_pool_size.into(), 1, 200),
-            ("session_ttl_hours", self.session_ttl_hours.into(), 1, 24 * 90),
-            ("session_idle_minutes", self.session_idle_minutes.into(), 1, 60 * 24 * 90),
-            ("access_token_ttl_secs", self.access_token_ttl_secs.into(), 30, 86_400),
-            ("refresh_token_ttl_days", self.refresh_token_ttl_days.into(), 1, 365),
-            ("pending_login_ttl_secs", self.pending_login_ttl_secs.into(), 30, 3600),
+            (
+                "session_ttl_hours",
+                self.session_ttl_hours.into(),
+                1,
+                24 * 90,
+            ),
+            (
+                "session_idle_minutes",
+                self.session_idle_minutes.into(),
+                1,
+                60 * 24 * 90,
+            ),
+            (
+                "access_token_ttl_secs",
+                self.access_token_ttl_secs.into(),
+                30,
+                86_400,
+            ),
+            (
+                "refresh_token_ttl_days",
+                self.refresh_token_ttl_days.into(),
+                1,
+                365,
+            ),
+            (
+                "pending_login_ttl_secs",
+                self.pending_login_ttl_secs.into(),
+                30,
+                3600,
+            ),
             ("bcrypt_cost", self.bcrypt_cost.into(), 4, 31),
-            ("auth_rate_per_minute", self.auth_rate_per_minute.into(), 1, 1_000_000),
-            ("api_rate_per_minute", self.api_rate_per_minute.into(), 1, 10_000_000),
+            (
+                "auth_rate_per_minute",
+                self.auth_rate_per_minute.into(),
+                1,
+                1_000_000,
+            ),
+            (
+                "api_rate_per_minute",
+                self.api_rate_per_minute.into(),
+                1,
+                10_000_000,
+            ),
             ("lockout_threshold", self.lockout_threshold.into(), 1, 1000),
-            ("lockout_base_secs", self.lockout_base_secs.into(), 1, 86_400),
-            ("json_limit_bytes", self.json_limit_bytes as u64, 1024, 64 * 1024 * 1024),
+            (
+                "lockout_base_secs",
+                self.lockout_base_secs.into(),
+                1,
+                86_400,
+            ),
+            (
+                "json_limit_bytes",
+                self.json_limit_bytes as u64,
+                1024,
+                64 * 1024 * 1024,
+            ),
         ];
         for (name, value, min, max) in ranges {
             if value < min || value > max {
-                return Err(err(name, format!("must be between {min} and {max}, got {value}")));
+                return Err(err(
+                    name,
+                    format!("must be between {min} and {max}, got {value}"),
+                ));
             }
         }
         if self.lockout_max_secs < self.lockout_base_secs {
-            return Err(err("lockout_max_secs", "must be at least LEADGEN_LOCKOUT_BASE_SECS"));
+            return Err(err(
+                "lockout_max_secs",
+                "must be at least LEADGEN_LOCKOUT_BASE_SECS",
+            ));
         }
         if !matches!(self.log_format.as_str(), "json" | "pretty") {
             return Err(err("log_format", "must be json or pretty"));
@@ -196,11 +260,16 @@ impl Settings {
     }
 
     pub fn allowed_origin_list(&self) -> Vec<String> {
-        self.allowed_origins.split(',').map(|s| s.trim().trim_end_matches('/').to_owned()).filter(|s| !s.is_empty()).collect()
+        self.allowed_origins
+            .split(',')
+            .map(|s| s.trim().trim_end_matches('/').to_owned())
+            .filter(|s| !s.is_empty())
+            .collect()
     }
 }
 
 #[cfg(test)]
+#[allow(clippy::result_large_err)]
 mod tests {
     use super::*;
 
@@ -211,11 +280,20 @@ mod tests {
 
     #[test]
     fn errors_name_the_setting() {
-        let s = Settings { bcrypt_cost: 3, ..Settings::default() };
+        let s = Settings {
+            bcrypt_cost: 3,
+            ..Settings::default()
+        };
         assert_eq!(s.validate().unwrap_err().setting, "LEADGEN_BCRYPT_COST");
-        let s = Settings { database_url: "mysql://x".into(), ..Settings::default() };
+        let s = Settings {
+            database_url: "mysql://x".into(),
+            ..Settings::default()
+        };
         assert_eq!(s.validate().unwrap_err().setting, "DATABASE_URL");
-        let s = Settings { allowed_origins: "https://a.example/path".into(), ..Settings::default() };
+        let s = Settings {
+            allowed_origins: "https://a.example/path".into(),
+            ..Settings::default()
+        };
         assert_eq!(s.validate().unwrap_err().setting, "LEADGEN_ALLOWED_ORIGINS");
     }
 

@@ -36,7 +36,10 @@ pub struct KeyRing {
 
 impl std::fmt::Debug for KeyRing {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("KeyRing").field("key_ids", &self.key_ids()).field("active", &self.active_id()).finish()
+        f.debug_struct("KeyRing")
+            .field("key_ids", &self.key_ids())
+            .field("active", &self.active_id())
+            .finish()
     }
 }
 
@@ -48,23 +51,39 @@ impl KeyRing {
         }
         let mut ring_keys = Vec::with_capacity(keys.len());
         for (id, raw) in keys {
-            if id.is_empty() || id.len() > 32 || !id.chars().all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '_') {
+            if id.is_empty()
+                || id.len() > 32
+                || !id
+                    .chars()
+                    .all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '_')
+            {
                 bail!("key id {id:?} must be 1-32 characters of letters, digits, '-' or '_'");
             }
             if raw.len() != 32 {
-                bail!("key {id:?} must be 32 bytes (base64 of 32 random bytes), got {}", raw.len());
+                bail!(
+                    "key {id:?} must be 32 bytes (base64 of 32 random bytes), got {}",
+                    raw.len()
+                );
             }
-            if ring_keys.iter().any(|(k, _): &(String, LessSafeKey)| *k == id) {
+            if ring_keys
+                .iter()
+                .any(|(k, _): &(String, LessSafeKey)| *k == id)
+            {
                 bail!("key id {id:?} appears twice");
             }
-            let unbound = UnboundKey::new(&AES_256_GCM, &raw).map_err(|_| anyhow!("bad key {id:?}"))?;
+            let unbound =
+                UnboundKey::new(&AES_256_GCM, &raw).map_err(|_| anyhow!("bad key {id:?}"))?;
             ring_keys.push((id, LessSafeKey::new(unbound)));
         }
         let active = ring_keys
             .iter()
             .position(|(id, _)| id == active)
             .with_context(|| format!("the active key {active:?} is not in the key ring"))?;
-        Ok(KeyRing { keys: ring_keys, active, rng: SystemRandom::new() })
+        Ok(KeyRing {
+            keys: ring_keys,
+            active,
+            rng: SystemRandom::new(),
+        })
     }
 
     /// Parses `id:base64,id:base64`.
@@ -73,15 +92,22 @@ impl KeyRing {
             .map(str::trim)
             .filter(|s| !s.is_empty())
             .map(|entry| {
-                let (id, b64) = entry.split_once(':').context("each key must look like id:base64")?;
-                let raw = STANDARD.decode(b64.trim()).with_context(|| format!("key {id:?} is not valid base64"))?;
+                let (id, b64) = entry
+                    .split_once(':')
+                    .context("each key must look like id:base64")?;
+                let raw = STANDARD
+                    .decode(b64.trim())
+                    .with_context(|| format!("key {id:?} is not valid base64"))?;
                 Ok((id.trim().to_owned(), raw))
             })
             .collect()
     }
 
     pub fn active_id(&self) -> &str {
-        self.keys.get(self.active).map(|(id, _)| id.as_str()).unwrap_or_default()
+        self.keys
+            .get(self.active)
+            .map(|(id, _)| id.as_str())
+            .unwrap_or_default()
     }
 
     pub fn key_ids(&self) -> Vec<&str> {
@@ -91,10 +117,16 @@ impl KeyRing {
     pub fn encrypt(&self, plaintext: &[u8], slot: Slot<'_>) -> anyhow::Result<Vec<u8>> {
         let (id, key) = self.keys.get(self.active).context("no active key")?;
         let mut nonce = [0u8; NONCE_LEN];
-        self.rng.fill(&mut nonce).map_err(|_| anyhow!("random source failed"))?;
+        self.rng
+            .fill(&mut nonce)
+            .map_err(|_| anyhow!("random source failed"))?;
         let mut buf = plaintext.to_vec();
-        key.seal_in_place_append_tag(Nonce::assume_unique_for_key(nonce), Aad::from(slot.aad()), &mut buf)
-            .map_err(|_| anyhow!("encryption failed"))?;
+        key.seal_in_place_append_tag(
+            Nonce::assume_unique_for_key(nonce),
+            Aad::from(slot.aad()),
+            &mut buf,
+        )
+        .map_err(|_| anyhow!("encryption failed"))?;
         let id_len = u8::try_from(id.len()).context("key id too long")?;
         let mut out = Vec::with_capacity(MAGIC.len() + 1 + id.len() + NONCE_LEN + buf.len());
         out.extend_from_slice(MAGIC);
@@ -118,18 +150,32 @@ impl KeyRing {
 
     pub fn decrypt(&self, blob: &[u8], slot: Slot<'_>) -> anyhow::Result<Vec<u8>> {
         let id = Self::key_id_of(blob).context("not a leadgen ciphertext")?;
-        let (_, key) = self
-            .keys
-            .iter()
-            .find(|(k, _)| k == id)
-            .with_context(|| format!("ciphertext uses key {id:?}, which is not in the key ring"))?;
+        let (_, key) =
+            self.keys.iter().find(|(k, _)| k == id).with_context(|| {
+                format!("ciphertext uses key {id:?}, which is not in the key ring")
+            })?;
         let start = MAGIC.len() + 1 + id.len();
-        let nonce_bytes: [u8; NONCE_LEN] =
-            blob.get(start..start + NONCE_LEN).context("ciphertext too short")?.try_into()?;
-        let mut buf = blob.get(start + NONCE_LEN..).context("ciphertext too short")?.to_vec();
+        let nonce_bytes: [u8; NONCE_LEN] = blob
+            .get(start..start + NONCE_LEN)
+            .context("ciphertext too short")?
+            .try_into()?;
+        let mut buf = blob
+            .get(start + NONCE_LEN..)
+            .context("ciphertext too short")?
+            .to_vec();
         let plain = key
-            .open_in_place(Nonce::assume_unique_for_key(nonce_bytes), Aad::from(slot.aad()), &mut buf)
-            .map_err(|_| anyhow!("ciphertext does not authenticate for {}.{}", slot.table, slot.column))?;
+            .open_in_place(
+                Nonce::assume_unique_for_key(nonce_bytes),
+                Aad::from(slot.aad()),
+                &mut buf,
+            )
+            .map_err(|_| {
+                anyhow!(
+                    "ciphertext does not authenticate for {}.{}",
+                    slot.table,
+                    slot.column
+                )
+            })?;
         Ok(plain.to_vec())
     }
 
@@ -194,9 +240,17 @@ mod tests {
     use super::*;
 
     fn ring(active: &str) -> KeyRing {
-        KeyRing::new(vec![("k1".into(), vec![1u8; 32]), ("k2".into(), vec![2u8; 32])], active).unwrap()
+        KeyRing::new(
+            vec![("k1".into(), vec![1u8; 32]), ("k2".into(), vec![2u8; 32])],
+            active,
+        )
+        .unwrap()
     }
-    const SLOT: Slot<'static> = Slot { table: "users", column: "totp_secret", row_id: "u1" };
+    const SLOT: Slot<'static> = Slot {
+        table: "users",
+        column: "totp_secret",
+        row_id: "u1",
+    };
 
     #[test]
     fn round_trip_and_key_id() {
@@ -210,15 +264,34 @@ mod tests {
     #[test]
     fn nonces_are_random() {
         let r = ring("k1");
-        assert_ne!(r.encrypt(b"x", SLOT).unwrap(), r.encrypt(b"x", SLOT).unwrap());
+        assert_ne!(
+            r.encrypt(b"x", SLOT).unwrap(),
+            r.encrypt(b"x", SLOT).unwrap()
+        );
     }
 
     #[test]
     fn bound_to_row_and_column() {
         let r = ring("k1");
         let blob = r.encrypt(b"secret", SLOT).unwrap();
-        assert!(r.decrypt(&blob, Slot { row_id: "u2", ..SLOT }).is_err());
-        assert!(r.decrypt(&blob, Slot { column: "other", ..SLOT }).is_err());
+        assert!(r
+            .decrypt(
+                &blob,
+                Slot {
+                    row_id: "u2",
+                    ..SLOT
+                }
+            )
+            .is_err());
+        assert!(r
+            .decrypt(
+                &blob,
+                Slot {
+                    column: "other",
+                    ..SLOT
+                }
+            )
+            .is_err());
     }
 
     #[test]
@@ -247,7 +320,8 @@ mod tests {
         assert!(KeyRing::new(vec![("k1".into(), vec![1u8; 31])], "k1").is_err());
         assert!(KeyRing::new(vec![("k1".into(), vec![1u8; 32])], "k9").is_err());
         assert!(KeyRing::parse_keys("k1-no-colon").is_err());
-        let parsed = KeyRing::parse_keys(&format!("a:{},b:{}", random_key_b64(), random_key_b64())).unwrap();
+        let parsed =
+            KeyRing::parse_keys(&format!("a:{},b:{}", random_key_b64(), random_key_b64())).unwrap();
         assert_eq!(parsed.len(), 2);
     }
 

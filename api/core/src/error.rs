@@ -145,10 +145,19 @@ pub type ApiResult<T> = Result<T, ApiError>;
 
 impl ApiError {
     pub fn new(code: ErrorCode) -> Self {
-        ApiError { code, message: code.default_message().to_owned(), details: None, retry_after_secs: None, cause: None }
+        ApiError {
+            code,
+            message: code.default_message().to_owned(),
+            details: None,
+            retry_after_secs: None,
+            cause: None,
+        }
     }
     pub fn msg(code: ErrorCode, message: impl Into<String>) -> Self {
-        ApiError { message: message.into(), ..ApiError::new(code) }
+        ApiError {
+            message: message.into(),
+            ..ApiError::new(code)
+        }
     }
     pub fn with_details(mut self, details: Value) -> Self {
         self.details = Some(details);
@@ -179,8 +188,9 @@ impl ApiError {
     }
     /// A 422 naming one field.
     pub fn field(field: &str, code: &str, message: impl Into<String>) -> Self {
-        ApiError::new(ErrorCode::ValidationFailed)
-            .with_details(json!({ "fields": { field: [ { "code": code, "message": message.into() } ] } }))
+        ApiError::new(ErrorCode::ValidationFailed).with_details(
+            json!({ "fields": { field: [ { "code": code, "message": message.into() } ] } }),
+        )
     }
     /// A 409 naming the field that collides.
     pub fn conflict(field: &str, message: impl Into<String>) -> Self {
@@ -241,7 +251,11 @@ impl ResponseError for ApiError {
             res.insert_header(("Retry-After", secs.to_string()));
         }
         res.json(ErrorBody {
-            error: ErrorInfo { code: self.code, message: self.message.clone(), details: self.details.clone() },
+            error: ErrorInfo {
+                code: self.code,
+                message: self.message.clone(),
+                details: self.details.clone(),
+            },
         })
     }
 }
@@ -266,12 +280,16 @@ impl From<validator::ValidationErrors> for ApiError {
             let list: Vec<Value> = errs
                 .iter()
                 .map(|e| {
-                    let message = e.message.as_ref().map(|m| m.to_string()).unwrap_or_else(|| match e.code.as_ref() {
-                        "length" => "Has the wrong length.".to_owned(),
-                        "email" => "Is not a valid email address.".to_owned(),
-                        "range" => "Is out of range.".to_owned(),
-                        other => format!("Is not valid ({other})."),
-                    });
+                    let message = e
+                        .message
+                        .as_ref()
+                        .map(|m| m.to_string())
+                        .unwrap_or_else(|| match e.code.as_ref() {
+                            "length" => "Has the wrong length.".to_owned(),
+                            "email" => "Is not a valid email address.".to_owned(),
+                            "range" => "Is out of range.".to_owned(),
+                            other => format!("Is not valid ({other})."),
+                        });
                     json!({ "code": e.code, "message": message })
                 })
                 .collect();
@@ -301,7 +319,10 @@ mod tests {
             let s = code.as_str();
             assert!(s.chars().all(|c| c.is_ascii_lowercase() || c == '_'), "{s}");
             assert!(seen.insert(s), "duplicate {s}");
-            assert_eq!(serde_json::to_value(code).ok(), Some(Value::String(s.to_owned())));
+            assert_eq!(
+                serde_json::to_value(code).ok(),
+                Some(Value::String(s.to_owned()))
+            );
         }
     }
 
@@ -310,7 +331,12 @@ mod tests {
         let e = ApiError::new(ErrorCode::RateLimited).with_retry_after(7);
         let res = e.error_response();
         assert_eq!(res.status(), StatusCode::TOO_MANY_REQUESTS);
-        assert_eq!(res.headers().get("Retry-After").and_then(|v| v.to_str().ok()), Some("7"));
+        assert_eq!(
+            res.headers()
+                .get("Retry-After")
+                .and_then(|v| v.to_str().ok()),
+            Some("7")
+        );
         assert_eq!(e.details, Some(json!({"retry_after_secs": 7})));
     }
 
@@ -318,7 +344,11 @@ mod tests {
     fn cause_is_never_in_the_body() {
         let e = ApiError::internal(anyhow::anyhow!("password=hunter2"));
         let body = serde_json::to_string(&ErrorBody {
-            error: ErrorInfo { code: e.code, message: e.message.clone(), details: e.details.clone() },
+            error: ErrorInfo {
+                code: e.code,
+                message: e.message.clone(),
+                details: e.details.clone(),
+            },
         })
         .unwrap_or_default();
         assert!(!body.contains("hunter2"));

@@ -10,7 +10,10 @@ pub const MIN_CHARS: usize = 12;
 pub const MAX_BYTES: usize = 72;
 
 static COMMON: LazyLock<HashSet<&'static str>> = LazyLock::new(|| {
-    include_str!("../data/common-passwords.txt").lines().filter(|l| !l.starts_with('#') && !l.is_empty()).collect()
+    include_str!("../data/common-passwords.txt")
+        .lines()
+        .filter(|l| !l.starts_with('#') && !l.is_empty())
+        .collect()
 });
 
 #[derive(Debug, Clone, Serialize, PartialEq, Eq, utoipa::ToSchema)]
@@ -22,16 +25,37 @@ pub struct Rule {
 /// The rules, in the order the UI lists them.
 pub fn rules() -> Vec<Rule> {
     vec![
-        Rule { code: "too_short", message: format!("At least {MIN_CHARS} characters") },
-        Rule { code: "too_long", message: format!("At most {MAX_BYTES} bytes") },
-        Rule { code: "same_as_username", message: "Not your username".into() },
-        Rule { code: "too_common", message: "Not a commonly used password".into() },
-        Rule { code: "same_as_current", message: "Different from your current password".into() },
+        Rule {
+            code: "too_short",
+            message: format!("At least {MIN_CHARS} characters"),
+        },
+        Rule {
+            code: "too_long",
+            message: format!("At most {MAX_BYTES} bytes"),
+        },
+        Rule {
+            code: "same_as_username",
+            message: "Not your username".into(),
+        },
+        Rule {
+            code: "too_common",
+            message: "Not a commonly used password".into(),
+        },
+        Rule {
+            code: "same_as_current",
+            message: "Different from your current password".into(),
+        },
     ]
 }
 
 fn rule(code: &str) -> Rule {
-    rules().into_iter().find(|r| r.code == code).unwrap_or(Rule { code: "invalid", message: "Not allowed".into() })
+    rules()
+        .into_iter()
+        .find(|r| r.code == code)
+        .unwrap_or(Rule {
+            code: "invalid",
+            message: "Not allowed".into(),
+        })
 }
 
 /// True when the password, lower-cased and with trailing digits and symbols removed, is a common password.
@@ -42,7 +66,7 @@ pub fn is_common(password: &str) -> bool {
     }
     let stem = lower.trim_end_matches(|c: char| !c.is_alphabetic());
     (stem.len() >= 4 && stem.len() < lower.len() && COMMON.contains(stem))
-        || lower.chars().all(|c| Some(c) == lower.chars().next())
+        || lower.chars().all(|c| lower.starts_with(c))
 }
 
 /// Every rule the password breaks (empty when it is acceptable).
@@ -65,8 +89,10 @@ pub fn check(password: &str, username: &str) -> Vec<Rule> {
 
 /// Turns broken rules into the 422 the API returns, naming `field`.
 pub fn to_error(field: &str, broken: &[Rule]) -> crate::ApiError {
-    let list: Vec<serde_json::Value> =
-        broken.iter().map(|r| serde_json::json!({ "code": r.code, "message": r.message })).collect();
+    let list: Vec<serde_json::Value> = broken
+        .iter()
+        .map(|r| serde_json::json!({ "code": r.code, "message": r.message }))
+        .collect();
     crate::ApiError::new(crate::ErrorCode::ValidationFailed)
         .with_details(serde_json::json!({ "fields": { field: list } }))
 }

@@ -19,7 +19,9 @@ pub struct Secrets {
 
 impl std::fmt::Debug for Secrets {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("Secrets").field("keyring", &self.keyring).finish_non_exhaustive()
+        f.debug_struct("Secrets")
+            .field("keyring", &self.keyring)
+            .finish_non_exhaustive()
     }
 }
 
@@ -86,7 +88,10 @@ fn decode(setting: &str, value: &str, min_len: usize) -> Result<Vec<u8>, ConfigE
         message: "must be base64".into(),
     })?;
     if raw.len() < min_len {
-        return Err(ConfigError { setting: setting.into(), message: format!("must decode to at least {min_len} bytes") });
+        return Err(ConfigError {
+            setting: setting.into(),
+            message: format!("must decode to at least {min_len} bytes"),
+        });
     }
     Ok(raw)
 }
@@ -141,20 +146,47 @@ impl Secrets {
                 active = active.or(file.data_key_active);
             }
         }
-        let missing = |n: &str| ConfigError { setting: n.into(), message: "is missing".into() };
-        let session_key = decode("LEADGEN_SESSION_KEY", &session_key.ok_or_else(|| missing("LEADGEN_SESSION_KEY"))?, 64)?;
-        let jwt_key = decode("LEADGEN_JWT_SECRET", &jwt.ok_or_else(|| missing("LEADGEN_JWT_SECRET"))?, 32)?;
-        let hash_key = decode("LEADGEN_HASH_KEY", &hash.ok_or_else(|| missing("LEADGEN_HASH_KEY"))?, 32)?;
+        let missing = |n: &str| ConfigError {
+            setting: n.into(),
+            message: "is missing".into(),
+        };
+        let session_key = decode(
+            "LEADGEN_SESSION_KEY",
+            &session_key.ok_or_else(|| missing("LEADGEN_SESSION_KEY"))?,
+            64,
+        )?;
+        let jwt_key = decode(
+            "LEADGEN_JWT_SECRET",
+            &jwt.ok_or_else(|| missing("LEADGEN_JWT_SECRET"))?,
+            32,
+        )?;
+        let hash_key = decode(
+            "LEADGEN_HASH_KEY",
+            &hash.ok_or_else(|| missing("LEADGEN_HASH_KEY"))?,
+            32,
+        )?;
         let keys = keys.ok_or_else(|| missing("LEADGEN_DATA_KEYS"))?;
-        let parsed = KeyRing::parse_keys(&keys)
-            .map_err(|e| ConfigError { setting: "LEADGEN_DATA_KEYS".into(), message: e.to_string() })?;
+        let parsed = KeyRing::parse_keys(&keys).map_err(|e| ConfigError {
+            setting: "LEADGEN_DATA_KEYS".into(),
+            message: e.to_string(),
+        })?;
         let active = match active {
             Some(a) => a,
-            None => parsed.first().map(|(id, _)| id.clone()).ok_or_else(|| missing("LEADGEN_DATA_KEYS"))?,
+            None => parsed
+                .first()
+                .map(|(id, _)| id.clone())
+                .ok_or_else(|| missing("LEADGEN_DATA_KEYS"))?,
         };
-        let keyring = KeyRing::new(parsed, &active)
-            .map_err(|e| ConfigError { setting: "LEADGEN_DATA_KEYS".into(), message: e.to_string() })?;
-        Ok(Secrets { session_key, jwt_key, hash_key, keyring })
+        let keyring = KeyRing::new(parsed, &active).map_err(|e| ConfigError {
+            setting: "LEADGEN_DATA_KEYS".into(),
+            message: e.to_string(),
+        })?;
+        Ok(Secrets {
+            session_key,
+            jwt_key,
+            hash_key,
+            keyring,
+        })
     }
 }
 
@@ -165,7 +197,10 @@ mod tests {
     #[test]
     fn generates_once_with_owner_only_permissions() {
         let dir = tempfile::tempdir().unwrap();
-        let settings = Settings { data_dir: dir.path().to_path_buf(), ..Settings::default() };
+        let settings = Settings {
+            data_dir: dir.path().to_path_buf(),
+            ..Settings::default()
+        };
         let a = Secrets::resolve(&settings).unwrap();
         let b = Secrets::resolve(&settings).unwrap();
         assert_eq!(a.session_key, b.session_key);
@@ -173,14 +208,20 @@ mod tests {
         #[cfg(unix)]
         {
             use std::os::unix::fs::PermissionsExt;
-            let mode = std::fs::metadata(SecretsFile::path(dir.path())).unwrap().permissions().mode();
+            let mode = std::fs::metadata(SecretsFile::path(dir.path()))
+                .unwrap()
+                .permissions()
+                .mode();
             assert_eq!(mode & 0o777, 0o600);
         }
     }
 
     #[test]
     fn postgres_requires_environment_secrets() {
-        let settings = Settings { database_url: "postgres://localhost/x".into(), ..Settings::default() };
+        let settings = Settings {
+            database_url: "postgres://localhost/x".into(),
+            ..Settings::default()
+        };
         let e = Secrets::resolve(&settings).unwrap_err();
         assert_eq!(e.setting, "LEADGEN_SESSION_KEY");
     }

@@ -28,7 +28,9 @@ impl DbConn {
 
 /// The file path inside a `sqlite://` URL.
 pub fn sqlite_path(url: &str) -> &str {
-    url.strip_prefix("sqlite://").or_else(|| url.strip_prefix("sqlite:")).unwrap_or(url)
+    url.strip_prefix("sqlite://")
+        .or_else(|| url.strip_prefix("sqlite:"))
+        .unwrap_or(url)
 }
 
 #[derive(Debug, Clone)]
@@ -39,7 +41,10 @@ pub struct Manager {
 
 impl Manager {
     pub fn new(url: &str, backend: Backend) -> Self {
-        Manager { url: url.to_owned(), backend }
+        Manager {
+            url: url.to_owned(),
+            backend,
+        }
     }
 }
 
@@ -63,7 +68,8 @@ impl diesel::r2d2::ManageConnection for Manager {
     }
 
     fn is_valid(&self, conn: &mut DbConn) -> Result<(), Self::Error> {
-        conn.batch_execute("SELECT 1").map_err(diesel::r2d2::Error::QueryError)
+        conn.batch_execute("SELECT 1")
+            .map_err(diesel::r2d2::Error::QueryError)
     }
 
     fn has_broken(&self, _conn: &mut DbConn) -> bool {
@@ -104,11 +110,14 @@ impl Db {
         let applied = match &mut *conn {
             DbConn::Sqlite(c) => {
                 c.batch_execute("PRAGMA journal_mode = WAL;")?;
-                c.run_pending_migrations(SQLITE_MIGRATIONS).map_err(|e| anyhow::anyhow!(e))?.len()
+                c.run_pending_migrations(SQLITE_MIGRATIONS)
+                    .map_err(|e| anyhow::anyhow!(e))?
+                    .len()
             }
-            DbConn::Postgresql(c) => {
-                c.run_pending_migrations(POSTGRES_MIGRATIONS).map_err(|e| anyhow::anyhow!(e))?.len()
-            }
+            DbConn::Postgresql(c) => c
+                .run_pending_migrations(POSTGRES_MIGRATIONS)
+                .map_err(|e| anyhow::anyhow!(e))?
+                .len(),
         };
         if applied > 0 {
             tracing::info!(applied, "database migrations applied");
@@ -126,7 +135,9 @@ impl Db {
 
     /// A connection for blocking code (CLI, tests). Inside the server use [`Db::run`].
     pub fn get(&self) -> ApiResult<PooledConn> {
-        self.pool.get().map_err(|e| ApiError::new(ErrorCode::Unavailable).with_cause(e))
+        self.pool
+            .get()
+            .map_err(|e| ApiError::new(ErrorCode::Unavailable).with_cause(e))
     }
 
     /// Runs blocking database work on tokio's blocking pool, never on the async executor threads.
@@ -137,7 +148,9 @@ impl Db {
     {
         let pool = self.pool.clone();
         tokio::task::spawn_blocking(move || {
-            let mut conn = pool.get().map_err(|e| ApiError::new(ErrorCode::Unavailable).with_cause(e))?;
+            let mut conn = pool
+                .get()
+                .map_err(|e| ApiError::new(ErrorCode::Unavailable).with_cause(e))?;
             f(&mut conn)
         })
         .await

@@ -33,7 +33,9 @@ pub fn bootstrap(conn: &mut DbConn, bcrypt_cost: u32) -> anyhow::Result<()> {
     }
     let hash = identity::password::hash_blocking("admin", bcrypt_cost)?;
     match User::create(conn, "admin", None, &hash, Role::Admin, true) {
-        Ok(_) => tracing::warn!("first boot: created user 'admin' with password 'admin'; sign in and change it now"),
+        Ok(_) => tracing::warn!(
+            "first boot: created user 'admin' with password 'admin'; sign in and change it now"
+        ),
         Err(e) if e.code == leadgen_core::ErrorCode::Conflict => {}
         Err(e) => return Err(anyhow::anyhow!("{e:?}")),
     }
@@ -52,15 +54,23 @@ impl Application {
         settings.validate()?;
         let secrets = Secrets::resolve(&settings)?;
         let backend = settings.backend()?;
-        let (url, pool_size, cost) = (settings.database_url.clone(), settings.db_pool_size, settings.bcrypt_cost);
-        let (db, dummy_hash) = tokio::task::spawn_blocking(move || -> anyhow::Result<(Db, String)> {
-            let db = Db::connect(&url, backend, pool_size)?;
-            let mut conn = db.get().map_err(|e| anyhow::anyhow!("{e:?}"))?;
-            bootstrap(&mut conn, cost)?;
-            let dummy = identity::password::hash_blocking(&leadgen_core::crypto::random_token("", 16), cost)?;
-            Ok((db, dummy))
-        })
-        .await??;
+        let (url, pool_size, cost) = (
+            settings.database_url.clone(),
+            settings.db_pool_size,
+            settings.bcrypt_cost,
+        );
+        let (db, dummy_hash) =
+            tokio::task::spawn_blocking(move || -> anyhow::Result<(Db, String)> {
+                let db = Db::connect(&url, backend, pool_size)?;
+                let mut conn = db.get().map_err(|e| anyhow::anyhow!("{e:?}"))?;
+                bootstrap(&mut conn, cost)?;
+                let dummy = identity::password::hash_blocking(
+                    &leadgen_core::crypto::random_token("", 16),
+                    cost,
+                )?;
+                Ok((db, dummy))
+            })
+            .await??;
         let state = AppState {
             limits: Arc::new(RateLimits::new(&settings)),
             settings: Arc::new(settings),
@@ -72,7 +82,11 @@ impl Application {
         let port = listener.local_addr()?.port();
         let server = run(listener, state.clone())?;
         spawn_housekeeping(state.clone());
-        Ok(Application { port, server, state })
+        Ok(Application {
+            port,
+            server,
+            state,
+        })
     }
 
     pub fn port(&self) -> u16 {
@@ -95,7 +109,7 @@ fn spawn_housekeeping(state: AppState) {
         loop {
             tick.tick().await;
             state.limits.shrink();
-            if let Err(e) = state.db.run(|c| LoginChallenge::delete_expired(c)).await {
+            if let Err(e) = state.db.run(LoginChallenge::delete_expired).await {
                 tracing::warn!(error = ?e, "housekeeping failed");
             }
         }
@@ -103,7 +117,8 @@ fn spawn_housekeeping(state: AppState) {
 }
 
 async fn fallback(req: HttpRequest, state: web::Data<AppState>) -> actix_web::Result<HttpResponse> {
-    if req.method() == actix_web::http::Method::GET || req.method() == actix_web::http::Method::HEAD {
+    if req.method() == actix_web::http::Method::GET || req.method() == actix_web::http::Method::HEAD
+    {
         spa::serve(req, state).await
     } else {
         Err(ApiError::not_found().into())
@@ -112,7 +127,8 @@ async fn fallback(req: HttpRequest, state: web::Data<AppState>) -> actix_web::Re
 
 fn run(listener: TcpListener, state: AppState) -> anyhow::Result<Server> {
     let metrics = ops::metrics(state.db.pool().clone())?;
-    let key = Key::try_from(state.secrets.session_key.as_slice()).map_err(|e| anyhow::anyhow!("session key: {e}"))?;
+    let key = Key::try_from(state.secrets.session_key.as_slice())
+        .map_err(|e| anyhow::anyhow!("session key: {e}"))?;
     let openapi = ApiDoc::openapi();
     let data = web::Data::new(state.clone());
     let s = state.settings.clone();
@@ -122,9 +138,9 @@ fn run(listener: TcpListener, state: AppState) -> anyhow::Result<Server> {
             .cookie_http_only(true)
             .cookie_same_site(SameSite::Strict)
             .cookie_secure(s.secure_cookies)
-            .session_lifecycle(
-                PersistentSession::default().session_ttl(actix_web::cookie::time::Duration::hours(i64::from(s.session_ttl_hours))),
-            )
+            .session_lifecycle(PersistentSession::default().session_ttl(
+                actix_web::cookie::time::Duration::hours(i64::from(s.session_ttl_hours)),
+            ))
             .build();
         App::new()
             .app_data(data.clone())
@@ -139,7 +155,14 @@ fn run(listener: TcpListener, state: AppState) -> anyhow::Result<Server> {
             .wrap(TracingLogger::default())
             .route("/health/live", web::get().to(ops::live))
             .route("/health/ready", web::get().to(ops::ready))
-            .route("/api/docs", web::get().to(|| async { HttpResponse::PermanentRedirect().insert_header(("Location", "/api/docs/")).finish() }))
+            .route(
+                "/api/docs",
+                web::get().to(|| async {
+                    HttpResponse::PermanentRedirect()
+                        .insert_header(("Location", "/api/docs/"))
+                        .finish()
+                }),
+            )
             .service(SwaggerUi::new("/api/docs/{_:.*}").url("/api/openapi.json", openapi.clone()))
             .service(web::scope("/api/v1").configure(identity::routes))
             .default_service(web::route().to(fallback))

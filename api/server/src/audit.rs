@@ -111,7 +111,11 @@ pub struct AuditQuery {
 /// List the audit log, newest first.
 #[utoipa::path(get, path = "/api/v1/admin/audit", tag = "admin", params(AuditQuery),
     responses((status = 200, body = AuditPage), (status = 403, body = leadgen_core::error::ErrorBody)))]
-pub async fn list(_admin: Admin, state: web::Data<AppState>, Params(q): Params<AuditQuery>) -> ApiResult<Json<AuditPage>> {
+pub async fn list(
+    _admin: Admin,
+    state: web::Data<AppState>,
+    Params(q): Params<AuditQuery>,
+) -> ApiResult<Json<AuditPage>> {
     let page = q.page.unwrap_or(1);
     let per_page = q.per_page.unwrap_or(50);
     let filter = AuditFilter {
@@ -141,7 +145,12 @@ pub async fn list(_admin: Admin, state: web::Data<AppState>, Params(q): Params<A
             details: r.details.and_then(|d| serde_json::from_str(&d).ok()),
         })
         .collect();
-    Ok(Json(AuditPage { items, total, page, per_page }))
+    Ok(Json(AuditPage {
+        items,
+        total,
+        page,
+        per_page,
+    }))
 }
 
 /// The action names the audit log uses (for filters).

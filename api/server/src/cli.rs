@@ -12,7 +12,11 @@ use leadgen_db::models::user::{Role, User};
 use leadgen_db::{write_tx, Db};
 
 #[derive(Parser)]
-#[command(name = "leadgen", version, about = "Instagram lead generation and outreach")]
+#[command(
+    name = "leadgen",
+    version,
+    about = "Instagram lead generation and outreach"
+)]
 pub struct Cli {
     #[command(subcommand)]
     pub command: Command,
@@ -79,7 +83,9 @@ pub fn run(cli: Cli) -> anyhow::Result<()> {
 }
 
 fn serve(settings: Settings) -> anyhow::Result<()> {
-    let rt = tokio::runtime::Builder::new_multi_thread().enable_all().build()?;
+    let rt = tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()?;
     rt.block_on(async move {
         let app = Application::build(settings).await?;
         tracing::info!(port = app.port(), "leadgen is listening");
@@ -100,11 +106,15 @@ fn api(e: leadgen_core::ApiError) -> anyhow::Error {
 }
 
 fn find_user(conn: &mut leadgen_db::DbConn, username: &str) -> anyhow::Result<User> {
-    User::find_by_username(conn, username).map_err(api)?.ok_or_else(|| anyhow::anyhow!("no user named {username:?}"))
+    User::find_by_username(conn, username)
+        .map_err(api)?
+        .ok_or_else(|| anyhow::anyhow!("no user named {username:?}"))
 }
 
 fn cli_audit(action: &'static str, user: &User) -> NewAudit {
-    NewAudit::new(action).actor("cli", "cli").target("user", Some(&user.id), Some(&user.username))
+    NewAudit::new(action)
+        .actor("cli", "cli")
+        .target("user", Some(&user.id), Some(&user.username))
 }
 
 pub fn admin(settings: Settings, cmd: AdminCommand) -> anyhow::Result<()> {
@@ -115,17 +125,27 @@ pub fn admin(settings: Settings, cmd: AdminCommand) -> anyhow::Result<()> {
             println!("LEADGEN_JWT_SECRET={}", f.jwt_secret.unwrap_or_default());
             println!("LEADGEN_HASH_KEY={}", f.hash_key.unwrap_or_default());
             println!("LEADGEN_DATA_KEYS={}", f.data_keys.unwrap_or_default());
-            println!("LEADGEN_DATA_KEY_ACTIVE={}", f.data_key_active.unwrap_or_default());
+            println!(
+                "LEADGEN_DATA_KEY_ACTIVE={}",
+                f.data_key_active.unwrap_or_default()
+            );
             Ok(())
         }
-        AdminCommand::CreateUser { username, role, email, password_env } => {
+        AdminCommand::CreateUser {
+            username,
+            role,
+            email,
+            password_env,
+        } => {
             let db = open(&settings)?;
             let mut conn = db.get().map_err(api)?;
             let role = Role::parse(&role).ok_or_else(|| anyhow::anyhow!("unknown role"))?;
-            crate::identity::dto::validate_username(&username).map_err(|e| anyhow::anyhow!("username: {}", e.message.unwrap_or_default()))?;
+            crate::identity::dto::validate_username(&username)
+                .map_err(|e| anyhow::anyhow!("username: {}", e.message.unwrap_or_default()))?;
             let (pw, temporary) = match password_env {
                 Some(var) => {
-                    let pw = std::env::var(&var).map_err(|_| anyhow::anyhow!("environment variable {var} is not set"))?;
+                    let pw = std::env::var(&var)
+                        .map_err(|_| anyhow::anyhow!("environment variable {var} is not set"))?;
                     let broken = leadgen_core::password::check(&pw, &username);
                     if let Some(r) = broken.first() {
                         anyhow::bail!("password: {}", r.message);
@@ -159,7 +179,10 @@ pub fn admin(settings: Settings, cmd: AdminCommand) -> anyhow::Result<()> {
                 AuditEntry::insert(c, &cli_audit("password.reset", &user))
             })
             .map_err(api)?;
-            println!("temporary password for {} (must be changed at sign-in): {temporary}", user.username);
+            println!(
+                "temporary password for {} (must be changed at sign-in): {temporary}",
+                user.username
+            );
             Ok(())
         }
         AdminCommand::Reset2fa { username } => {
@@ -185,7 +208,8 @@ fn rotate_keys(settings: Settings, generate: bool) -> anyhow::Result<()> {
         }
         Secrets::resolve(&settings)?; // makes sure the file exists
         let path = SecretsFile::path(&settings.data_dir);
-        let mut file = SecretsFile::read(&path)?.ok_or_else(|| anyhow::anyhow!("{} is missing", path.display()))?;
+        let mut file = SecretsFile::read(&path)?
+            .ok_or_else(|| anyhow::anyhow!("{} is missing", path.display()))?;
         let existing = KeyRing::parse_keys(file.data_keys.as_deref().unwrap_or_default())?;
         let mut n = existing.len() + 1;
         while existing.iter().any(|(id, _)| *id == format!("k{n}")) {
@@ -193,7 +217,11 @@ fn rotate_keys(settings: Settings, generate: bool) -> anyhow::Result<()> {
         }
         let id = format!("k{n}");
         let keys = file.data_keys.take().unwrap_or_default();
-        file.data_keys = Some(format!("{id}:{},{keys}", random_key_b64()).trim_end_matches(',').to_owned());
+        file.data_keys = Some(
+            format!("{id}:{},{keys}", random_key_b64())
+                .trim_end_matches(',')
+                .to_owned(),
+        );
         file.data_key_active = Some(id.clone());
         file.write(&path)?;
         println!("added data key {id} and made it active");
@@ -209,15 +237,26 @@ fn rotate_keys(settings: Settings, generate: bool) -> anyhow::Result<()> {
                 "totp_secret_enc" => totp_slot(&id),
                 _ => pending_totp_slot(&id),
             };
-            if let Some(new) = ring.reencrypt(&blob, slot).map_err(leadgen_core::ApiError::internal)? {
+            if let Some(new) = ring
+                .reencrypt(&blob, slot)
+                .map_err(leadgen_core::ApiError::internal)?
+            {
                 User::store_ciphertext(c, &id, column, &new)?;
                 n += 1;
             }
         }
-        AuditEntry::insert(c, &NewAudit::new("keys.rotated").actor("cli", "cli").details(serde_json::json!({ "active": ring.active_id(), "rewritten": n })))?;
+        AuditEntry::insert(
+            c,
+            &NewAudit::new("keys.rotated")
+                .actor("cli", "cli")
+                .details(serde_json::json!({ "active": ring.active_id(), "rewritten": n })),
+        )?;
         Ok(n)
     })
     .map_err(api)?;
-    println!("re-encrypted {rewritten} value(s) to key {}", ring.active_id());
+    println!(
+        "re-encrypted {rewritten} value(s) to key {}",
+        ring.active_id()
+    );
     Ok(())
 }

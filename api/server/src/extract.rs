@@ -18,7 +18,10 @@ fn deserialize_error(path: String, inner: &str) -> ApiError {
         .unwrap_or_else(|| if path == "." { String::new() } else { path });
     let message = inner.split(" at line ").next().unwrap_or(inner).to_owned();
     if field.is_empty() {
-        ApiError::msg(ErrorCode::BadRequest, format!("The body is not valid: {message}"))
+        ApiError::msg(
+            ErrorCode::BadRequest,
+            format!("The body is not valid: {message}"),
+        )
     } else {
         ApiError::field(&field, "invalid", format!("{message}."))
     }
@@ -41,10 +44,16 @@ impl<T: DeserializeOwned + Validate + 'static> FromRequest for Body<T> {
         let bytes = Bytes::from_request(req, payload);
         Box::pin(async move {
             if !is_json {
-                return Err(ApiError::msg(ErrorCode::BadRequest, "Send the body as application/json.").into());
+                return Err(ApiError::msg(
+                    ErrorCode::BadRequest,
+                    "Send the body as application/json.",
+                )
+                .into());
             }
             let bytes = bytes.await.map_err(|e| {
-                if e.as_response_error().status_code() == actix_web::http::StatusCode::PAYLOAD_TOO_LARGE {
+                if e.as_response_error().status_code()
+                    == actix_web::http::StatusCode::PAYLOAD_TOO_LARGE
+                {
                     ApiError::new(ErrorCode::PayloadTooLarge)
                 } else {
                     ApiError::new(ErrorCode::BadRequest).with_cause(anyhow::anyhow!(e.to_string()))
@@ -53,7 +62,10 @@ impl<T: DeserializeOwned + Validate + 'static> FromRequest for Body<T> {
             let de = &mut serde_json::Deserializer::from_slice(&bytes);
             let value: T = serde_path_to_error::deserialize(de).map_err(|e| {
                 if e.inner().is_syntax() || e.inner().is_eof() {
-                    ApiError::msg(ErrorCode::BadRequest, format!("The body is not valid JSON: {}", e.inner()))
+                    ApiError::msg(
+                        ErrorCode::BadRequest,
+                        format!("The body is not valid JSON: {}", e.inner()),
+                    )
                 } else {
                     deserialize_error(e.path().to_string(), &e.inner().to_string())
                 }
@@ -72,11 +84,17 @@ impl<T: DeserializeOwned + Validate + 'static> FromRequest for Params<T> {
     type Future = std::future::Ready<Result<Self, Self::Error>>;
 
     fn from_request(req: &HttpRequest, _: &mut Payload) -> Self::Future {
-        let de = serde_urlencoded::Deserializer::new(form_urlencoded::parse(req.query_string().as_bytes()));
+        let de = serde_urlencoded::Deserializer::new(form_urlencoded::parse(
+            req.query_string().as_bytes(),
+        ));
         let result = serde_path_to_error::deserialize::<_, T>(de)
             .map_err(|e| {
                 let path = e.path().to_string();
-                let field = if path == "." { "query".to_owned() } else { path };
+                let field = if path == "." {
+                    "query".to_owned()
+                } else {
+                    path
+                };
                 ApiError::field(&field, "invalid", format!("{}.", e.inner()))
             })
             .and_then(|v: T| v.validate().map(|_| v).map_err(ApiError::from))

@@ -23,7 +23,10 @@ pub struct Health {
 /// The process is up.
 #[utoipa::path(get, path = "/health/live", tag = "operations", responses((status = 200, body = Health)))]
 pub async fn live() -> Json<Health> {
-    Json(Health { status: "ok".into(), database: None })
+    Json(Health {
+        status: "ok".into(),
+        database: None,
+    })
 }
 
 /// The process can serve requests: the database answers.
@@ -33,11 +36,21 @@ pub async fn ready(state: web::Data<AppState>) -> HttpResponse {
         leadgen_core::config::Backend::Sqlite => "sqlite",
         leadgen_core::config::Backend::Postgres => "postgres",
     };
-    match state.db.run(|c| c.batch_execute("SELECT 1").map_err(ApiError::from)).await {
-        Ok(()) => HttpResponse::Ok().json(Health { status: "ok".into(), database: Some(backend.into()) }),
+    match state
+        .db
+        .run(|c| c.batch_execute("SELECT 1").map_err(ApiError::from))
+        .await
+    {
+        Ok(()) => HttpResponse::Ok().json(Health {
+            status: "ok".into(),
+            database: Some(backend.into()),
+        }),
         Err(e) => {
             tracing::warn!(error = ?e, "readiness check failed");
-            HttpResponse::ServiceUnavailable().json(Health { status: "unavailable".into(), database: Some(backend.into()) })
+            HttpResponse::ServiceUnavailable().json(Health {
+                status: "unavailable".into(),
+                database: Some(backend.into()),
+            })
         }
     }
 }
@@ -53,11 +66,29 @@ struct PoolCollector {
 
 impl PoolCollector {
     fn new(pool: Pool) -> prometheus::Result<Self> {
-        let connections = IntGauge::with_opts(Opts::new("leadgen_db_pool_connections", "Open database connections"))?;
-        let idle = IntGauge::with_opts(Opts::new("leadgen_db_pool_idle", "Idle database connections"))?;
-        let max = IntGauge::with_opts(Opts::new("leadgen_db_pool_max", "Largest size of the database pool"))?;
-        let descs = [&connections, &idle, &max].iter().flat_map(|g| g.desc().into_iter().cloned()).collect();
-        Ok(PoolCollector { pool, connections, idle, max, descs })
+        let connections = IntGauge::with_opts(Opts::new(
+            "leadgen_db_pool_connections",
+            "Open database connections",
+        ))?;
+        let idle = IntGauge::with_opts(Opts::new(
+            "leadgen_db_pool_idle",
+            "Idle database connections",
+        ))?;
+        let max = IntGauge::with_opts(Opts::new(
+            "leadgen_db_pool_max",
+            "Largest size of the database pool",
+        ))?;
+        let descs = [&connections, &idle, &max]
+            .iter()
+            .flat_map(|g| g.desc().into_iter().cloned())
+            .collect();
+        Ok(PoolCollector {
+            pool,
+            connections,
+            idle,
+            max,
+            descs,
+        })
     }
 }
 
@@ -70,7 +101,12 @@ impl Collector for PoolCollector {
         self.connections.set(i64::from(st.connections));
         self.idle.set(i64::from(st.idle_connections));
         self.max.set(i64::from(self.pool.max_size()));
-        [self.connections.collect(), self.idle.collect(), self.max.collect()].concat()
+        [
+            self.connections.collect(),
+            self.idle.collect(),
+            self.max.collect(),
+        ]
+        .concat()
     }
 }
 

@@ -109,7 +109,10 @@ pub fn headers() -> actix_web::middleware::DefaultHeaders {
         .add((header::X_CONTENT_TYPE_OPTIONS, "nosniff"))
         .add((header::X_FRAME_OPTIONS, "DENY"))
         .add((header::REFERRER_POLICY, "strict-origin-when-cross-origin"))
-        .add(("Permissions-Policy", "camera=(), microphone=(), geolocation=()"))
+        .add((
+            "Permissions-Policy",
+            "camera=(), microphone=(), geolocation=()",
+        ))
         .add(("Cross-Origin-Opener-Policy", "same-origin"))
 }
 
@@ -117,7 +120,11 @@ pub fn headers() -> actix_web::middleware::DefaultHeaders {
 pub fn cors(s: &Settings) -> actix_cors::Cors {
     let mut cors = actix_cors::Cors::default()
         .allowed_methods(vec!["GET", "POST", "PUT", "PATCH", "DELETE"])
-        .allowed_headers(vec![header::AUTHORIZATION, header::CONTENT_TYPE, header::IF_MATCH])
+        .allowed_headers(vec![
+            header::AUTHORIZATION,
+            header::CONTENT_TYPE,
+            header::IF_MATCH,
+        ])
         .allowed_header("x-csrf-token")
         .expose_headers(vec![header::RETRY_AFTER, header::ETAG])
         .supports_credentials()

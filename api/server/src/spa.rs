@@ -17,7 +17,10 @@ fn safe_join(root: &Path, tail: &str) -> Option<PathBuf> {
     }
 }
 
-pub async fn serve(req: HttpRequest, state: web::Data<AppState>) -> actix_web::Result<HttpResponse> {
+pub async fn serve(
+    req: HttpRequest,
+    state: web::Data<AppState>,
+) -> actix_web::Result<HttpResponse> {
     let path = req.path().trim_start_matches('/');
     if path.starts_with("api/") || path == "api" {
         return Err(ApiError::not_found().into());
@@ -25,19 +28,38 @@ pub async fn serve(req: HttpRequest, state: web::Data<AppState>) -> actix_web::R
     let root = &state.settings.web_dir;
     if let Some(file) = safe_join(root, path).filter(|p| !path.is_empty() && p.is_file()) {
         let immutable = path.starts_with("assets/");
-        let mut res = NamedFile::open_async(file).await?.use_etag(!immutable).into_response(&req);
+        let mut res = NamedFile::open_async(file)
+            .await?
+            .use_etag(!immutable)
+            .into_response(&req);
         let cache = if immutable {
-            CacheControl(vec![CacheDirective::Public, CacheDirective::MaxAge(31_536_000), CacheDirective::Extension("immutable".into(), None)])
+            CacheControl(vec![
+                CacheDirective::Public,
+                CacheDirective::MaxAge(31_536_000),
+                CacheDirective::Extension("immutable".into(), None),
+            ])
         } else {
             CacheControl(vec![CacheDirective::NoCache])
         };
-        res.headers_mut().insert(actix_web::http::header::CACHE_CONTROL, cache.to_string().parse().map_err(actix_web::error::ErrorInternalServerError)?);
+        res.headers_mut().insert(
+            actix_web::http::header::CACHE_CONTROL,
+            cache
+                .to_string()
+                .parse()
+                .map_err(actix_web::error::ErrorInternalServerError)?,
+        );
         return Ok(res);
     }
     let index = root.join("index.html");
     if index.is_file() {
-        let mut res = NamedFile::open_async(index).await?.use_etag(true).into_response(&req);
-        res.headers_mut().insert(actix_web::http::header::CACHE_CONTROL, actix_web::http::header::HeaderValue::from_static("no-cache"));
+        let mut res = NamedFile::open_async(index)
+            .await?
+            .use_etag(true)
+            .into_response(&req);
+        res.headers_mut().insert(
+            actix_web::http::header::CACHE_CONTROL,
+            actix_web::http::header::HeaderValue::from_static("no-cache"),
+        );
         return Ok(res);
     }
     Ok(HttpResponse::ServiceUnavailable().content_type("text/plain; charset=utf-8").body(format!(

@@ -13,7 +13,12 @@ pub fn init(filter: &str, format: &str) {
     let result = if format == "pretty" {
         fmt().with_env_filter(filter).with_target(false).try_init()
     } else {
-        fmt().json().with_env_filter(filter).with_current_span(true).flatten_event(true).try_init()
+        fmt()
+            .json()
+            .with_env_filter(filter)
+            .with_current_span(true)
+            .flatten_event(true)
+            .try_init()
     };
     let _ = result;
 }
@@ -22,10 +27,14 @@ pub async fn request_id_header(
     req: ServiceRequest,
     next: Next<impl MessageBody>,
 ) -> Result<ServiceResponse<impl MessageBody>, actix_web::Error> {
-    let id = req.extensions().get::<tracing_actix_web::RequestId>().map(|r| r.to_string());
+    let id = req
+        .extensions()
+        .get::<tracing_actix_web::RequestId>()
+        .map(|r| r.to_string());
     let mut res = next.call(req).await?;
     if let Some(id) = id.and_then(|i| HeaderValue::from_str(&i).ok()) {
-        res.headers_mut().insert(HeaderName::from_static("x-request-id"), id);
+        res.headers_mut()
+            .insert(HeaderName::from_static("x-request-id"), id);
     }
     Ok(res)
 }

@@ -30,7 +30,8 @@ pub fn backend() -> Backend {
 }
 
 fn pg_base() -> String {
-    std::env::var("LEADGEN_TEST_PG_URL").unwrap_or_else(|_| "postgres://postgres@127.0.0.1:5432".into())
+    std::env::var("LEADGEN_TEST_PG_URL")
+        .unwrap_or_else(|_| "postgres://postgres@127.0.0.1:5432".into())
 }
 
 static TELEMETRY: Once = Once::new();
@@ -55,7 +56,9 @@ pub fn test_settings(dir: &std::path::Path) -> Settings {
             let name = format!("lg_test_{}", uuid::Uuid::new_v4().simple());
             let mut admin = diesel::PgConnection::establish(&format!("{}/postgres", pg_base()))
                 .unwrap_or_else(|e| panic!("PostgreSQL at {} is not reachable: {e}", pg_base()));
-            admin.batch_execute(&format!("CREATE DATABASE \"{name}\"")).expect("create test database");
+            admin
+                .batch_execute(&format!("CREATE DATABASE \"{name}\""))
+                .expect("create test database");
             format!("{}/{name}", pg_base())
         }
     };
@@ -98,11 +101,19 @@ pub async fn spawn_app_with(tweak: impl FnOnce(&mut Settings)) -> TestApp {
 /// Starts an app on existing settings (e.g. a second process on the same database).
 pub async fn start(settings: Settings, dir: tempfile::TempDir) -> TestApp {
     TELEMETRY.call_once(|| leadgen_server::app::init_telemetry(&settings));
-    let app = Application::build(settings.clone()).await.expect("app builds");
+    let app = Application::build(settings.clone())
+        .await
+        .expect("app builds");
     let port = app.port();
     let state = app.state().clone();
     tokio::spawn(app.run_until_stopped());
-    TestApp { addr: format!("http://127.0.0.1:{port}"), port, state, settings, dir }
+    TestApp {
+        addr: format!("http://127.0.0.1:{port}"),
+        port,
+        state,
+        settings,
+        dir,
+    }
 }
 
 impl TestApp {
@@ -130,12 +141,22 @@ impl TestApp {
 
     /// Creates a user through the admin API and signs them in fully (password change, 2FA setup).
     pub async fn user(&self, admin: &Account, username: &str, role: &str) -> Account {
-        let res = admin.b.post("/api/v1/admin/users", &json!({ "username": username, "role": role })).await;
+        let res = admin
+            .b
+            .post(
+                "/api/v1/admin/users",
+                &json!({ "username": username, "role": role }),
+            )
+            .await;
         assert_eq!(res.status(), StatusCode::CREATED, "create {username}");
         let body: Value = res.json().await.expect("json");
-        let temp = body["temporary_password"].as_str().expect("temporary password").to_owned();
+        let temp = body["temporary_password"]
+            .as_str()
+            .expect("temporary password")
+            .to_owned();
         let mut acc = Account::new(self.browser(), username, &temp);
-        acc.complete_first_login(&format!("{username} strong pass phrase 9")).await;
+        acc.complete_first_login(&format!("{username} strong pass phrase 9"))
+            .await;
         acc
     }
 
@@ -164,10 +185,14 @@ impl TestApp {
                 |t| format!("SELECT column_name AS name FROM information_schema.columns WHERE table_name = '{t}'"),
             ),
         };
-        let tables: Vec<Name> = diesel::sql_query(tables_sql).load(&mut *conn).expect("tables");
+        let tables: Vec<Name> = diesel::sql_query(tables_sql)
+            .load(&mut *conn)
+            .expect("tables");
         let mut out = String::new();
         for t in tables {
-            let cols: Vec<Name> = diesel::sql_query(cols_sql(&t.name)).load(&mut *conn).expect("columns");
+            let cols: Vec<Name> = diesel::sql_query(cols_sql(&t.name))
+                .load(&mut *conn)
+                .expect("columns");
             for c in cols {
                 let cast = match backend() {
                     Backend::Sqlite => format!("SELECT CAST(\"{}\" AS BLOB) AS v FROM \"{}\"", c.name, t.name),
@@ -177,7 +202,9 @@ impl TestApp {
                         t = t.name
                     ),
                 };
-                let cells: Vec<Cell> = diesel::sql_query(&cast).load(&mut *conn).unwrap_or_else(|e| panic!("{cast}: {e}"));
+                let cells: Vec<Cell> = diesel::sql_query(&cast)
+                    .load(&mut *conn)
+                    .unwrap_or_else(|e| panic!("{cast}: {e}"));
                 for cell in cells.into_iter().filter_map(|c| c.v) {
                     out.push_str(&String::from_utf8_lossy(&cell));
                     out.push('\n');
@@ -207,8 +234,16 @@ pub struct Browser {
 
 impl Browser {
     pub fn new(base: &str) -> Self {
-        let http = reqwest::Client::builder().cookie_store(true).build().expect("client");
-        Browser { base: base.to_owned(), http, csrf: Arc::new(Mutex::new(None)), bearer: Arc::new(Mutex::new(None)) }
+        let http = reqwest::Client::builder()
+            .cookie_store(true)
+            .build()
+            .expect("client");
+        Browser {
+            base: base.to_owned(),
+            http,
+            csrf: Arc::new(Mutex::new(None)),
+            bearer: Arc::new(Mutex::new(None)),
+        }
     }
 
     pub fn with_bearer(&self, token: &str) -> Browser {
@@ -222,7 +257,9 @@ impl Browser {
     }
 
     pub async fn request(&self, method: Method, path: &str, body: Option<&Value>) -> Response {
-        let mut req = self.http.request(method.clone(), format!("{}{}", self.base, path));
+        let mut req = self
+            .http
+            .request(method.clone(), format!("{}{}", self.base, path));
         if method != Method::GET {
             if let Some(t) = self.csrf.lock().expect("lock").clone() {
                 req = req.header("x-csrf-token", t);
@@ -261,7 +298,10 @@ impl Browser {
 pub async fn status_json(res: Response) -> (StatusCode, Value) {
     let status = res.status();
     let text = res.text().await.expect("body");
-    (status, serde_json::from_str(&text).unwrap_or(Value::String(text)))
+    (
+        status,
+        serde_json::from_str(&text).unwrap_or(Value::String(text)),
+    )
 }
 
 pub fn error_code(body: &Value) -> &str {
@@ -280,13 +320,30 @@ pub struct Account {
 }
 
 pub fn totp_at(secret_b32: &str, step: i64) -> String {
-    let secret = totp_rs::Secret::Encoded(secret_b32.to_owned()).to_bytes().expect("base32 secret");
-    let totp = totp_rs::TOTP::new_unchecked(totp_rs::Algorithm::SHA1, 6, 1, 30, secret, None, String::new());
+    let secret = totp_rs::Secret::Encoded(secret_b32.to_owned())
+        .to_bytes()
+        .expect("base32 secret");
+    let totp = totp_rs::TOTP::new_unchecked(
+        totp_rs::Algorithm::SHA1,
+        6,
+        1,
+        30,
+        secret,
+        None,
+        String::new(),
+    );
     totp.generate(u64::try_from(step).unwrap_or(0) * 30)
 }
 
 pub fn current_step() -> i64 {
-    i64::try_from(std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).expect("clock").as_secs() / 30).unwrap_or(0)
+    i64::try_from(
+        std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .expect("clock")
+            .as_secs()
+            / 30,
+    )
+    .unwrap_or(0)
 }
 
 impl Account {
@@ -325,7 +382,8 @@ impl Account {
     }
 
     pub fn remember(&mut self, step_body: &Value) {
-        self.b.set_csrf(step_body["csrf_token"].as_str().map(str::to_owned));
+        self.b
+            .set_csrf(step_body["csrf_token"].as_str().map(str::to_owned));
         if let Some(id) = step_body["user"]["id"].as_str() {
             self.id = id.to_owned();
         }
@@ -333,7 +391,15 @@ impl Account {
 
     /// Password → (password change) → (2FA setup) → ok, asserting each step's status.
     pub async fn complete_first_login(&mut self, new_password: &str) {
-        let (s, mut step) = status_json(self.b.post("/api/v1/auth/login", &json!({ "username": self.username, "password": self.password })).await).await;
+        let (s, mut step) = status_json(
+            self.b
+                .post(
+                    "/api/v1/auth/login",
+                    &json!({ "username": self.username, "password": self.password }),
+                )
+                .await,
+        )
+        .await;
         assert_eq!(s, StatusCode::OK, "{step}");
         if step["status"] == "password_change_required" {
             let (s, next) = status_json(
@@ -346,16 +412,34 @@ impl Account {
         }
         if step["status"] == "totp_setup_required" {
             let token = step["pending_token"].clone();
-            let (s, setup) = status_json(self.b.post("/api/v1/auth/login/totp-setup", &json!({ "pending_token": token })).await).await;
+            let (s, setup) = status_json(
+                self.b
+                    .post(
+                        "/api/v1/auth/login/totp-setup",
+                        &json!({ "pending_token": token }),
+                    )
+                    .await,
+            )
+            .await;
             assert_eq!(s, StatusCode::OK, "{setup}");
             self.totp_secret = Some(setup["secret"].as_str().expect("secret").to_owned());
             let code = self.fresh_code().await;
             let (s, next) = status_json(
-                self.b.post("/api/v1/auth/login/totp-setup/confirm", &json!({ "pending_token": token, "code": code })).await,
+                self.b
+                    .post(
+                        "/api/v1/auth/login/totp-setup/confirm",
+                        &json!({ "pending_token": token, "code": code }),
+                    )
+                    .await,
             )
             .await;
             assert_eq!(s, StatusCode::OK, "{next}");
-            self.backup_codes = next["backup_codes"].as_array().expect("codes").iter().filter_map(|c| c.as_str().map(str::to_owned)).collect();
+            self.backup_codes = next["backup_codes"]
+                .as_array()
+                .expect("codes")
+                .iter()
+                .filter_map(|c| c.as_str().map(str::to_owned))
+                .collect();
             step = next;
         }
         assert_eq!(step["status"], "ok", "{step}");
@@ -365,11 +449,25 @@ impl Account {
     /// A new browser session for this account with password + TOTP.
     pub async fn sign_in_again(&self) -> Browser {
         let b = Browser::new(&self.b.base);
-        let (s, step) = status_json(b.post("/api/v1/auth/login", &json!({ "username": self.username, "password": self.password })).await).await;
+        let (s, step) = status_json(
+            b.post(
+                "/api/v1/auth/login",
+                &json!({ "username": self.username, "password": self.password }),
+            )
+            .await,
+        )
+        .await;
         assert_eq!(s, StatusCode::OK, "{step}");
         let step = if step["status"] == "totp_required" {
             let code = self.fresh_code().await;
-            let (s, next) = status_json(b.post("/api/v1/auth/login/totp", &json!({ "pending_token": step["pending_token"], "code": code })).await).await;
+            let (s, next) = status_json(
+                b.post(
+                    "/api/v1/auth/login/totp",
+                    &json!({ "pending_token": step["pending_token"], "code": code }),
+                )
+                .await,
+            )
+            .await;
             assert_eq!(s, StatusCode::OK, "{next}");
             next
         } else {

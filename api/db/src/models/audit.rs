@@ -75,13 +75,21 @@ impl AuditEntry {
             let mut q = audit_log::table.into_boxed();
             if let Some(actor) = f.actor.as_deref().map(str::trim).filter(|s| !s.is_empty()) {
                 let key = actor.to_lowercase();
-                q = q.filter(audit_log::actor_username.eq(key.clone()).or(audit_log::actor_id.eq(actor.to_owned())));
+                q = q.filter(
+                    audit_log::actor_username
+                        .eq(key.clone())
+                        .or(audit_log::actor_id.eq(actor.to_owned())),
+                );
             }
             if let Some(action) = f.action.as_deref().filter(|s| !s.is_empty()) {
                 q = q.filter(audit_log::action.eq(action.to_owned()));
             }
             if let Some(target) = f.target.as_deref().map(str::trim).filter(|s| !s.is_empty()) {
-                q = q.filter(audit_log::target_id.eq(target.to_owned()).or(audit_log::target_label.eq(target.to_lowercase())));
+                q = q.filter(
+                    audit_log::target_id
+                        .eq(target.to_owned())
+                        .or(audit_log::target_label.eq(target.to_lowercase())),
+                );
             }
             if let Some(from) = f.from {
                 q = q.filter(audit_log::at.ge(from));
@@ -105,7 +113,11 @@ impl AuditEntry {
 /// Builder for events.
 impl NewAudit {
     pub fn new(action: &'static str) -> Self {
-        NewAudit { action, outcome: "success", ..NewAudit::default() }
+        NewAudit {
+            action,
+            outcome: "success",
+            ..NewAudit::default()
+        }
     }
     pub fn failed(mut self) -> Self {
         self.outcome = "failure";

@@ -32,7 +32,14 @@ pub enum RefreshOutcome {
 }
 
 impl RefreshToken {
-    pub fn create(conn: &mut DbConn, user_id: &str, family_id: &str, hash: &str, tv: i64, ttl: Duration) -> ApiResult<()> {
+    pub fn create(
+        conn: &mut DbConn,
+        user_id: &str,
+        family_id: &str,
+        hash: &str,
+        tv: i64,
+        ttl: Duration,
+    ) -> ApiResult<()> {
         let t = now();
         diesel::insert_into(refresh_tokens::table)
             .values((
@@ -60,15 +67,22 @@ impl RefreshToken {
         };
         let t = now();
         let claimed = diesel::update(
-            refresh_tokens::table.find(&row.id).filter(refresh_tokens::used_at.is_null()),
+            refresh_tokens::table
+                .find(&row.id)
+                .filter(refresh_tokens::used_at.is_null()),
         )
         .set(refresh_tokens::used_at.eq(t))
         .execute(conn)?;
         if claimed == 0 {
-            diesel::update(refresh_tokens::table.filter(refresh_tokens::family_id.eq(&row.family_id)))
-                .set(refresh_tokens::revoked_at.eq(t))
-                .execute(conn)?;
-            return Ok(RefreshOutcome::Reused { user_id: row.user_id, family_id: row.family_id });
+            diesel::update(
+                refresh_tokens::table.filter(refresh_tokens::family_id.eq(&row.family_id)),
+            )
+            .set(refresh_tokens::revoked_at.eq(t))
+            .execute(conn)?;
+            return Ok(RefreshOutcome::Reused {
+                user_id: row.user_id,
+                family_id: row.family_id,
+            });
         }
         if row.revoked_at.is_some() || row.expires_at <= t {
             return Ok(RefreshOutcome::Invalid);
@@ -128,17 +142,26 @@ impl ApiToken {
                 api_tokens::expires_at.eq(t.expires_at),
             ))
             .execute(conn)?;
-        Ok(api_tokens::table.find(&id).select(ApiToken::as_select()).first(conn)?)
+        Ok(api_tokens::table
+            .find(&id)
+            .select(ApiToken::as_select())
+            .first(conn)?)
     }
 
     pub fn find_by_hash(conn: &mut DbConn, hash: &str) -> ApiResult<Option<ApiToken>> {
-        Ok(api_tokens::table.filter(api_tokens::token_hash.eq(hash)).select(ApiToken::as_select()).first(conn).optional()?)
+        Ok(api_tokens::table
+            .filter(api_tokens::token_hash.eq(hash))
+            .select(ApiToken::as_select())
+            .first(conn)
+            .optional()?)
     }
 
     pub fn touch(conn: &mut DbConn, t: &ApiToken) -> ApiResult<()> {
         let n = now();
         if t.last_used_at.is_none_or(|l| n - l > Duration::seconds(60)) {
-            diesel::update(api_tokens::table.find(&t.id)).set(api_tokens::last_used_at.eq(n)).execute(conn)?;
+            diesel::update(api_tokens::table.find(&t.id))
+                .set(api_tokens::last_used_at.eq(n))
+                .execute(conn)?;
         }
         Ok(())
     }
@@ -159,13 +182,21 @@ impl ApiToken {
     /// Revokes one of this user's tokens; false when it is not theirs or already revoked.
     pub fn revoke_own(conn: &mut DbConn, user_id: &str, id: &str) -> ApiResult<Option<ApiToken>> {
         let n = diesel::update(
-            api_tokens::table.find(id).filter(api_tokens::user_id.eq(user_id)).filter(api_tokens::revoked_at.is_null()),
+            api_tokens::table
+                .find(id)
+                .filter(api_tokens::user_id.eq(user_id))
+                .filter(api_tokens::revoked_at.is_null()),
         )
         .set(api_tokens::revoked_at.eq(now()))
         .execute(conn)?;
         if n == 0 {
             return Ok(None);
         }
-        Ok(Some(api_tokens::table.find(id).select(ApiToken::as_select()).first(conn)?))
+        Ok(Some(
+            api_tokens::table
+                .find(id)
+                .select(ApiToken::as_select())
+                .first(conn)?,
+        ))
     }
 }

@@ -29,7 +29,9 @@ pub struct LockoutPolicy {
 impl LockoutPolicy {
     pub fn wait_for(&self, lockouts: i32) -> i64 {
         let exp = u32::try_from(lockouts.clamp(0, 20)).unwrap_or(0);
-        self.base_secs.saturating_mul(1i64 << exp).min(self.max_secs)
+        self.base_secs
+            .saturating_mul(1i64 << exp)
+            .min(self.max_secs)
     }
 }
 
@@ -42,23 +44,43 @@ impl LoginThrottle {
             .first(conn)
             .optional()?;
         let t = now();
-        Ok(until.flatten().filter(|u| *u > t).map(|u| (u - t).num_seconds().max(1)))
+        Ok(until
+            .flatten()
+            .filter(|u| *u > t)
+            .map(|u| (u - t).num_seconds().max(1)))
     }
 
     /// Records a failure; returns the lock wait in seconds when this failure locked the key.
-    pub fn record_failure(conn: &mut DbConn, key: &str, policy: LockoutPolicy) -> ApiResult<Option<i64>> {
+    pub fn record_failure(
+        conn: &mut DbConn,
+        key: &str,
+        policy: LockoutPolicy,
+    ) -> ApiResult<Option<i64>> {
         let t = now();
-        let existing: Option<LoginThrottle> =
-            login_throttle::table.find(key).select(LoginThrottle::as_select()).first(conn).optional()?;
+        let existing: Option<LoginThrottle> = login_throttle::table
+            .find(key)
+            .select(LoginThrottle::as_select())
+            .first(conn)
+            .optional()?;
         let (failures, lockouts) = match &existing {
             Some(row) => (row.failures + 1, row.lockouts),
             None => (1, 0),
         };
         let (failures, lockouts, locked_until, wait) = if failures >= policy.threshold {
             let wait = policy.wait_for(lockouts);
-            (0, lockouts + 1, Some(t + Duration::seconds(wait)), Some(wait))
+            (
+                0,
+                lockouts + 1,
+                Some(t + Duration::seconds(wait)),
+                Some(wait),
+            )
         } else {
-            (failures, lockouts, existing.as_ref().and_then(|r| r.locked_until), None)
+            (
+                failures,
+                lockouts,
+                existing.as_ref().and_then(|r| r.locked_until),
+                None,
+            )
         };
         if existing.is_some() {
             diesel::update(login_throttle::table.find(key))
@@ -120,7 +142,13 @@ pub struct LoginChallenge {
 }
 
 impl LoginChallenge {
-    pub fn create(conn: &mut DbConn, user_id: &str, token_hash: &str, stage: Stage, ttl_secs: i64) -> ApiResult<LoginChallenge> {
+    pub fn create(
+        conn: &mut DbConn,
+        user_id: &str,
+        token_hash: &str,
+        stage: Stage,
+        ttl_secs: i64,
+    ) -> ApiResult<LoginChallenge> {
         let t = now();
         let id = new_id();
         diesel::insert_into(login_challenges::table)
@@ -134,11 +162,19 @@ impl LoginChallenge {
                 login_challenges::expires_at.eq(t + Duration::seconds(ttl_secs)),
             ))
             .execute(conn)?;
-        Ok(login_challenges::table.find(&id).select(LoginChallenge::as_select()).first(conn)?)
+        Ok(login_challenges::table
+            .find(&id)
+            .select(LoginChallenge::as_select())
+            .first(conn)?)
     }
 
     /// The live challenge with this token hash and stage (not expired, not consumed, attempts left).
-    pub fn find_live(conn: &mut DbConn, token_hash: &str, stage: Stage, max_attempts: i32) -> ApiResult<Option<LoginChallenge>> {
+    pub fn find_live(
+        conn: &mut DbConn,
+        token_hash: &str,
+        stage: Stage,
+        max_attempts: i32,
+    ) -> ApiResult<Option<LoginChallenge>> {
         Ok(login_challenges::table
             .filter(login_challenges::token_hash.eq(token_hash))
             .filter(login_challenges::stage.eq(stage.as_str()))
@@ -155,18 +191,28 @@ impl LoginChallenge {
         diesel::update(login_challenges::table.find(id))
             .set(login_challenges::attempts.eq(login_challenges::attempts + 1))
             .execute(conn)?;
-        Ok(login_challenges::table.find(id).select(login_challenges::attempts).first(conn)?)
+        Ok(login_challenges::table
+            .find(id)
+            .select(login_challenges::attempts)
+            .first(conn)?)
     }
 
     /// Marks the challenge used; false when another request consumed it first.
     pub fn consume(conn: &mut DbConn, id: &str) -> ApiResult<bool> {
-        let n = diesel::update(login_challenges::table.find(id).filter(login_challenges::consumed_at.is_null()))
-            .set(login_challenges::consumed_at.eq(now()))
-            .execute(conn)?;
+        let n = diesel::update(
+            login_challenges::table
+                .find(id)
+                .filter(login_challenges::consumed_at.is_null()),
+        )
+        .set(login_challenges::consumed_at.eq(now()))
+        .execute(conn)?;
         Ok(n == 1)
     }
 
     pub fn delete_expired(conn: &mut DbConn) -> ApiResult<usize> {
-        Ok(diesel::delete(login_challenges::table.filter(login_challenges::expires_at.lt(now()))).execute(conn)?)
+        Ok(
+            diesel::delete(login_challenges::table.filter(login_challenges::expires_at.lt(now())))
+                .execute(conn)?,
+        )
     }
 }

@@ -59,14 +59,20 @@ impl Session {
     }
 
     pub fn find(conn: &mut DbConn, id: &str) -> ApiResult<Option<Session>> {
-        Ok(sessions::table.find(id).select(Session::as_select()).first(conn).optional()?)
+        Ok(sessions::table
+            .find(id)
+            .select(Session::as_select())
+            .first(conn)
+            .optional()?)
     }
 
     /// Updates last-seen, at most once a minute per session to keep reads cheap.
     pub fn touch(conn: &mut DbConn, s: &Session) -> ApiResult<()> {
         let t = now();
         if t - s.last_seen_at > Duration::seconds(60) {
-            diesel::update(sessions::table.find(&s.id)).set(sessions::last_seen_at.eq(t)).execute(conn)?;
+            diesel::update(sessions::table.find(&s.id))
+                .set(sessions::last_seen_at.eq(t))
+                .execute(conn)?;
         }
         Ok(())
     }
@@ -94,7 +100,10 @@ impl Session {
     /// Revokes one session of this user; false when there is no such live session (someone else's answers false).
     pub fn revoke_own(conn: &mut DbConn, user_id: &str, id: &str) -> ApiResult<bool> {
         let n = diesel::update(
-            sessions::table.find(id).filter(sessions::user_id.eq(user_id)).filter(sessions::revoked_at.is_null()),
+            sessions::table
+                .find(id)
+                .filter(sessions::user_id.eq(user_id))
+                .filter(sessions::revoked_at.is_null()),
         )
         .set(sessions::revoked_at.eq(now()))
         .execute(conn)?;
@@ -104,7 +113,10 @@ impl Session {
     /// Carries a session over a password change: it survives with the new token version.
     pub fn reinstate(conn: &mut DbConn, id: &str, token_version: i64) -> ApiResult<()> {
         diesel::update(sessions::table.find(id))
-            .set((sessions::revoked_at.eq(None::<NaiveDateTime>), sessions::token_version.eq(token_version)))
+            .set((
+                sessions::revoked_at.eq(None::<NaiveDateTime>),
+                sessions::token_version.eq(token_version),
+            ))
             .execute(conn)?;
         Ok(())
     }

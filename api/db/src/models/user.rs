@@ -59,7 +59,10 @@ pub struct User {
 
 impl std::fmt::Debug for User {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("User").field("id", &self.id).field("username", &self.username).finish_non_exhaustive()
+        f.debug_struct("User")
+            .field("id", &self.id)
+            .field("username", &self.username)
+            .finish_non_exhaustive()
     }
 }
 
@@ -133,7 +136,10 @@ impl User {
         };
         match diesel::insert_into(users::table).values(&row).execute(conn) {
             Ok(_) => {}
-            Err(diesel::result::Error::DatabaseError(diesel::result::DatabaseErrorKind::UniqueViolation, _)) => {
+            Err(diesel::result::Error::DatabaseError(
+                diesel::result::DatabaseErrorKind::UniqueViolation,
+                _,
+            )) => {
                 return Err(ApiError::conflict("username", "This username is taken."));
             }
             Err(e) => return Err(e.into()),
@@ -142,11 +148,18 @@ impl User {
     }
 
     pub fn get(conn: &mut DbConn, id: &str) -> ApiResult<User> {
-        Ok(users::table.find(id).select(User::as_select()).first(conn)?)
+        Ok(users::table
+            .find(id)
+            .select(User::as_select())
+            .first(conn)?)
     }
 
     pub fn find(conn: &mut DbConn, id: &str) -> ApiResult<Option<User>> {
-        Ok(users::table.find(id).select(User::as_select()).first(conn).optional()?)
+        Ok(users::table
+            .find(id)
+            .select(User::as_select())
+            .first(conn)
+            .optional()?)
     }
 
     pub fn find_by_username(conn: &mut DbConn, username: &str) -> ApiResult<Option<User>> {
@@ -162,15 +175,33 @@ impl User {
     }
 
     pub fn count_active_admins(conn: &mut DbConn) -> ApiResult<i64> {
-        Ok(users::table.filter(users::role.eq("admin")).filter(users::active.eq(true)).count().get_result(conn)?)
+        Ok(users::table
+            .filter(users::role.eq("admin"))
+            .filter(users::active.eq(true))
+            .count()
+            .get_result(conn)?)
     }
 
     pub fn list(conn: &mut DbConn, f: &UserFilter) -> ApiResult<(Vec<User>, i64)> {
         let build = || {
             let mut q = users::table.into_boxed();
             if let Some(text) = f.q.as_deref().map(str::trim).filter(|s| !s.is_empty()) {
-                let pattern = format!("%{}%", text.to_lowercase().replace('\\', "").replace('%', "").replace('_', ""));
-                q = q.filter(users::username_key.like(pattern.clone()).or(users::email.like(pattern)));
+                // LIKE wildcards in the search text match themselves.
+                let escaped: String = text
+                    .to_lowercase()
+                    .chars()
+                    .flat_map(|c| match c {
+                        '\\' | '%' | '_' => vec!['\\', c],
+                        other => vec![other],
+                    })
+                    .collect();
+                let pattern = format!("%{escaped}%");
+                q = q.filter(
+                    users::username_key
+                        .like(pattern.clone())
+                        .escape('\\')
+                        .or(users::email.like(pattern).escape('\\')),
+                );
             }
             if let Some(role) = f.role {
                 q = q.filter(users::role.eq(role.as_str()));
@@ -191,18 +222,24 @@ impl User {
     }
 
     pub fn set_role(conn: &mut DbConn, id: &str, role: Role) -> ApiResult<()> {
-        diesel::update(users::table.find(id)).set((users::role.eq(role.as_str()), users::updated_at.eq(now()))).execute(conn)?;
+        diesel::update(users::table.find(id))
+            .set((users::role.eq(role.as_str()), users::updated_at.eq(now())))
+            .execute(conn)?;
         Ok(())
     }
 
     pub fn set_email(conn: &mut DbConn, id: &str, email: Option<&str>) -> ApiResult<()> {
-        diesel::update(users::table.find(id)).set((users::email.eq(email), users::updated_at.eq(now()))).execute(conn)?;
+        diesel::update(users::table.find(id))
+            .set((users::email.eq(email), users::updated_at.eq(now())))
+            .execute(conn)?;
         Ok(())
     }
 
     /// Activating or deactivating; deactivation also invalidates every session and token.
     pub fn set_active(conn: &mut DbConn, id: &str, active: bool) -> ApiResult<()> {
-        diesel::update(users::table.find(id)).set((users::active.eq(active), users::updated_at.eq(now()))).execute(conn)?;
+        diesel::update(users::table.find(id))
+            .set((users::active.eq(active), users::updated_at.eq(now())))
+            .execute(conn)?;
         if !active {
             User::revoke_everything(conn, id)?;
         }
@@ -215,7 +252,12 @@ impl User {
     }
 
     /// Stores a new password hash and invalidates every earlier session and token. Returns the new token version.
-    pub fn set_password(conn: &mut DbConn, id: &str, hash: &str, must_change: bool) -> ApiResult<i64> {
+    pub fn set_password(
+        conn: &mut DbConn,
+        id: &str,
+        hash: &str,
+        must_change: bool,
+    ) -> ApiResult<i64> {
         let t = now();
         diesel::update(users::table.find(id))
             .set((
@@ -232,26 +274,47 @@ impl User {
     pub fn revoke_everything(conn: &mut DbConn, id: &str) -> ApiResult<i64> {
         use crate::schema::{api_tokens, refresh_tokens, sessions};
         let t = now();
-        diesel::update(users::table.find(id)).set(users::token_version.eq(users::token_version + 1)).execute(conn)?;
-        diesel::update(sessions::table.filter(sessions::user_id.eq(id)).filter(sessions::revoked_at.is_null()))
-            .set(sessions::revoked_at.eq(t))
+        diesel::update(users::table.find(id))
+            .set(users::token_version.eq(users::token_version + 1))
             .execute(conn)?;
-        diesel::update(refresh_tokens::table.filter(refresh_tokens::user_id.eq(id)).filter(refresh_tokens::revoked_at.is_null()))
-            .set(refresh_tokens::revoked_at.eq(t))
-            .execute(conn)?;
-        diesel::update(api_tokens::table.filter(api_tokens::user_id.eq(id)).filter(api_tokens::revoked_at.is_null()))
-            .set(api_tokens::revoked_at.eq(t))
-            .execute(conn)?;
-        Ok(users::table.find(id).select(users::token_version).first(conn)?)
+        diesel::update(
+            sessions::table
+                .filter(sessions::user_id.eq(id))
+                .filter(sessions::revoked_at.is_null()),
+        )
+        .set(sessions::revoked_at.eq(t))
+        .execute(conn)?;
+        diesel::update(
+            refresh_tokens::table
+                .filter(refresh_tokens::user_id.eq(id))
+                .filter(refresh_tokens::revoked_at.is_null()),
+        )
+        .set(refresh_tokens::revoked_at.eq(t))
+        .execute(conn)?;
+        diesel::update(
+            api_tokens::table
+                .filter(api_tokens::user_id.eq(id))
+                .filter(api_tokens::revoked_at.is_null()),
+        )
+        .set(api_tokens::revoked_at.eq(t))
+        .execute(conn)?;
+        Ok(users::table
+            .find(id)
+            .select(users::token_version)
+            .first(conn)?)
     }
 
     pub fn touch_login(conn: &mut DbConn, id: &str) -> ApiResult<()> {
-        diesel::update(users::table.find(id)).set(users::last_login_at.eq(now())).execute(conn)?;
+        diesel::update(users::table.find(id))
+            .set(users::last_login_at.eq(now()))
+            .execute(conn)?;
         Ok(())
     }
 
     pub fn set_pending_totp(conn: &mut DbConn, id: &str, secret_enc: &[u8]) -> ApiResult<()> {
-        diesel::update(users::table.find(id)).set(users::totp_pending_secret_enc.eq(secret_enc)).execute(conn)?;
+        diesel::update(users::table.find(id))
+            .set(users::totp_pending_secret_enc.eq(secret_enc))
+            .execute(conn)?;
         Ok(())
     }
 
@@ -287,9 +350,11 @@ impl User {
     /// a code can never be accepted twice, even by concurrent requests).
     pub fn claim_totp_step(conn: &mut DbConn, id: &str, step: i64) -> ApiResult<bool> {
         let n = diesel::update(
-            users::table
-                .find(id)
-                .filter(users::totp_last_step.is_null().or(users::totp_last_step.lt(step))),
+            users::table.find(id).filter(
+                users::totp_last_step
+                    .is_null()
+                    .or(users::totp_last_step.lt(step)),
+            ),
         )
         .set(users::totp_last_step.eq(step))
         .execute(conn)?;
@@ -298,8 +363,13 @@ impl User {
 
     /// Every stored ciphertext of the users table, for key rotation: (row id, column, blob).
     pub fn encrypted_columns(conn: &mut DbConn) -> ApiResult<Vec<(String, &'static str, Vec<u8>)>> {
-        let rows: Vec<(String, Option<Vec<u8>>, Option<Vec<u8>>)> = users::table
-            .select((users::id, users::totp_secret_enc, users::totp_pending_secret_enc))
+        type Row = (String, Option<Vec<u8>>, Option<Vec<u8>>);
+        let rows: Vec<Row> = users::table
+            .select((
+                users::id,
+                users::totp_secret_enc,
+                users::totp_pending_secret_enc,
+            ))
             .load(conn)?;
         let mut out = Vec::new();
         for (id, a, b) in rows {
@@ -313,12 +383,23 @@ impl User {
         Ok(out)
     }
 
-    pub fn store_ciphertext(conn: &mut DbConn, id: &str, column: &str, blob: &[u8]) -> ApiResult<()> {
+    pub fn store_ciphertext(
+        conn: &mut DbConn,
+        id: &str,
+        column: &str,
+        blob: &[u8],
+    ) -> ApiResult<()> {
         let q = diesel::update(users::table.find(id));
         match column {
             "totp_secret_enc" => q.set(users::totp_secret_enc.eq(blob)).execute(conn)?,
-            "totp_pending_secret_enc" => q.set(users::totp_pending_secret_enc.eq(blob)).execute(conn)?,
-            other => return Err(ApiError::internal(anyhow::anyhow!("unknown encrypted column {other}"))),
+            "totp_pending_secret_enc" => q
+                .set(users::totp_pending_secret_enc.eq(blob))
+                .execute(conn)?,
+            other => {
+                return Err(ApiError::internal(anyhow::anyhow!(
+                    "unknown encrypted column {other}"
+                )))
+            }
         };
         Ok(())
     }
@@ -337,7 +418,8 @@ pub struct BackupCode {
 impl BackupCode {
     /// Replaces a user's backup codes with these hashes.
     pub fn replace_all(conn: &mut DbConn, user_id: &str, hashes: &[String]) -> ApiResult<()> {
-        diesel::delete(backup_codes::table.filter(backup_codes::user_id.eq(user_id))).execute(conn)?;
+        diesel::delete(backup_codes::table.filter(backup_codes::user_id.eq(user_id)))
+            .execute(conn)?;
         let t = now();
         for h in hashes {
             diesel::insert_into(backup_codes::table)

@@ -44,25 +44,48 @@ fn keep_an_admin(c: &mut DbConn, target: &User) -> ApiResult<()> {
 /// List and search users.
 #[utoipa::path(get, path = "/api/v1/admin/users", tag = "admin", params(UserQuery),
     responses((status = 200, body = UserPage), (status = 403, body = ErrorBody)))]
-pub async fn list_users(_a: Admin, state: web::Data<AppState>, Params(q): Params<UserQuery>) -> ApiResult<Json<UserPage>> {
+pub async fn list_users(
+    _a: Admin,
+    state: web::Data<AppState>,
+    Params(q): Params<UserQuery>,
+) -> ApiResult<Json<UserPage>> {
     let page = q.page.unwrap_or(1);
     let per_page = q.per_page.unwrap_or(50);
-    let filter = UserFilter { q: q.q, role: q.role, active: q.active, limit: per_page, offset: (page - 1) * per_page };
+    let filter = UserFilter {
+        q: q.q,
+        role: q.role,
+        active: q.active,
+        limit: per_page,
+        offset: (page - 1) * per_page,
+    };
     let (items, total) = state
         .db
         .run(move |c| {
             let (users, total) = User::list(c, &filter)?;
-            let items = users.iter().map(|u| admin_view(c, u)).collect::<ApiResult<Vec<_>>>()?;
+            let items = users
+                .iter()
+                .map(|u| admin_view(c, u))
+                .collect::<ApiResult<Vec<_>>>()?;
             Ok((items, total))
         })
         .await?;
-    Ok(Json(UserPage { items, total, page, per_page }))
+    Ok(Json(UserPage {
+        items,
+        total,
+        page,
+        per_page,
+    }))
 }
 
 /// Create a user. Without a password, a temporary one is generated and returned once.
 #[utoipa::path(post, path = "/api/v1/admin/users", tag = "admin", request_body = CreateUser,
     responses((status = 201, body = CreatedUser), (status = 409, body = ErrorBody), (status = 422, body = ErrorBody)))]
-pub async fn create_user(Admin(admin): Admin, state: web::Data<AppState>, client: ClientInfo, Body(b): Body<CreateUser>) -> ApiResult<HttpResponse> {
+pub async fn create_user(
+    Admin(admin): Admin,
+    state: web::Data<AppState>,
+    client: ClientInfo,
+    Body(b): Body<CreateUser>,
+) -> ApiResult<HttpResponse> {
     let (pw, temporary) = match b.password {
         Some(p) => {
             let broken = leadgen_core::password::check(&p, &b.username);
@@ -78,7 +101,10 @@ pub async fn create_user(Admin(admin): Admin, state: web::Data<AppState>, client
     };
     let hash = password::hash(pw, state.settings.bcrypt_cost).await?;
     let must_change = temporary.is_some();
-    let email = b.email.map(|s| s.trim().to_owned()).filter(|s| !s.is_empty());
+    let email = b
+        .email
+        .map(|s| s.trim().to_owned())
+        .filter(|s| !s.is_empty());
     let (username, role) = (b.username, b.role);
     let actor = admin.user.clone();
     let view = state
@@ -88,27 +114,50 @@ pub async fn create_user(Admin(admin): Admin, state: web::Data<AppState>, client
                 let u = User::create(c, &username, email.as_deref(), &hash, role, must_change)?;
                 AuditEntry::insert(
                     c,
-                    &event("user.created", Some(&actor), &client).target("user", Some(&u.id), Some(&u.username)).details(json!({ "role": role.as_str() })),
+                    &event("user.created", Some(&actor), &client)
+                        .target("user", Some(&u.id), Some(&u.username))
+                        .details(json!({ "role": role.as_str() })),
                 )?;
                 admin_view(c, &u)
             })
         })
         .await?;
-    Ok(HttpResponse::Created().json(CreatedUser { user: view, temporary_password: temporary }))
+    Ok(HttpResponse::Created().json(CreatedUser {
+        user: view,
+        temporary_password: temporary,
+    }))
 }
 
 /// One user.
 #[utoipa::path(get, path = "/api/v1/admin/users/{id}", tag = "admin", params(("id" = String, Path)),
     responses((status = 200, body = AdminUser), (status = 404, body = ErrorBody)))]
-pub async fn get_user(_a: Admin, state: web::Data<AppState>, id: Path<String>) -> ApiResult<Json<AdminUser>> {
+pub async fn get_user(
+    _a: Admin,
+    state: web::Data<AppState>,
+    id: Path<String>,
+) -> ApiResult<Json<AdminUser>> {
     let id = id.into_inner();
-    Ok(Json(state.db.run(move |c| { let u = User::get(c, &id)?; admin_view(c, &u) }).await?))
+    Ok(Json(
+        state
+            .db
+            .run(move |c| {
+                let u = User::get(c, &id)?;
+                admin_view(c, &u)
+            })
+            .await?,
+    ))
 }
 
 /// Change a user's role, active flag or email.
 #[utoipa::path(patch, path = "/api/v1/admin/users/{id}", tag = "admin", params(("id" = String, Path)), request_body = UpdateUser,
     responses((status = 200, body = AdminUser), (status = 403, body = ErrorBody, description = "self_protection"), (status = 404, body = ErrorBody)))]
-pub async fn update_user(Admin(admin): Admin, state: web::Data<AppState>, client: ClientInfo, id: Path<String>, Body(b): Body<UpdateUser>) -> ApiResult<Json<AdminUser>> {
+pub async fn update_user(
+    Admin(admin): Admin,
+    state: web::Data<AppState>,
+    client: ClientInfo,
+    id: Path<String>,
+    Body(b): Body<UpdateUser>,
+) -> ApiResult<Json<AdminUser>> {
     let id = id.into_inner();
     let actor = admin.user.clone();
     let view = state
@@ -126,8 +175,12 @@ pub async fn update_user(Admin(admin): Admin, state: web::Data<AppState>, client
                         keep_an_admin(c, &target)?;
                     }
                     User::set_role(c, &id, role)?;
-                    AuditEntry::insert(c, &event("user.role_changed", Some(&actor), &client).target("user", Some(&id), Some(&label))
-                        .details(json!({ "from": target.role, "to": role.as_str() })))?;
+                    AuditEntry::insert(
+                        c,
+                        &event("user.role_changed", Some(&actor), &client)
+                            .target("user", Some(&id), Some(&label))
+                            .details(json!({ "from": target.role, "to": role.as_str() })),
+                    )?;
                 }
                 if let Some(active) = b.active.filter(|a| *a != target.active) {
                     if !active {
@@ -138,13 +191,31 @@ pub async fn update_user(Admin(admin): Admin, state: web::Data<AppState>, client
                         keep_an_admin(c, &current)?;
                     }
                     User::set_active(c, &id, active)?;
-                    let action = if active { "user.reactivated" } else { "user.deactivated" };
-                    AuditEntry::insert(c, &event(action, Some(&actor), &client).target("user", Some(&id), Some(&label)))?;
+                    let action = if active {
+                        "user.reactivated"
+                    } else {
+                        "user.deactivated"
+                    };
+                    AuditEntry::insert(
+                        c,
+                        &event(action, Some(&actor), &client).target(
+                            "user",
+                            Some(&id),
+                            Some(&label),
+                        ),
+                    )?;
                 }
                 if let Some(email) = b.email {
                     let email = Some(email.trim().to_owned()).filter(|s| !s.is_empty());
                     User::set_email(c, &id, email.as_deref())?;
-                    AuditEntry::insert(c, &event("user.email_changed", Some(&actor), &client).target("user", Some(&id), Some(&label)))?;
+                    AuditEntry::insert(
+                        c,
+                        &event("user.email_changed", Some(&actor), &client).target(
+                            "user",
+                            Some(&id),
+                            Some(&label),
+                        ),
+                    )?;
                 }
                 let u = User::get(c, &id)?;
                 admin_view(c, &u)
@@ -157,7 +228,12 @@ pub async fn update_user(Admin(admin): Admin, state: web::Data<AppState>, client
 /// Delete a user and everything that is theirs.
 #[utoipa::path(delete, path = "/api/v1/admin/users/{id}", tag = "admin", params(("id" = String, Path)),
     responses((status = 204), (status = 403, body = ErrorBody, description = "self_protection"), (status = 404, body = ErrorBody)))]
-pub async fn delete_user(Admin(admin): Admin, state: web::Data<AppState>, client: ClientInfo, id: Path<String>) -> ApiResult<HttpResponse> {
+pub async fn delete_user(
+    Admin(admin): Admin,
+    state: web::Data<AppState>,
+    client: ClientInfo,
+    id: Path<String>,
+) -> ApiResult<HttpResponse> {
     let id = id.into_inner();
     let actor = admin.user.clone();
     state
@@ -170,7 +246,14 @@ pub async fn delete_user(Admin(admin): Admin, state: web::Data<AppState>, client
                 }
                 keep_an_admin(c, &target)?;
                 User::delete(c, &id)?;
-                AuditEntry::insert(c, &event("user.deleted", Some(&actor), &client).target("user", Some(&id), Some(&target.username)))
+                AuditEntry::insert(
+                    c,
+                    &event("user.deleted", Some(&actor), &client).target(
+                        "user",
+                        Some(&id),
+                        Some(&target.username),
+                    ),
+                )
             })
         })
         .await?;
@@ -180,7 +263,12 @@ pub async fn delete_user(Admin(admin): Admin, state: web::Data<AppState>, client
 /// Give a user a temporary password (shown once); they must change it at sign-in. Signs them out everywhere.
 #[utoipa::path(post, path = "/api/v1/admin/users/{id}/reset-password", tag = "admin", params(("id" = String, Path)),
     responses((status = 200, body = TemporaryPassword), (status = 404, body = ErrorBody)))]
-pub async fn reset_password(Admin(admin): Admin, state: web::Data<AppState>, client: ClientInfo, id: Path<String>) -> ApiResult<Json<TemporaryPassword>> {
+pub async fn reset_password(
+    Admin(admin): Admin,
+    state: web::Data<AppState>,
+    client: ClientInfo,
+    id: Path<String>,
+) -> ApiResult<Json<TemporaryPassword>> {
     let id = id.into_inner();
     let temporary = password::temporary();
     let hash = password::hash(temporary.clone(), state.settings.bcrypt_cost).await?;
@@ -192,17 +280,31 @@ pub async fn reset_password(Admin(admin): Admin, state: web::Data<AppState>, cli
                 let target = User::get(c, &id)?;
                 User::set_password(c, &id, &hash, true)?;
                 LoginThrottle::clear(c, &target.username_key)?;
-                AuditEntry::insert(c, &event("password.reset", Some(&actor), &client).target("user", Some(&id), Some(&target.username)))
+                AuditEntry::insert(
+                    c,
+                    &event("password.reset", Some(&actor), &client).target(
+                        "user",
+                        Some(&id),
+                        Some(&target.username),
+                    ),
+                )
             })
         })
         .await?;
-    Ok(Json(TemporaryPassword { temporary_password: temporary }))
+    Ok(Json(TemporaryPassword {
+        temporary_password: temporary,
+    }))
 }
 
 /// Turn off a user's 2FA (they set it up again at next sign-in when the policy requires it).
 #[utoipa::path(post, path = "/api/v1/admin/users/{id}/reset-2fa", tag = "admin", params(("id" = String, Path)),
     responses((status = 204), (status = 404, body = ErrorBody)))]
-pub async fn reset_2fa(Admin(admin): Admin, state: web::Data<AppState>, client: ClientInfo, id: Path<String>) -> ApiResult<HttpResponse> {
+pub async fn reset_2fa(
+    Admin(admin): Admin,
+    state: web::Data<AppState>,
+    client: ClientInfo,
+    id: Path<String>,
+) -> ApiResult<HttpResponse> {
     let id = id.into_inner();
     let actor = admin.user.clone();
     state
@@ -211,7 +313,14 @@ pub async fn reset_2fa(Admin(admin): Admin, state: web::Data<AppState>, client: 
             write_tx(c, |c| {
                 let target = User::get(c, &id)?;
                 User::reset_totp(c, &id)?;
-                AuditEntry::insert(c, &event("totp.reset", Some(&actor), &client).target("user", Some(&id), Some(&target.username)))
+                AuditEntry::insert(
+                    c,
+                    &event("totp.reset", Some(&actor), &client).target(
+                        "user",
+                        Some(&id),
+                        Some(&target.username),
+                    ),
+                )
             })
         })
         .await?;
@@ -221,7 +330,12 @@ pub async fn reset_2fa(Admin(admin): Admin, state: web::Data<AppState>, client: 
 /// Sign a user out of every session and token.
 #[utoipa::path(post, path = "/api/v1/admin/users/{id}/revoke-sessions", tag = "admin", params(("id" = String, Path)),
     responses((status = 204), (status = 404, body = ErrorBody)))]
-pub async fn revoke_sessions(Admin(admin): Admin, state: web::Data<AppState>, client: ClientInfo, id: Path<String>) -> ApiResult<HttpResponse> {
+pub async fn revoke_sessions(
+    Admin(admin): Admin,
+    state: web::Data<AppState>,
+    client: ClientInfo,
+    id: Path<String>,
+) -> ApiResult<HttpResponse> {
     let id = id.into_inner();
     let actor = admin.user.clone();
     state
@@ -230,7 +344,14 @@ pub async fn revoke_sessions(Admin(admin): Admin, state: web::Data<AppState>, cl
             write_tx(c, |c| {
                 let target = User::get(c, &id)?;
                 User::revoke_everything(c, &id)?;
-                AuditEntry::insert(c, &event("user.sessions_revoked", Some(&actor), &client).target("user", Some(&id), Some(&target.username)))
+                AuditEntry::insert(
+                    c,
+                    &event("user.sessions_revoked", Some(&actor), &client).target(
+                        "user",
+                        Some(&id),
+                        Some(&target.username),
+                    ),
+                )
             })
         })
         .await?;
@@ -240,21 +361,38 @@ pub async fn revoke_sessions(Admin(admin): Admin, state: web::Data<AppState>, cl
 /// The security policy.
 #[utoipa::path(get, path = "/api/v1/admin/policy", tag = "admin", responses((status = 200, body = Policy)))]
 pub async fn get_policy(_a: Admin, state: web::Data<AppState>) -> ApiResult<Json<Policy>> {
-    let require_2fa = state.db.run(|c| Setting::get_bool(c, Setting::REQUIRE_2FA, true)).await?;
+    let require_2fa = state
+        .db
+        .run(|c| Setting::get_bool(c, Setting::REQUIRE_2FA, true))
+        .await?;
     Ok(Json(Policy { require_2fa }))
 }
 
 /// Change the security policy.
 #[utoipa::path(put, path = "/api/v1/admin/policy", tag = "admin", request_body = Policy, responses((status = 200, body = Policy)))]
-pub async fn put_policy(Admin(admin): Admin, state: web::Data<AppState>, client: ClientInfo, Body(b): Body<Policy>) -> ApiResult<Json<Policy>> {
+pub async fn put_policy(
+    Admin(admin): Admin,
+    state: web::Data<AppState>,
+    client: ClientInfo,
+    Body(b): Body<Policy>,
+) -> ApiResult<Json<Policy>> {
     let actor = admin.user.clone();
     let require_2fa = b.require_2fa;
     state
         .db
         .run(move |c| {
             write_tx(c, |c| {
-                Setting::set(c, Setting::REQUIRE_2FA, &json!(require_2fa), Some(&actor.id))?;
-                AuditEntry::insert(c, &event("policy.changed", Some(&actor), &client).details(json!({ "require_2fa": require_2fa })))
+                Setting::set(
+                    c,
+                    Setting::REQUIRE_2FA,
+                    &json!(require_2fa),
+                    Some(&actor.id),
+                )?;
+                AuditEntry::insert(
+                    c,
+                    &event("policy.changed", Some(&actor), &client)
+                        .details(json!({ "require_2fa": require_2fa })),
+                )
             })
         })
         .await?;

@@ -12,15 +12,19 @@ pub fn utc(t: NaiveDateTime) -> DateTime<Utc> {
     t.and_utc()
 }
 
-static USERNAME: std::sync::LazyLock<regex_lite::Regex> =
-    std::sync::LazyLock::new(|| regex_lite::Regex::new(r"^[A-Za-z0-9][A-Za-z0-9._-]{1,63}$").unwrap_or_else(|_| unreachable!()));
+static USERNAME: std::sync::LazyLock<regex_lite::Regex> = std::sync::LazyLock::new(|| {
+    regex_lite::Regex::new(r"^[A-Za-z0-9][A-Za-z0-9._-]{1,63}$").unwrap_or_else(|_| unreachable!())
+});
 
 pub fn validate_username(name: &str) -> Result<(), validator::ValidationError> {
     if USERNAME.is_match(name) {
         Ok(())
     } else {
         let mut e = validator::ValidationError::new("invalid_username");
-        e.message = Some("2-64 characters: letters, digits, '.', '_' or '-', starting with a letter or digit".into());
+        e.message = Some(
+            "2-64 characters: letters, digits, '.', '_' or '-', starting with a letter or digit"
+                .into(),
+        );
         Err(e)
     }
 }
@@ -256,7 +260,11 @@ impl From<&ApiToken> for ApiTokenInfo {
         ApiTokenInfo {
             id: t.id.clone(),
             name: t.name.clone(),
-            scope: if t.can_write() { TokenScope::ReadWrite } else { TokenScope::Read },
+            scope: if t.can_write() {
+                TokenScope::ReadWrite
+            } else {
+                TokenScope::Read
+            },
             prefix: t.prefix.clone(),
             created_at: utc(t.created_at),
             expires_at: t.expires_at.map(utc),

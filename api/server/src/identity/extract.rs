@@ -49,7 +49,10 @@ impl CurrentUser {
         if self.user.role().can_write() {
             Ok(())
         } else {
-            Err(ApiError::msg(ErrorCode::Forbidden, "Viewers can only read."))
+            Err(ApiError::msg(
+                ErrorCode::Forbidden,
+                "Viewers can only read.",
+            ))
         }
     }
 }
@@ -64,19 +67,37 @@ fn is_write(method: &Method) -> bool {
 fn bearer(req: &HttpRequest) -> Option<String> {
     let value = req.headers().get(header::AUTHORIZATION)?.to_str().ok()?;
     let (scheme, token) = value.split_once(' ')?;
-    scheme.eq_ignore_ascii_case("bearer").then(|| token.trim().to_owned())
+    scheme
+        .eq_ignore_ascii_case("bearer")
+        .then(|| token.trim().to_owned())
 }
 
 /// Cookie-authenticated writes need the CSRF token in a header, and the Origin (when sent) must be ours or listed.
 fn check_csrf(req: &HttpRequest, state: &AppState, session: &Session) -> ApiResult<()> {
-    if let Some(origin) = req.headers().get(header::ORIGIN).and_then(|o| o.to_str().ok()) {
+    if let Some(origin) = req
+        .headers()
+        .get(header::ORIGIN)
+        .and_then(|o| o.to_str().ok())
+    {
         let origin = origin.trim_end_matches('/');
-        let allowed = origin == own_origin(req) || state.settings.allowed_origin_list().iter().any(|o| o == origin);
+        let allowed = origin == own_origin(req)
+            || state
+                .settings
+                .allowed_origin_list()
+                .iter()
+                .any(|o| o == origin);
         if !allowed {
-            return Err(ApiError::msg(ErrorCode::CsrfFailed, "Cross-origin request refused."));
+            return Err(ApiError::msg(
+                ErrorCode::CsrfFailed,
+                "Cross-origin request refused.",
+            ));
         }
     }
-    let token = req.headers().get(CSRF_HEADER).and_then(|v| v.to_str().ok()).unwrap_or_default();
+    let token = req
+        .headers()
+        .get(CSRF_HEADER)
+        .and_then(|v| v.to_str().ok())
+        .unwrap_or_default();
     if token.is_empty() || !ct_eq(sha256_hex(token).as_bytes(), session.csrf_hash.as_bytes()) {
         return Err(ApiError::new(ErrorCode::CsrfFailed));
     }
@@ -97,8 +118,12 @@ async fn authenticate(req: HttpRequest) -> ApiResult<CurrentUser> {
             let found = state
                 .db
                 .run(move |c| {
-                    let Some(t) = ApiToken::find_by_hash(c, &hash)? else { return Ok(None) };
-                    let Some(u) = User::find(c, &t.user_id)? else { return Ok(None) };
+                    let Some(t) = ApiToken::find_by_hash(c, &hash)? else {
+                        return Ok(None);
+                    };
+                    let Some(u) = User::find(c, &t.user_id)? else {
+                        return Ok(None);
+                    };
                     if !t.is_live() || t.token_version != u.token_version {
                         return Ok(None);
                     }
@@ -107,11 +132,25 @@ async fn authenticate(req: HttpRequest) -> ApiResult<CurrentUser> {
                 })
                 .await?;
             let (t, user) = found.ok_or_else(unauth)?;
-            CurrentUser { user, via: AuthVia::ApiToken { id: t.id.clone(), can_write: t.can_write() } }
+            CurrentUser {
+                user,
+                via: AuthVia::ApiToken {
+                    id: t.id.clone(),
+                    can_write: t.can_write(),
+                },
+            }
         } else {
             let claims = crate::identity::jwt::verify(&state.secrets.jwt_key, &token)?;
-            let user = state.db.run(move |c| User::find(c, &claims.sub).map(|u| u.filter(|u| u.token_version == claims.tv))).await?;
-            CurrentUser { user: user.ok_or_else(unauth)?, via: AuthVia::Jwt }
+            let user = state
+                .db
+                .run(move |c| {
+                    User::find(c, &claims.sub).map(|u| u.filter(|u| u.token_version == claims.tv))
+                })
+                .await?;
+            CurrentUser {
+                user: user.ok_or_else(unauth)?,
+                via: AuthVia::Jwt,
+            }
         }
     } else {
         let identity = req.get_identity().map_err(|_| unauth())?;
@@ -121,8 +160,12 @@ async fn authenticate(req: HttpRequest) -> ApiResult<CurrentUser> {
         let found = state
             .db
             .run(move |c| {
-                let Some(s) = Session::find(c, &sid)? else { return Ok(None) };
-                let Some(u) = User::find(c, &s.user_id)? else { return Ok(None) };
+                let Some(s) = Session::find(c, &sid)? else {
+                    return Ok(None);
+                };
+                let Some(u) = User::find(c, &s.user_id)? else {
+                    return Ok(None);
+                };
                 if !s.is_live(idle) || s.token_version != u.token_version {
                     return Ok(None);
                 }
@@ -137,13 +180,19 @@ async fn authenticate(req: HttpRequest) -> ApiResult<CurrentUser> {
         if write {
             check_csrf(&req, &state, &session)?;
         }
-        CurrentUser { user, via: AuthVia::Session { id: session.id } }
+        CurrentUser {
+            user,
+            via: AuthVia::Session { id: session.id },
+        }
     };
 
     if !current.user.active {
         return Err(unauth());
     }
-    if let AuthVia::ApiToken { can_write: false, .. } = current.via {
+    if let AuthVia::ApiToken {
+        can_write: false, ..
+    } = current.via
+    {
         if write {
             return Err(ApiError::new(ErrorCode::TokenScopeInsufficient));
         }

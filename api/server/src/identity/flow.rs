@@ -22,8 +22,13 @@ pub const MAX_CODE_ATTEMPTS: i32 = 5;
 pub const PENDING_PREFIX: &str = "lg_pend_";
 pub const REFRESH_PREFIX: &str = "lg_ref_";
 
+#[allow(clippy::large_enum_variant)] // short-lived, one per request
 pub enum Next {
-    Pending { stage: Stage, token: String, expires_at: DateTime<Utc> },
+    Pending {
+        stage: Stage,
+        token: String,
+        expires_at: DateTime<Utc>,
+    },
     Session(NewLogin),
 }
 
@@ -46,30 +51,59 @@ fn locked(wait: i64) -> ApiError {
     let minutes = (wait + 59) / 60;
     ApiError::msg(
         ErrorCode::AccountLocked,
-        format!("Too many failed attempts. Try again in {minutes} minute{}.", if minutes == 1 { "" } else { "s" }),
+        format!(
+            "Too many failed attempts. Try again in {minutes} minute{}.",
+            if minutes == 1 { "" } else { "s" }
+        ),
     )
     .with_retry_after(u64::try_from(wait).unwrap_or(60))
 }
 
 pub fn totp_slot(user_id: &str) -> Slot<'_> {
-    Slot { table: "users", column: "totp_secret_enc", row_id: user_id }
+    Slot {
+        table: "users",
+        column: "totp_secret_enc",
+        row_id: user_id,
+    }
 }
 pub fn pending_totp_slot(user_id: &str) -> Slot<'_> {
-    Slot { table: "users", column: "totp_pending_secret_enc", row_id: user_id }
+    Slot {
+        table: "users",
+        column: "totp_pending_secret_enc",
+        row_id: user_id,
+    }
 }
 
 /// Checks a username and password. Unknown user, wrong password and inactive account answer alike; after
 /// repeated failures the name locks (unknown names too, so the lock reveals nothing).
-pub async fn check_password(state: &AppState, client: &ClientInfo, username: &str, pw: String) -> ApiResult<User> {
+pub async fn check_password(
+    state: &AppState,
+    client: &ClientInfo,
+    username: &str,
+    pw: String,
+) -> ApiResult<User> {
     let key = User::key_of(username);
     let k = key.clone();
-    if let Some(wait) = state.db.run(move |c| LoginThrottle::locked_for(c, &k)).await? {
-        audit::record(state, event("login.locked", None, client).failed().target("user", None, Some(&key))).await;
+    if let Some(wait) = state
+        .db
+        .run(move |c| LoginThrottle::locked_for(c, &k))
+        .await?
+    {
+        audit::record(
+            state,
+            event("login.locked", None, client)
+                .failed()
+                .target("user", None, Some(&key)),
+        )
+        .await;
         return Err(locked(wait));
     }
     let k = key.clone();
     let user = state.db.run(move |c| User::find_by_username(c, &k)).await?;
-    let hash = user.as_ref().map(|u| u.password_hash.clone()).unwrap_or_else(|| state.dummy_hash.to_string());
+    let hash = user
+        .as_ref()
+        .map(|u| u.password_hash.clone())
+        .unwrap_or_else(|| state.dummy_hash.to_string());
     let verified = password::verify(pw, hash).await?;
     match user {
         Some(u) if verified && u.active => {
@@ -80,7 +114,10 @@ pub async fn check_password(state: &AppState, client: &ClientInfo, username: &st
         other => {
             let policy = lockout_policy(state);
             let k = key.clone();
-            let wait = state.db.run(move |c| LoginThrottle::record_failure(c, &k, policy)).await?;
+            let wait = state
+                .db
+                .run(move |c| LoginThrottle::record_failure(c, &k, policy))
+                .await?;
             let reason = match (&other, verified) {
                 (None, _) => "unknown_user",
                 (Some(_), false) => "wrong_password",
@@ -104,7 +141,10 @@ pub async fn check_password(state: &AppState, client: &ClientInfo, username: &st
 }
 
 async fn require_2fa(state: &AppState) -> ApiResult<bool> {
-    state.db.run(|c| Setting::get_bool(c, Setting::REQUIRE_2FA, true)).await
+    state
+        .db
+        .run(|c| Setting::get_bool(c, Setting::REQUIRE_2FA, true))
+        .await
 }
 
 /// After the password: the next step this user owes, or a session.
@@ -124,22 +164,40 @@ pub async fn next_step(state: &AppState, client: &ClientInfo, user: User) -> Api
             let hash = sha256_hex(&token);
             let ttl = i64::from(state.settings.pending_login_ttl_secs);
             let uid = user.id.clone();
-            let ch = state.db.run(move |c| LoginChallenge::create(c, &uid, &hash, stage, ttl)).await?;
-            Ok(Next::Pending { stage, token, expires_at: ch.expires_at.and_utc() })
+            let ch = state
+                .db
+                .run(move |c| LoginChallenge::create(c, &uid, &hash, stage, ttl))
+                .await?;
+            Ok(Next::Pending {
+                stage,
+                token,
+                expires_at: ch.expires_at.and_utc(),
+            })
         }
-        None => Ok(Next::Session(start_session(state, client, user, None).await?)),
+        None => Ok(Next::Session(
+            start_session(state, client, user, None).await?,
+        )),
     }
 }
 
 /// Creates the server-side session record; the handler puts its id into the identity cookie.
-pub async fn start_session(state: &AppState, client: &ClientInfo, user: User, backup_codes: Option<Vec<String>>) -> ApiResult<NewLogin> {
+pub async fn start_session(
+    state: &AppState,
+    client: &ClientInfo,
+    user: User,
+    backup_codes: Option<Vec<String>>,
+) -> ApiResult<NewLogin> {
     let session_id = new_id();
     let csrf_token = random_token("", 32);
     let csrf_hash = sha256_hex(&csrf_token);
     let ttl = Duration::hours(i64::from(state.settings.session_ttl_hours));
     let (sid, uid, tv) = (session_id.clone(), user.id.clone(), user.token_version);
     let client2 = client.clone();
-    let audit_event = event("login.success", Some(&user), client).target("user", Some(&user.id), Some(&user.username));
+    let audit_event = event("login.success", Some(&user), client).target(
+        "user",
+        Some(&user.id),
+        Some(&user.username),
+    );
     state
         .db
         .run(move |c| {
@@ -161,17 +219,30 @@ pub async fn start_session(state: &AppState, client: &ClientInfo, user: User, ba
             })
         })
         .await?;
-    Ok(NewLogin { user, session_id, csrf_token, backup_codes })
+    Ok(NewLogin {
+        user,
+        session_id,
+        csrf_token,
+        backup_codes,
+    })
 }
 
 /// The live challenge behind a pending token, and its user.
-async fn challenge(state: &AppState, token: &str, stage: Stage) -> ApiResult<(LoginChallenge, User)> {
+async fn challenge(
+    state: &AppState,
+    token: &str,
+    stage: Stage,
+) -> ApiResult<(LoginChallenge, User)> {
     let hash = sha256_hex(token);
     let found = state
         .db
         .run(move |c| {
-            let Some(ch) = LoginChallenge::find_live(c, &hash, stage, MAX_CODE_ATTEMPTS)? else { return Ok(None) };
-            let Some(u) = User::find(c, &ch.user_id)? else { return Ok(None) };
+            let Some(ch) = LoginChallenge::find_live(c, &hash, stage, MAX_CODE_ATTEMPTS)? else {
+                return Ok(None);
+            };
+            let Some(u) = User::find(c, &ch.user_id)? else {
+                return Ok(None);
+            };
             Ok(u.active.then_some((ch, u)))
         })
         .await?;
@@ -180,7 +251,11 @@ async fn challenge(state: &AppState, token: &str, stage: Stage) -> ApiResult<(Lo
 
 async fn consume(state: &AppState, ch: &LoginChallenge) -> ApiResult<()> {
     let id = ch.id.clone();
-    if state.db.run(move |c| LoginChallenge::consume(c, &id)).await? {
+    if state
+        .db
+        .run(move |c| LoginChallenge::consume(c, &id))
+        .await?
+    {
         Ok(())
     } else {
         Err(ApiError::new(ErrorCode::LoginStepExpired))
@@ -188,23 +263,41 @@ async fn consume(state: &AppState, ch: &LoginChallenge) -> ApiResult<()> {
 }
 
 /// Checks a new password against the rules and the current password; hashes it.
-pub async fn new_password_hash(state: &AppState, user: &User, new_password: &str, field: &str) -> ApiResult<String> {
+pub async fn new_password_hash(
+    state: &AppState,
+    user: &User,
+    new_password: &str,
+    field: &str,
+) -> ApiResult<String> {
     let broken = leadgen_core::password::check(new_password, &user.username);
     if !broken.is_empty() {
         return Err(leadgen_core::password::to_error(field, &broken));
     }
     if password::verify(new_password.to_owned(), user.password_hash.clone()).await? {
-        return Err(ApiError::field(field, "same_as_current", "Different from your current password"));
+        return Err(ApiError::field(
+            field,
+            "same_as_current",
+            "Different from your current password",
+        ));
     }
     password::hash(new_password.to_owned(), state.settings.bcrypt_cost).await
 }
 
-pub async fn password_step(state: &AppState, client: &ClientInfo, token: &str, new_password: &str) -> ApiResult<Next> {
+pub async fn password_step(
+    state: &AppState,
+    client: &ClientInfo,
+    token: &str,
+    new_password: &str,
+) -> ApiResult<Next> {
     let (ch, user) = challenge(state, token, Stage::PasswordChange).await?;
     let hash = new_password_hash(state, &user, new_password, "new_password").await?;
     consume(state, &ch).await?;
     let uid = user.id.clone();
-    let e = event("password.changed", Some(&user), client).target("user", Some(&user.id), Some(&user.username));
+    let e = event("password.changed", Some(&user), client).target(
+        "user",
+        Some(&user.id),
+        Some(&user.username),
+    );
     let user = state
         .db
         .run(move |c| {
@@ -227,16 +320,31 @@ pub async fn verify_second_factor(
     backup_code: Option<&str>,
 ) -> ApiResult<bool> {
     if let Some(code) = code {
-        let Some(blob) = user.totp_secret_enc.clone() else { return Ok(false) };
-        let secret = state.secrets.keyring.decrypt(&blob, totp_slot(&user.id)).map_err(ApiError::internal)?;
-        let Some(step) = totp::matching_step(&secret, code, totp::now_secs())? else { return Ok(false) };
+        let Some(blob) = user.totp_secret_enc.clone() else {
+            return Ok(false);
+        };
+        let secret = state
+            .secrets
+            .keyring
+            .decrypt(&blob, totp_slot(&user.id))
+            .map_err(ApiError::internal)?;
+        let Some(step) = totp::matching_step(&secret, code, totp::now_secs())? else {
+            return Ok(false);
+        };
         let uid = user.id.clone();
-        return state.db.run(move |c| User::claim_totp_step(c, &uid, step)).await;
+        return state
+            .db
+            .run(move |c| User::claim_totp_step(c, &uid, step))
+            .await;
     }
     if let Some(backup) = backup_code {
         let hash = totp::backup_code_hash(&state.secrets.hash_key, backup);
         let uid = user.id.clone();
-        let e = event("backup_code.used", Some(user), client).target("user", Some(&user.id), Some(&user.username));
+        let e = event("backup_code.used", Some(user), client).target(
+            "user",
+            Some(&user.id),
+            Some(&user.username),
+        );
         let used = state
             .db
             .run(move |c| {
@@ -252,21 +360,38 @@ pub async fn verify_second_factor(
     Ok(false)
 }
 
-pub async fn totp_step(state: &AppState, client: &ClientInfo, token: &str, code: Option<&str>, backup: Option<&str>) -> ApiResult<NewLogin> {
+pub async fn totp_step(
+    state: &AppState,
+    client: &ClientInfo,
+    token: &str,
+    code: Option<&str>,
+    backup: Option<&str>,
+) -> ApiResult<NewLogin> {
     if code.is_none() && backup.is_none() {
-        return Err(ApiError::field("code", "required", "Enter the code from your authenticator app or a backup code."));
+        return Err(ApiError::field(
+            "code",
+            "required",
+            "Enter the code from your authenticator app or a backup code.",
+        ));
     }
     let (ch, user) = challenge(state, token, Stage::Totp).await?;
     if !verify_second_factor(state, client, &user, code, backup).await? {
         let id = ch.id.clone();
-        let used = state.db.run(move |c| LoginChallenge::record_attempt(c, &id)).await?;
+        let used = state
+            .db
+            .run(move |c| LoginChallenge::record_attempt(c, &id))
+            .await?;
         let left = (MAX_CODE_ATTEMPTS - used).max(0);
         audit::record(
             state,
-            event("totp.failure", None, client).failed().target("user", Some(&user.id), Some(&user.username)).details(json!({ "attempts_left": left })),
+            event("totp.failure", None, client)
+                .failed()
+                .target("user", Some(&user.id), Some(&user.username))
+                .details(json!({ "attempts_left": left })),
         )
         .await;
-        return Err(ApiError::new(ErrorCode::InvalidTotpCode).with_details(json!({ "attempts_left": left })));
+        return Err(ApiError::new(ErrorCode::InvalidTotpCode)
+            .with_details(json!({ "attempts_left": left })));
     }
     consume(state, &ch).await?;
     start_session(state, client, user, None).await
@@ -275,9 +400,16 @@ pub async fn totp_step(state: &AppState, client: &ClientInfo, token: &str, code:
 /// Starts (or restarts) 2FA setup: a new secret, kept encrypted as pending until confirmed.
 pub async fn begin_totp_setup(state: &AppState, user: &User) -> ApiResult<totp::Setup> {
     let secret = totp::new_secret();
-    let blob = state.secrets.keyring.encrypt(&secret, pending_totp_slot(&user.id)).map_err(ApiError::internal)?;
+    let blob = state
+        .secrets
+        .keyring
+        .encrypt(&secret, pending_totp_slot(&user.id))
+        .map_err(ApiError::internal)?;
     let uid = user.id.clone();
-    state.db.run(move |c| User::set_pending_totp(c, &uid, &blob)).await?;
+    state
+        .db
+        .run(move |c| User::set_pending_totp(c, &uid, &blob))
+        .await?;
     totp::setup(&secret, &state.settings.totp_issuer, &user.username)
 }
 
@@ -287,16 +419,36 @@ pub async fn login_totp_setup(state: &AppState, token: &str) -> ApiResult<totp::
 }
 
 /// Confirms setup with a valid code from the pending secret: enables 2FA and returns fresh backup codes.
-pub async fn confirm_totp_setup(state: &AppState, client: &ClientInfo, user: &User, code: &str) -> ApiResult<Option<Vec<String>>> {
-    let Some(blob) = user.totp_pending_secret_enc.clone() else { return Ok(None) };
+pub async fn confirm_totp_setup(
+    state: &AppState,
+    client: &ClientInfo,
+    user: &User,
+    code: &str,
+) -> ApiResult<Option<Vec<String>>> {
+    let Some(blob) = user.totp_pending_secret_enc.clone() else {
+        return Ok(None);
+    };
     let keyring: &KeyRing = &state.secrets.keyring;
-    let secret = keyring.decrypt(&blob, pending_totp_slot(&user.id)).map_err(ApiError::internal)?;
-    let Some(step) = totp::matching_step(&secret, code, totp::now_secs())? else { return Ok(None) };
-    let enc = keyring.encrypt(&secret, totp_slot(&user.id)).map_err(ApiError::internal)?;
+    let secret = keyring
+        .decrypt(&blob, pending_totp_slot(&user.id))
+        .map_err(ApiError::internal)?;
+    let Some(step) = totp::matching_step(&secret, code, totp::now_secs())? else {
+        return Ok(None);
+    };
+    let enc = keyring
+        .encrypt(&secret, totp_slot(&user.id))
+        .map_err(ApiError::internal)?;
     let codes = totp::new_backup_codes();
-    let hashes: Vec<String> = codes.iter().map(|c| totp::backup_code_hash(&state.secrets.hash_key, c)).collect();
+    let hashes: Vec<String> = codes
+        .iter()
+        .map(|c| totp::backup_code_hash(&state.secrets.hash_key, c))
+        .collect();
     let uid = user.id.clone();
-    let e = event("totp.enabled", Some(user), client).target("user", Some(&user.id), Some(&user.username));
+    let e = event("totp.enabled", Some(user), client).target(
+        "user",
+        Some(&user.id),
+        Some(&user.username),
+    );
     state
         .db
         .run(move |c| {
@@ -310,7 +462,12 @@ pub async fn confirm_totp_setup(state: &AppState, client: &ClientInfo, user: &Us
     Ok(Some(codes))
 }
 
-pub async fn login_totp_confirm(state: &AppState, client: &ClientInfo, token: &str, code: &str) -> ApiResult<NewLogin> {
+pub async fn login_totp_confirm(
+    state: &AppState,
+    client: &ClientInfo,
+    token: &str,
+    code: &str,
+) -> ApiResult<NewLogin> {
     let (ch, user) = challenge(state, token, Stage::TotpSetup).await?;
     match confirm_totp_setup(state, client, &user, code).await? {
         Some(codes) => {
@@ -321,9 +478,13 @@ pub async fn login_totp_confirm(state: &AppState, client: &ClientInfo, token: &s
         }
         None => {
             let id = ch.id.clone();
-            let used = state.db.run(move |c| LoginChallenge::record_attempt(c, &id)).await?;
+            let used = state
+                .db
+                .run(move |c| LoginChallenge::record_attempt(c, &id))
+                .await?;
             let left = (MAX_CODE_ATTEMPTS - used).max(0);
-            Err(ApiError::new(ErrorCode::InvalidTotpCode).with_details(json!({ "attempts_left": left })))
+            Err(ApiError::new(ErrorCode::InvalidTotpCode)
+                .with_details(json!({ "attempts_left": left })))
         }
     }
 }
@@ -334,15 +495,31 @@ pub struct IssuedTokens {
     pub expires_in: u32,
 }
 
-async fn issue_tokens(state: &AppState, user: &User, family: Option<String>) -> ApiResult<IssuedTokens> {
-    let access_token = crate::identity::jwt::issue(&state.secrets.jwt_key, &user.id, user.token_version, state.settings.access_token_ttl_secs)?;
+async fn issue_tokens(
+    state: &AppState,
+    user: &User,
+    family: Option<String>,
+) -> ApiResult<IssuedTokens> {
+    let access_token = crate::identity::jwt::issue(
+        &state.secrets.jwt_key,
+        &user.id,
+        user.token_version,
+        state.settings.access_token_ttl_secs,
+    )?;
     let refresh_token = random_token(REFRESH_PREFIX, 32);
     let hash = sha256_hex(&refresh_token);
     let family = family.unwrap_or_else(new_id);
     let ttl = Duration::days(i64::from(state.settings.refresh_token_ttl_days));
     let (uid, tv) = (user.id.clone(), user.token_version);
-    state.db.run(move |c| RefreshToken::create(c, &uid, &family, &hash, tv, ttl)).await?;
-    Ok(IssuedTokens { access_token, refresh_token, expires_in: state.settings.access_token_ttl_secs })
+    state
+        .db
+        .run(move |c| RefreshToken::create(c, &uid, &family, &hash, tv, ttl))
+        .await?;
+    Ok(IssuedTokens {
+        access_token,
+        refresh_token,
+        expires_in: state.settings.access_token_ttl_secs,
+    })
 }
 
 /// `POST /auth/token`: password (and the second factor when enabled) for a JWT and a refresh token.
@@ -357,31 +534,60 @@ pub async fn token_login(
     let user = check_password(state, client, username, pw).await?;
     if user.totp_enabled {
         if code.is_none() && backup.is_none() {
-            return Err(ApiError::msg(ErrorCode::InvalidTotpCode, "This account needs a TOTP code or a backup code.")
-                .with_details(json!({ "field": "totp_code" })));
+            return Err(ApiError::msg(
+                ErrorCode::InvalidTotpCode,
+                "This account needs a TOTP code or a backup code.",
+            )
+            .with_details(json!({ "field": "totp_code" })));
         }
         if !verify_second_factor(state, client, &user, code, backup).await? {
             let policy = lockout_policy(state);
             let key = user.username_key.clone();
-            let wait = state.db.run(move |c| LoginThrottle::record_failure(c, &key, policy)).await?;
-            audit::record(state, event("totp.failure", None, client).failed().target("user", Some(&user.id), Some(&user.username))).await;
+            let wait = state
+                .db
+                .run(move |c| LoginThrottle::record_failure(c, &key, policy))
+                .await?;
+            audit::record(
+                state,
+                event("totp.failure", None, client).failed().target(
+                    "user",
+                    Some(&user.id),
+                    Some(&user.username),
+                ),
+            )
+            .await;
             return Err(match wait {
                 Some(w) => locked(w),
                 None => ApiError::new(ErrorCode::InvalidTotpCode),
             });
         }
     } else if require_2fa(state).await? {
-        return Err(ApiError::msg(ErrorCode::TotpSetupRequired, "Sign in to the web app once to set up two-factor authentication."));
+        return Err(ApiError::msg(
+            ErrorCode::TotpSetupRequired,
+            "Sign in to the web app once to set up two-factor authentication.",
+        ));
     }
     let issued = issue_tokens(state, &user, None).await?;
     let uid = user.id.clone();
     state.db.run(move |c| User::touch_login(c, &uid)).await?;
-    audit::record(state, event("token.issued", Some(&user), client).target("user", Some(&user.id), Some(&user.username))).await;
+    audit::record(
+        state,
+        event("token.issued", Some(&user), client).target(
+            "user",
+            Some(&user.id),
+            Some(&user.username),
+        ),
+    )
+    .await;
     Ok(issued)
 }
 
 /// `POST /auth/refresh`: rotates a refresh token; a spent token presented again revokes its whole family.
-pub async fn refresh(state: &AppState, client: &ClientInfo, token: &str) -> ApiResult<IssuedTokens> {
+pub async fn refresh(
+    state: &AppState,
+    client: &ClientInfo,
+    token: &str,
+) -> ApiResult<IssuedTokens> {
     let hash = sha256_hex(token);
     let outcome = state.db.run(move |c| RefreshToken::spend(c, &hash)).await?;
     match outcome {
@@ -398,10 +604,16 @@ pub async fn refresh(state: &AppState, client: &ClientInfo, token: &str) -> ApiR
         RefreshOutcome::Reused { user_id, family_id } => {
             audit::record(
                 state,
-                event("token.refresh_reuse", None, client).failed().target("user", Some(&user_id), None).details(json!({ "family_id": family_id })),
+                event("token.refresh_reuse", None, client)
+                    .failed()
+                    .target("user", Some(&user_id), None)
+                    .details(json!({ "family_id": family_id })),
             )
             .await;
-            Err(ApiError::msg(ErrorCode::Unauthenticated, "This refresh token was already used; its family is revoked."))
+            Err(ApiError::msg(
+                ErrorCode::Unauthenticated,
+                "This refresh token was already used; its family is revoked.",
+            ))
         }
         RefreshOutcome::Invalid => Err(ApiError::new(ErrorCode::Unauthenticated)),
     }

@@ -33,7 +33,12 @@ pub fn issue(key: &[u8], user_id: &str, token_version: i64, ttl_secs: u32) -> Ap
         exp: now + i64::from(ttl_secs),
         jti: uuid::Uuid::new_v4().to_string(),
     };
-    encode(&Header::new(Algorithm::HS256), &claims, &EncodingKey::from_secret(key)).map_err(ApiError::internal)
+    encode(
+        &Header::new(Algorithm::HS256),
+        &claims,
+        &EncodingKey::from_secret(key),
+    )
+    .map_err(ApiError::internal)
 }
 
 pub fn verify(key: &[u8], token: &str) -> ApiResult<Claims> {
@@ -63,7 +68,11 @@ mod tests {
         assert!(verify(b"another-key-another-key-another!", &t).is_err());
         // alg=none must not pass.
         let parts: Vec<&str> = t.split('.').collect();
-        let none = format!("{}.{}.", base64_url(r#"{"alg":"none","typ":"JWT"}"#), parts[1]);
+        let none = format!(
+            "{}.{}.",
+            base64_url(r#"{"alg":"none","typ":"JWT"}"#),
+            parts[1]
+        );
         assert!(verify(key, &none).is_err());
     }
 

@@ -30,10 +30,22 @@ pub async fn get_me(SignedIn(me): SignedIn) -> Json<Me> {
 
 /// Update your profile.
 #[utoipa::path(patch, path = "/api/v1/me", tag = "me", request_body = UpdateMe, responses((status = 200, body = Me), (status = 422, body = ErrorBody)))]
-pub async fn update_me(me: CurrentUser, state: web::Data<AppState>, client: ClientInfo, Body(b): Body<UpdateMe>) -> ApiResult<Json<Me>> {
+pub async fn update_me(
+    me: CurrentUser,
+    state: web::Data<AppState>,
+    client: ClientInfo,
+    Body(b): Body<UpdateMe>,
+) -> ApiResult<Json<Me>> {
     let uid = me.user.id.clone();
-    let e = event("user.email_changed", Some(&me.user), &client).target("user", Some(&me.user.id), Some(&me.user.username));
-    let email = b.email.map(|s| s.trim().to_owned()).filter(|s| !s.is_empty());
+    let e = event("user.email_changed", Some(&me.user), &client).target(
+        "user",
+        Some(&me.user.id),
+        Some(&me.user.username),
+    );
+    let email = b
+        .email
+        .map(|s| s.trim().to_owned())
+        .filter(|s| !s.is_empty());
     let user = state
         .db
         .run(move |c| {
@@ -50,16 +62,29 @@ pub async fn update_me(me: CurrentUser, state: web::Data<AppState>, client: Clie
 /// Change your password. Every other session and token is signed out; this session stays.
 #[utoipa::path(post, path = "/api/v1/me/password", tag = "me", request_body = ChangePassword,
     responses((status = 204), (status = 401, body = ErrorBody, description = "invalid_credentials: the current password is wrong"), (status = 422, body = ErrorBody)))]
-pub async fn change_password(SignedIn(me): SignedIn, state: web::Data<AppState>, client: ClientInfo, Body(b): Body<ChangePassword>) -> ApiResult<HttpResponse> {
+pub async fn change_password(
+    SignedIn(me): SignedIn,
+    state: web::Data<AppState>,
+    client: ClientInfo,
+    Body(b): Body<ChangePassword>,
+) -> ApiResult<HttpResponse> {
     state.limits.auth(&client)?;
-    if !crate::identity::password::verify(b.current_password, me.user.password_hash.clone()).await? {
-        return Err(ApiError::msg(ErrorCode::InvalidCredentials, "The current password is wrong.")
-            .with_details(serde_json::json!({ "field": "current_password" })));
+    if !crate::identity::password::verify(b.current_password, me.user.password_hash.clone()).await?
+    {
+        return Err(ApiError::msg(
+            ErrorCode::InvalidCredentials,
+            "The current password is wrong.",
+        )
+        .with_details(serde_json::json!({ "field": "current_password" })));
     }
     let hash = flow::new_password_hash(&state, &me.user, &b.new_password, "new_password").await?;
     let uid = me.user.id.clone();
     let keep = me.session_id().map(str::to_owned);
-    let e = event("password.changed", Some(&me.user), &client).target("user", Some(&me.user.id), Some(&me.user.username));
+    let e = event("password.changed", Some(&me.user), &client).target(
+        "user",
+        Some(&me.user.id),
+        Some(&me.user.username),
+    );
     state
         .db
         .run(move |c| {
@@ -77,35 +102,67 @@ pub async fn change_password(SignedIn(me): SignedIn, state: web::Data<AppState>,
 
 /// Your 2FA status.
 #[utoipa::path(get, path = "/api/v1/me/2fa", tag = "me", responses((status = 200, body = TwoFactorStatus)))]
-pub async fn two_factor_status(me: CurrentUser, state: web::Data<AppState>) -> ApiResult<Json<TwoFactorStatus>> {
+pub async fn two_factor_status(
+    me: CurrentUser,
+    state: web::Data<AppState>,
+) -> ApiResult<Json<TwoFactorStatus>> {
     let uid = me.user.id.clone();
     let (remaining, required) = state
         .db
-        .run(move |c| Ok((BackupCode::remaining(c, &uid)?, Setting::get_bool(c, Setting::REQUIRE_2FA, true)?)))
+        .run(move |c| {
+            Ok((
+                BackupCode::remaining(c, &uid)?,
+                Setting::get_bool(c, Setting::REQUIRE_2FA, true)?,
+            ))
+        })
         .await?;
-    Ok(Json(TwoFactorStatus { enabled: me.user.totp_enabled, backup_codes_remaining: remaining, required_by_policy: required }))
+    Ok(Json(TwoFactorStatus {
+        enabled: me.user.totp_enabled,
+        backup_codes_remaining: remaining,
+        required_by_policy: required,
+    }))
 }
 
 /// Start 2FA setup (when it is not on yet).
 #[utoipa::path(post, path = "/api/v1/me/2fa/setup", tag = "me", responses((status = 200, body = TotpSetup), (status = 409, body = ErrorBody)))]
-pub async fn two_factor_setup(me: CurrentUser, state: web::Data<AppState>) -> ApiResult<Json<TotpSetup>> {
+pub async fn two_factor_setup(
+    me: CurrentUser,
+    state: web::Data<AppState>,
+) -> ApiResult<Json<TotpSetup>> {
     if me.user.totp_enabled {
-        return Err(ApiError::msg(ErrorCode::Conflict, "Two-factor authentication is already on."));
+        return Err(ApiError::msg(
+            ErrorCode::Conflict,
+            "Two-factor authentication is already on.",
+        ));
     }
     let s = flow::begin_totp_setup(&state, &me.user).await?;
-    Ok(Json(TotpSetup { secret: s.secret_b32, otpauth_uri: s.uri, qr_data_url: s.qr_data_url }))
+    Ok(Json(TotpSetup {
+        secret: s.secret_b32,
+        otpauth_uri: s.uri,
+        qr_data_url: s.qr_data_url,
+    }))
 }
 
 /// Confirm 2FA setup with a code; returns the backup codes (shown once).
 #[utoipa::path(post, path = "/api/v1/me/2fa/setup/confirm", tag = "me", request_body = CodeRequest,
     responses((status = 200, body = BackupCodes), (status = 401, body = ErrorBody, description = "invalid_totp_code")))]
-pub async fn two_factor_confirm(me: CurrentUser, state: web::Data<AppState>, client: ClientInfo, Body(b): Body<CodeRequest>) -> ApiResult<Json<BackupCodes>> {
+pub async fn two_factor_confirm(
+    me: CurrentUser,
+    state: web::Data<AppState>,
+    client: ClientInfo,
+    Body(b): Body<CodeRequest>,
+) -> ApiResult<Json<BackupCodes>> {
     state.limits.auth(&client)?;
     if me.user.totp_enabled {
-        return Err(ApiError::msg(ErrorCode::Conflict, "Two-factor authentication is already on."));
+        return Err(ApiError::msg(
+            ErrorCode::Conflict,
+            "Two-factor authentication is already on.",
+        ));
     }
     match flow::confirm_totp_setup(&state, &client, &me.user, &b.code).await? {
-        Some(codes) => Ok(Json(BackupCodes { backup_codes: codes })),
+        Some(codes) => Ok(Json(BackupCodes {
+            backup_codes: codes,
+        })),
         None => Err(ApiError::new(ErrorCode::InvalidTotpCode)),
     }
 }
@@ -113,47 +170,91 @@ pub async fn two_factor_confirm(me: CurrentUser, state: web::Data<AppState>, cli
 /// New backup codes (the old ones stop working). Needs a current TOTP code.
 #[utoipa::path(post, path = "/api/v1/me/2fa/backup-codes", tag = "me", request_body = CodeRequest,
     responses((status = 200, body = BackupCodes), (status = 401, body = ErrorBody, description = "invalid_totp_code")))]
-pub async fn regenerate_backup_codes(me: CurrentUser, state: web::Data<AppState>, client: ClientInfo, Body(b): Body<CodeRequest>) -> ApiResult<Json<BackupCodes>> {
+pub async fn regenerate_backup_codes(
+    me: CurrentUser,
+    state: web::Data<AppState>,
+    client: ClientInfo,
+    Body(b): Body<CodeRequest>,
+) -> ApiResult<Json<BackupCodes>> {
     state.limits.auth(&client)?;
     if !me.user.totp_enabled {
-        return Err(ApiError::msg(ErrorCode::Conflict, "Turn on two-factor authentication first."));
+        return Err(ApiError::msg(
+            ErrorCode::Conflict,
+            "Turn on two-factor authentication first.",
+        ));
     }
     if !flow::verify_second_factor(&state, &client, &me.user, Some(&b.code), None).await? {
-        audit::record(&state, event("totp.failure", Some(&me.user), &client).failed()).await;
+        audit::record(
+            &state,
+            event("totp.failure", Some(&me.user), &client).failed(),
+        )
+        .await;
         return Err(ApiError::new(ErrorCode::InvalidTotpCode));
     }
     let codes = totp::new_backup_codes();
-    let hashes: Vec<String> = codes.iter().map(|c| totp::backup_code_hash(&state.secrets.hash_key, c)).collect();
+    let hashes: Vec<String> = codes
+        .iter()
+        .map(|c| totp::backup_code_hash(&state.secrets.hash_key, c))
+        .collect();
     let uid = me.user.id.clone();
-    let e = event("backup_codes.regenerated", Some(&me.user), &client).target("user", Some(&me.user.id), Some(&me.user.username));
-    state.db.run(move |c| write_tx(c, |c| { BackupCode::replace_all(c, &uid, &hashes)?; AuditEntry::insert(c, &e) })).await?;
-    Ok(Json(BackupCodes { backup_codes: codes }))
+    let e = event("backup_codes.regenerated", Some(&me.user), &client).target(
+        "user",
+        Some(&me.user.id),
+        Some(&me.user.username),
+    );
+    state
+        .db
+        .run(move |c| {
+            write_tx(c, |c| {
+                BackupCode::replace_all(c, &uid, &hashes)?;
+                AuditEntry::insert(c, &e)
+            })
+        })
+        .await?;
+    Ok(Json(BackupCodes {
+        backup_codes: codes,
+    }))
 }
 
 /// Your live sessions.
 #[utoipa::path(get, path = "/api/v1/me/sessions", tag = "me", responses((status = 200, body = Vec<SessionInfo>)))]
-pub async fn list_sessions(me: CurrentUser, state: web::Data<AppState>) -> ApiResult<Json<Vec<SessionInfo>>> {
+pub async fn list_sessions(
+    me: CurrentUser,
+    state: web::Data<AppState>,
+) -> ApiResult<Json<Vec<SessionInfo>>> {
     let uid = me.user.id.clone();
-    let rows = state.db.run(move |c| Session::list_for_user(c, &uid)).await?;
+    let rows = state
+        .db
+        .run(move |c| Session::list_for_user(c, &uid))
+        .await?;
     let current = me.session_id();
-    Ok(Json(rows.iter().map(|s| SessionInfo::of(s, current)).collect()))
+    Ok(Json(
+        rows.iter().map(|s| SessionInfo::of(s, current)).collect(),
+    ))
 }
 
 /// Sign out one of your sessions.
 #[utoipa::path(delete, path = "/api/v1/me/sessions/{id}", tag = "me", params(("id" = String, Path)),
     responses((status = 204), (status = 404, body = ErrorBody)))]
-pub async fn revoke_session(me: CurrentUser, state: web::Data<AppState>, client: ClientInfo, id: Path<String>) -> ApiResult<HttpResponse> {
+pub async fn revoke_session(
+    me: CurrentUser,
+    state: web::Data<AppState>,
+    client: ClientInfo,
+    id: Path<String>,
+) -> ApiResult<HttpResponse> {
     let (uid, sid) = (me.user.id.clone(), id.into_inner());
     let e = event("session.revoked", Some(&me.user), &client).target("session", Some(&sid), None);
     let done = state
         .db
-        .run(move |c| write_tx(c, |c| {
-            let done = Session::revoke_own(c, &uid, &sid)?;
-            if done {
-                AuditEntry::insert(c, &e)?;
-            }
-            Ok(done)
-        }))
+        .run(move |c| {
+            write_tx(c, |c| {
+                let done = Session::revoke_own(c, &uid, &sid)?;
+                if done {
+                    AuditEntry::insert(c, &e)?;
+                }
+                Ok(done)
+            })
+        })
         .await?;
     if !done {
         return Err(ApiError::not_found());
@@ -163,10 +264,27 @@ pub async fn revoke_session(me: CurrentUser, state: web::Data<AppState>, client:
 
 /// Sign out everywhere: every session (this one too) and every token.
 #[utoipa::path(post, path = "/api/v1/me/logout-everywhere", tag = "me", responses((status = 204)))]
-pub async fn logout_everywhere(me: CurrentUser, identity: Option<Identity>, state: web::Data<AppState>, client: ClientInfo) -> ApiResult<HttpResponse> {
+pub async fn logout_everywhere(
+    me: CurrentUser,
+    identity: Option<Identity>,
+    state: web::Data<AppState>,
+    client: ClientInfo,
+) -> ApiResult<HttpResponse> {
     let uid = me.user.id.clone();
-    let e = event("logout.everywhere", Some(&me.user), &client).target("user", Some(&me.user.id), Some(&me.user.username));
-    state.db.run(move |c| write_tx(c, |c| { User::revoke_everything(c, &uid)?; AuditEntry::insert(c, &e) })).await?;
+    let e = event("logout.everywhere", Some(&me.user), &client).target(
+        "user",
+        Some(&me.user.id),
+        Some(&me.user.username),
+    );
+    state
+        .db
+        .run(move |c| {
+            write_tx(c, |c| {
+                User::revoke_everything(c, &uid)?;
+                AuditEntry::insert(c, &e)
+            })
+        })
+        .await?;
     if let Some(identity) = identity {
         identity.logout();
     }
@@ -175,23 +293,40 @@ pub async fn logout_everywhere(me: CurrentUser, identity: Option<Identity>, stat
 
 /// Your personal API tokens.
 #[utoipa::path(get, path = "/api/v1/me/tokens", tag = "me", responses((status = 200, body = Vec<ApiTokenInfo>)))]
-pub async fn list_tokens(me: CurrentUser, state: web::Data<AppState>) -> ApiResult<Json<Vec<ApiTokenInfo>>> {
+pub async fn list_tokens(
+    me: CurrentUser,
+    state: web::Data<AppState>,
+) -> ApiResult<Json<Vec<ApiTokenInfo>>> {
     let uid = me.user.id.clone();
-    let rows = state.db.run(move |c| ApiToken::list_for_user(c, &uid)).await?;
+    let rows = state
+        .db
+        .run(move |c| ApiToken::list_for_user(c, &uid))
+        .await?;
     Ok(Json(rows.iter().map(ApiTokenInfo::from).collect()))
 }
 
 /// Create a personal API token. The secret is in this response only.
 #[utoipa::path(post, path = "/api/v1/me/tokens", tag = "me", request_body = CreateApiToken,
     responses((status = 201, body = CreatedApiToken), (status = 403, body = ErrorBody, description = "viewers may only create read tokens"), (status = 422, body = ErrorBody)))]
-pub async fn create_token(me: CurrentUser, state: web::Data<AppState>, client: ClientInfo, Body(b): Body<CreateApiToken>) -> ApiResult<HttpResponse> {
+pub async fn create_token(
+    me: CurrentUser,
+    state: web::Data<AppState>,
+    client: ClientInfo,
+    Body(b): Body<CreateApiToken>,
+) -> ApiResult<HttpResponse> {
     if b.scope == TokenScope::ReadWrite && !me.user.role().can_write() {
-        return Err(ApiError::msg(ErrorCode::Forbidden, "Viewers can only create read tokens.")
-            .with_details(serde_json::json!({ "field": "scope" })));
+        return Err(
+            ApiError::msg(ErrorCode::Forbidden, "Viewers can only create read tokens.")
+                .with_details(serde_json::json!({ "field": "scope" })),
+        );
     }
     let name = b.name.trim().to_owned();
     if name.is_empty() {
-        return Err(ApiError::field("name", "required", "Give the token a name."));
+        return Err(ApiError::field(
+            "name",
+            "required",
+            "Give the token a name.",
+        ));
     }
     let secret = random_token(API_TOKEN_PREFIX, 32);
     let hash = sha256_hex(&secret);
@@ -207,32 +342,57 @@ pub async fn create_token(me: CurrentUser, state: web::Data<AppState>, client: C
             write_tx(c, |c| {
                 let t = ApiToken::create(
                     c,
-                    NewApiToken { user_id: &uid, name: &name, scope: scope.as_str(), token_hash: &hash, prefix: &prefix, token_version: tv, expires_at },
+                    NewApiToken {
+                        user_id: &uid,
+                        name: &name,
+                        scope: scope.as_str(),
+                        token_hash: &hash,
+                        prefix: &prefix,
+                        token_version: tv,
+                        expires_at,
+                    },
                 )?;
                 AuditEntry::insert(c, &e)?;
                 Ok(t)
             })
         })
         .await?;
-    Ok(HttpResponse::Created().json(CreatedApiToken { token: ApiTokenInfo::from(&token), secret }))
+    Ok(HttpResponse::Created().json(CreatedApiToken {
+        token: ApiTokenInfo::from(&token),
+        secret,
+    }))
 }
 
 /// Revoke one of your API tokens.
 #[utoipa::path(delete, path = "/api/v1/me/tokens/{id}", tag = "me", params(("id" = String, Path)),
     responses((status = 204), (status = 404, body = ErrorBody)))]
-pub async fn revoke_token(me: CurrentUser, state: web::Data<AppState>, client: ClientInfo, id: Path<String>) -> ApiResult<HttpResponse> {
+pub async fn revoke_token(
+    me: CurrentUser,
+    state: web::Data<AppState>,
+    client: ClientInfo,
+    id: Path<String>,
+) -> ApiResult<HttpResponse> {
     let (uid, tid) = (me.user.id.clone(), id.into_inner());
     let actor = me.user.clone();
     let client2 = client.clone();
     let revoked = state
         .db
-        .run(move |c| write_tx(c, |c| {
-            let t = ApiToken::revoke_own(c, &uid, &tid)?;
-            if let Some(t) = &t {
-                AuditEntry::insert(c, &event("api_token.revoked", Some(&actor), &client2).target("api_token", Some(&t.id), Some(&t.name)))?;
-            }
-            Ok(t)
-        }))
+        .run(move |c| {
+            write_tx(c, |c| {
+                let t = ApiToken::revoke_own(c, &uid, &tid)?;
+                if let Some(t) = &t {
+                    AuditEntry::insert(
+                        c,
+                        &event("api_token.revoked", Some(&actor), &client2).target(
+                            "api_token",
+                            Some(&t.id),
+                            Some(&t.name),
+                        ),
+                    )?;
+                }
+                Ok(t)
+            })
+        })
         .await?;
     match revoked {
         Some(_) => Ok(HttpResponse::NoContent().finish()),

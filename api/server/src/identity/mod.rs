@@ -23,7 +23,10 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
             .route("/login/password", web::post().to(auth::login_password))
             .route("/login/totp", web::post().to(auth::login_totp))
             .route("/login/totp-setup", web::post().to(auth::login_totp_setup))
-            .route("/login/totp-setup/confirm", web::post().to(auth::login_totp_confirm))
+            .route(
+                "/login/totp-setup/confirm",
+                web::post().to(auth::login_totp_confirm),
+            )
             .route("/logout", web::post().to(auth::logout))
             .route("/password-policy", web::get().to(auth::password_policy))
             .route("/token", web::post().to(auth::token))
@@ -37,7 +40,10 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
             .route("/2fa", web::get().to(me::two_factor_status))
             .route("/2fa/setup", web::post().to(me::two_factor_setup))
             .route("/2fa/setup/confirm", web::post().to(me::two_factor_confirm))
-            .route("/2fa/backup-codes", web::post().to(me::regenerate_backup_codes))
+            .route(
+                "/2fa/backup-codes",
+                web::post().to(me::regenerate_backup_codes),
+            )
             .route("/sessions", web::get().to(me::list_sessions))
             .route("/sessions/{id}", web::delete().to(me::revoke_session))
             .route("/logout-everywhere", web::post().to(me::logout_everywhere))
@@ -52,9 +58,15 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
             .route("/users/{id}", web::get().to(admin::get_user))
             .route("/users/{id}", web::patch().to(admin::update_user))
             .route("/users/{id}", web::delete().to(admin::delete_user))
-            .route("/users/{id}/reset-password", web::post().to(admin::reset_password))
+            .route(
+                "/users/{id}/reset-password",
+                web::post().to(admin::reset_password),
+            )
             .route("/users/{id}/reset-2fa", web::post().to(admin::reset_2fa))
-            .route("/users/{id}/revoke-sessions", web::post().to(admin::revoke_sessions))
+            .route(
+                "/users/{id}/revoke-sessions",
+                web::post().to(admin::revoke_sessions),
+            )
             .route("/policy", web::get().to(admin::get_policy))
             .route("/policy", web::put().to(admin::put_policy))
             .route("/audit", web::get().to(crate::audit::list))

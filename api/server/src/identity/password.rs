@@ -7,7 +7,10 @@ pub async fn hash(password: String, cost: u32) -> ApiResult<String> {
     if password.len() > MAX_BYTES {
         return Err(leadgen_core::password::to_error(
             "password",
-            &[leadgen_core::password::Rule { code: "too_long", message: format!("At most {MAX_BYTES} bytes") }],
+            &[leadgen_core::password::Rule {
+                code: "too_long",
+                message: format!("At most {MAX_BYTES} bytes"),
+            }],
         ));
     }
     tokio::task::spawn_blocking(move || bcrypt::hash(password, cost))
@@ -17,7 +20,10 @@ pub async fn hash(password: String, cost: u32) -> ApiResult<String> {
 }
 
 pub fn hash_blocking(password: &str, cost: u32) -> anyhow::Result<String> {
-    anyhow::ensure!(password.len() <= MAX_BYTES, "password longer than {MAX_BYTES} bytes");
+    anyhow::ensure!(
+        password.len() <= MAX_BYTES,
+        "password longer than {MAX_BYTES} bytes"
+    );
     Ok(bcrypt::hash(password, cost)?)
 }
 
@@ -35,6 +41,13 @@ pub async fn verify(password: String, hash: String) -> ApiResult<bool> {
 pub fn temporary() -> String {
     const ALPHABET: &[u8] = b"abcdefghjkmnpqrstuvwxyzABCDEFGHJKMNPQRSTUVWXYZ23456789";
     let bytes = leadgen_core::crypto::random_bytes(20);
-    let chars: Vec<char> = bytes.iter().map(|b| char::from(ALPHABET[usize::from(*b) % ALPHABET.len()])).collect();
-    chars.chunks(5).map(|c| c.iter().collect::<String>()).collect::<Vec<_>>().join("-")
+    let chars: Vec<char> = bytes
+        .iter()
+        .map(|b| char::from(ALPHABET[usize::from(*b) % ALPHABET.len()]))
+        .collect();
+    chars
+        .chunks(5)
+        .map(|c| c.iter().collect::<String>())
+        .collect::<Vec<_>>()
+        .join("-")
 }

@@ -12,8 +12,16 @@ pub const STEP_SECS: u64 = 30;
 pub const BACKUP_CODE_COUNT: usize = 10;
 
 fn build(secret: &[u8], issuer: &str, account: &str) -> ApiResult<TOTP> {
-    TOTP::new(Algorithm::SHA1, 6, 1, STEP_SECS, secret.to_vec(), Some(issuer.to_owned()), account.to_owned())
-        .map_err(|e| ApiError::internal(anyhow::anyhow!("totp: {e}")))
+    TOTP::new(
+        Algorithm::SHA1,
+        6,
+        1,
+        STEP_SECS,
+        secret.to_vec(),
+        Some(issuer.to_owned()),
+        account.to_owned(),
+    )
+    .map_err(|e| ApiError::internal(anyhow::anyhow!("totp: {e}")))
 }
 
 pub fn new_secret() -> Vec<u8> {
@@ -25,7 +33,10 @@ pub fn encode_secret(secret: &[u8]) -> String {
 }
 
 pub fn now_secs() -> u64 {
-    std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map(|d| d.as_secs()).unwrap_or(0)
+    std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map(|d| d.as_secs())
+        .unwrap_or(0)
 }
 
 /// The time step the code belongs to (now, one before or one after), if any. The caller still has to claim the
@@ -55,7 +66,8 @@ pub struct Setup {
 pub fn setup(secret: &[u8], issuer: &str, account: &str) -> ApiResult<Setup> {
     let totp = build(secret, issuer, account)?;
     let uri = totp.get_url();
-    let code = QrCode::new(uri.as_bytes()).map_err(|e| ApiError::internal(anyhow::anyhow!("qr: {e}")))?;
+    let code =
+        QrCode::new(uri.as_bytes()).map_err(|e| ApiError::internal(anyhow::anyhow!("qr: {e}")))?;
     let image = code
         .render::<svg::Color>()
         .min_dimensions(220, 220)
@@ -75,7 +87,10 @@ pub fn new_backup_codes() -> Vec<String> {
     (0..BACKUP_CODE_COUNT)
         .map(|_| {
             let bytes = random_bytes(10);
-            let s: String = bytes.iter().map(|b| char::from(ALPHABET[usize::from(*b) % ALPHABET.len()])).collect();
+            let s: String = bytes
+                .iter()
+                .map(|b| char::from(ALPHABET[usize::from(*b) % ALPHABET.len()]))
+                .collect();
             format!("{}-{}", &s[..5], &s[5..])
         })
         .collect()
@@ -83,7 +98,11 @@ pub fn new_backup_codes() -> Vec<String> {
 
 /// Backup codes are compared after normalising: case, spaces and dashes do not matter.
 pub fn backup_code_hash(hash_key: &[u8], code: &str) -> String {
-    let normal: String = code.chars().filter(|c| c.is_ascii_alphanumeric()).collect::<String>().to_lowercase();
+    let normal: String = code
+        .chars()
+        .filter(|c| c.is_ascii_alphanumeric())
+        .collect::<String>()
+        .to_lowercase();
     keyed_hash(hash_key, &normal)
 }
 
@@ -97,10 +116,20 @@ mod tests {
         let totp = build(&secret, "i", "a").unwrap();
         let t = 1_700_000_000u64;
         let step = (t / STEP_SECS) as i64;
-        for (offset, expect) in [(-2i64, None), (-1, Some(step - 1)), (0, Some(step)), (1, Some(step + 1)), (2, None)] {
+        for (offset, expect) in [
+            (-2i64, None),
+            (-1, Some(step - 1)),
+            (0, Some(step)),
+            (1, Some(step + 1)),
+            (2, None),
+        ] {
             let at = (t as i64 + offset * STEP_SECS as i64) as u64;
             let code = totp.generate(at);
-            assert_eq!(matching_step(&secret, &code, t).unwrap(), expect, "offset {offset}");
+            assert_eq!(
+                matching_step(&secret, &code, t).unwrap(),
+                expect,
+                "offset {offset}"
+            );
         }
         assert_eq!(matching_step(&secret, "12345a", t).unwrap(), None);
     }
@@ -120,6 +149,9 @@ mod tests {
         let set: std::collections::HashSet<_> = codes.iter().collect();
         assert_eq!(set.len(), 10);
         let k = b"key";
-        assert_eq!(backup_code_hash(k, "ABCDE-FGHJK"), backup_code_hash(k, "abcde fghjk"));
+        assert_eq!(
+            backup_code_hash(k, "ABCDE-FGHJK"),
+            backup_code_hash(k, "abcde fghjk")
+        );
     }
 }

@@ -24,10 +24,24 @@ async fn every_served_route_is_in_the_spec() {
     let spec = serde_json::to_value(leadgen_server::openapi::ApiDoc::openapi()).unwrap();
     let paths = spec["paths"].as_object().unwrap();
     for p in [
-        "/api/v1/auth/login", "/api/v1/auth/login/password", "/api/v1/auth/login/totp", "/api/v1/auth/login/totp-setup",
-        "/api/v1/auth/login/totp-setup/confirm", "/api/v1/auth/logout", "/api/v1/auth/token", "/api/v1/auth/refresh",
-        "/api/v1/me", "/api/v1/me/password", "/api/v1/me/2fa", "/api/v1/me/sessions/{id}", "/api/v1/me/tokens/{id}",
-        "/api/v1/admin/users/{id}", "/api/v1/admin/audit", "/api/v1/admin/policy", "/health/live", "/health/ready",
+        "/api/v1/auth/login",
+        "/api/v1/auth/login/password",
+        "/api/v1/auth/login/totp",
+        "/api/v1/auth/login/totp-setup",
+        "/api/v1/auth/login/totp-setup/confirm",
+        "/api/v1/auth/logout",
+        "/api/v1/auth/token",
+        "/api/v1/auth/refresh",
+        "/api/v1/me",
+        "/api/v1/me/password",
+        "/api/v1/me/2fa",
+        "/api/v1/me/sessions/{id}",
+        "/api/v1/me/tokens/{id}",
+        "/api/v1/admin/users/{id}",
+        "/api/v1/admin/audit",
+        "/api/v1/admin/policy",
+        "/health/live",
+        "/health/ready",
     ] {
         assert!(paths.contains_key(p), "{p} missing from the spec");
     }
@@ -40,7 +54,14 @@ async fn every_served_route_is_in_the_spec() {
 #[tokio::test]
 async fn the_docs_ui_is_served_without_any_outside_address() {
     let app = spawn_app().await;
-    let res = reqwest::Client::builder().redirect(reqwest::redirect::Policy::none()).build().unwrap().get(app.url("/api/docs")).send().await.unwrap();
+    let res = reqwest::Client::builder()
+        .redirect(reqwest::redirect::Policy::none())
+        .build()
+        .unwrap()
+        .get(app.url("/api/docs"))
+        .send()
+        .await
+        .unwrap();
     assert_eq!(res.status(), StatusCode::PERMANENT_REDIRECT);
     let html = app.script().get("/api/docs/").await.text().await.unwrap();
     assert!(html.contains("swagger-ui"), "{html}");
@@ -49,7 +70,10 @@ async fn the_docs_ui_is_served_without_any_outside_address() {
     for attr in ["src=\"", "href=\""] {
         for part in html.split(attr).skip(1) {
             let url = part.split('"').next().unwrap();
-            assert!(!url.starts_with("http") && !url.starts_with("//"), "external asset {url}");
+            assert!(
+                !url.starts_with("http") && !url.starts_with("//"),
+                "external asset {url}"
+            );
             assets.push(url.trim_start_matches("./").to_owned());
         }
     }
@@ -71,11 +95,19 @@ async fn health_and_metrics() {
     assert_eq!((st, live["status"].as_str()), (StatusCode::OK, Some("ok")));
     let (st, ready) = status_json(app.script().get("/health/ready").await).await;
     assert_eq!(st, StatusCode::OK);
-    let expected = match backend() { Backend::Sqlite => "sqlite", Backend::Postgres => "postgres" };
+    let expected = match backend() {
+        Backend::Sqlite => "sqlite",
+        Backend::Postgres => "postgres",
+    };
     assert_eq!(ready["database"], expected);
     app.script().get("/api/v1/me").await;
     let metrics = app.script().get("/metrics").await.text().await.unwrap();
-    assert!(metrics.contains(r#"leadgen_http_requests_total{endpoint="/api/v1/me",method="GET",status="401"}"#), "{metrics}");
+    assert!(
+        metrics.contains(
+            r#"leadgen_http_requests_total{endpoint="/api/v1/me",method="GET",status="401"}"#
+        ),
+        "{metrics}"
+    );
     assert!(metrics.contains("leadgen_http_requests_duration_seconds_bucket"));
     assert!(metrics.contains("leadgen_db_pool_connections"));
 }
@@ -85,8 +117,13 @@ async fn the_spa_is_served_with_deep_links_and_hashed_assets_cached() {
     let app = spawn_app_with(|s| {
         let dist = s.data_dir.join("dist");
         std::fs::create_dir_all(dist.join("assets")).unwrap();
-        std::fs::write(dist.join("index.html"), "<!doctype html><div id=root></div>").unwrap();
+        std::fs::write(
+            dist.join("index.html"),
+            "<!doctype html><div id=root></div>",
+        )
+        .unwrap();
         std::fs::write(dist.join("assets/app-1a2b3c.js"), "console.log(1)").unwrap();
+        std::fs::write(s.data_dir.join("private.txt"), "not for the web").unwrap();
         s.web_dir = dist;
     })
     .await;
@@ -97,6 +134,17 @@ async fn the_spa_is_served_with_deep_links_and_hashed_assets_cached() {
         assert!(res.text().await.unwrap().contains("id=root"));
     }
     let res = app.script().get("/assets/app-1a2b3c.js").await;
-    assert!(res.headers()["cache-control"].to_str().unwrap().contains("immutable"));
-    assert_eq!(app.script().get("/assets/../../secrets.json").await.text().await.unwrap().contains("session_key"), false);
+    assert!(res.headers()["cache-control"]
+        .to_str()
+        .unwrap()
+        .contains("immutable"));
+    // No way out of the web folder.
+    for path in [
+        "/%2e%2e/private.txt",
+        "/assets/%2e%2e/%2e%2e/private.txt",
+        "/..%2fprivate.txt",
+    ] {
+        let body = app.script().get(path).await.text().await.unwrap();
+        assert!(!body.contains("not for the web"), "{path}");
+    }
 }

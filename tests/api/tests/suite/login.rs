@@ -6,48 +6,146 @@ use serde_json::json;
 async fn first_boot_admin_must_change_password_then_set_up_2fa() {
     let app = spawn_app().await;
     let b = app.browser();
-    let (s, step) = status_json(b.post("/api/v1/auth/login", &json!({"username": "admin", "password": "admin"})).await).await;
+    let (s, step) = status_json(
+        b.post(
+            "/api/v1/auth/login",
+            &json!({"username": "admin", "password": "admin"}),
+        )
+        .await,
+    )
+    .await;
     assert_eq!(s, StatusCode::OK);
     assert_eq!(step["status"], "password_change_required");
-    assert!(step["user"].is_null(), "no user data before the steps are done");
+    assert!(
+        step["user"].is_null(),
+        "no user data before the steps are done"
+    );
     // No session yet: the pending step is not a login.
     let (s, body) = status_json(b.get("/api/v1/me").await).await;
-    assert_eq!((s, error_code(&body)), (StatusCode::UNAUTHORIZED, "unauthenticated"));
+    assert_eq!(
+        (s, error_code(&body)),
+        (StatusCode::UNAUTHORIZED, "unauthenticated")
+    );
 
     let token = step["pending_token"].clone();
     // Password rules name the field and change nothing.
-    for (pw, rule) in [("short", "too_short"), ("admin", "too_short"), ("1qaz2wsx3edc", "too_common"), ("Password2024!", "too_common")] {
-        let (s, body) = status_json(b.post("/api/v1/auth/login/password", &json!({"pending_token": token, "new_password": pw})).await).await;
+    for (pw, rule) in [
+        ("short", "too_short"),
+        ("admin", "too_short"),
+        ("1qaz2wsx3edc", "too_common"),
+        ("Password2024!", "too_common"),
+    ] {
+        let (s, body) = status_json(
+            b.post(
+                "/api/v1/auth/login/password",
+                &json!({"pending_token": token, "new_password": pw}),
+            )
+            .await,
+        )
+        .await;
         assert_eq!(s, StatusCode::UNPROCESSABLE_ENTITY, "{pw}: {body}");
-        let rules: Vec<&str> = body["error"]["details"]["fields"]["new_password"].as_array().unwrap().iter().map(|r| r["code"].as_str().unwrap()).collect();
+        let rules: Vec<&str> = body["error"]["details"]["fields"]["new_password"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|r| r["code"].as_str().unwrap())
+            .collect();
         assert!(rules.contains(&rule), "{pw}: {rules:?}");
     }
     let long = "ä".repeat(37); // 74 bytes: refused, never truncated
-    let (s, body) = status_json(b.post("/api/v1/auth/login/password", &json!({"pending_token": token, "new_password": long})).await).await;
+    let (s, body) = status_json(
+        b.post(
+            "/api/v1/auth/login/password",
+            &json!({"pending_token": token, "new_password": long}),
+        )
+        .await,
+    )
+    .await;
     assert_eq!(s, StatusCode::UNPROCESSABLE_ENTITY);
-    assert_eq!(body["error"]["details"]["fields"]["new_password"][0]["code"], "too_long");
+    assert_eq!(
+        body["error"]["details"]["fields"]["new_password"][0]["code"],
+        "too_long"
+    );
 
-    let (s, step) = status_json(b.post("/api/v1/auth/login/password", &json!({"pending_token": token, "new_password": ADMIN_PASSWORD})).await).await;
+    let (s, step) = status_json(
+        b.post(
+            "/api/v1/auth/login/password",
+            &json!({"pending_token": token, "new_password": ADMIN_PASSWORD}),
+        )
+        .await,
+    )
+    .await;
     assert_eq!(s, StatusCode::OK);
     assert_eq!(step["status"], "totp_setup_required");
     // The password step's token is single-use.
-    let (s, body) = status_json(b.post("/api/v1/auth/login/password", &json!({"pending_token": token, "new_password": "another fine phrase 1"})).await).await;
-    assert_eq!((s, error_code(&body)), (StatusCode::UNAUTHORIZED, "login_step_expired"));
+    let (s, body) = status_json(
+        b.post(
+            "/api/v1/auth/login/password",
+            &json!({"pending_token": token, "new_password": "another fine phrase 1"}),
+        )
+        .await,
+    )
+    .await;
+    assert_eq!(
+        (s, error_code(&body)),
+        (StatusCode::UNAUTHORIZED, "login_step_expired")
+    );
     // …and cannot be used for another step.
-    let (s, _) = status_json(b.post("/api/v1/auth/login/totp-setup", &json!({"pending_token": token})).await).await;
+    let (s, _) = status_json(
+        b.post(
+            "/api/v1/auth/login/totp-setup",
+            &json!({"pending_token": token}),
+        )
+        .await,
+    )
+    .await;
     assert_eq!(s, StatusCode::UNAUTHORIZED);
 
     let token = step["pending_token"].clone();
-    let (s, setup) = status_json(b.post("/api/v1/auth/login/totp-setup", &json!({"pending_token": token})).await).await;
+    let (s, setup) = status_json(
+        b.post(
+            "/api/v1/auth/login/totp-setup",
+            &json!({"pending_token": token}),
+        )
+        .await,
+    )
+    .await;
     assert_eq!(s, StatusCode::OK);
     let secret = setup["secret"].as_str().unwrap();
-    assert!(setup["otpauth_uri"].as_str().unwrap().starts_with("otpauth://totp/leadgen:admin?"));
-    assert!(setup["qr_data_url"].as_str().unwrap().starts_with("data:image/svg+xml;base64,"));
-    let wrong = if totp_at(secret, current_step()) == "000000" { "111111" } else { "000000" };
-    let (s, body) = status_json(b.post("/api/v1/auth/login/totp-setup/confirm", &json!({"pending_token": token, "code": wrong})).await).await;
-    assert_eq!((s, error_code(&body)), (StatusCode::UNAUTHORIZED, "invalid_totp_code"));
+    assert!(setup["otpauth_uri"]
+        .as_str()
+        .unwrap()
+        .starts_with("otpauth://totp/leadgen:admin?"));
+    assert!(setup["qr_data_url"]
+        .as_str()
+        .unwrap()
+        .starts_with("data:image/svg+xml;base64,"));
+    let wrong = if totp_at(secret, current_step()) == "000000" {
+        "111111"
+    } else {
+        "000000"
+    };
+    let (s, body) = status_json(
+        b.post(
+            "/api/v1/auth/login/totp-setup/confirm",
+            &json!({"pending_token": token, "code": wrong}),
+        )
+        .await,
+    )
+    .await;
+    assert_eq!(
+        (s, error_code(&body)),
+        (StatusCode::UNAUTHORIZED, "invalid_totp_code")
+    );
     let code = totp_at(secret, current_step());
-    let (s, ok) = status_json(b.post("/api/v1/auth/login/totp-setup/confirm", &json!({"pending_token": token, "code": code})).await).await;
+    let (s, ok) = status_json(
+        b.post(
+            "/api/v1/auth/login/totp-setup/confirm",
+            &json!({"pending_token": token, "code": code}),
+        )
+        .await,
+    )
+    .await;
     assert_eq!(s, StatusCode::OK, "{ok}");
     assert_eq!(ok["status"], "ok");
     assert_eq!(ok["backup_codes"].as_array().unwrap().len(), 10);
@@ -60,10 +158,32 @@ async fn first_boot_admin_must_change_password_then_set_up_2fa() {
     assert_eq!(me["role"], "admin");
 
     // The old password no longer works; the new one leads to the TOTP step.
-    let (s, body) = status_json(app.browser().post("/api/v1/auth/login", &json!({"username": "ADMIN", "password": "admin"})).await).await;
-    assert_eq!((s, error_code(&body)), (StatusCode::UNAUTHORIZED, "invalid_credentials"));
-    let (_, step) = status_json(app.browser().post("/api/v1/auth/login", &json!({"username": "Admin", "password": ADMIN_PASSWORD})).await).await;
-    assert_eq!(step["status"], "totp_required", "usernames are case-insensitive");
+    let (s, body) = status_json(
+        app.browser()
+            .post(
+                "/api/v1/auth/login",
+                &json!({"username": "ADMIN", "password": "admin"}),
+            )
+            .await,
+    )
+    .await;
+    assert_eq!(
+        (s, error_code(&body)),
+        (StatusCode::UNAUTHORIZED, "invalid_credentials")
+    );
+    let (_, step) = status_json(
+        app.browser()
+            .post(
+                "/api/v1/auth/login",
+                &json!({"username": "Admin", "password": ADMIN_PASSWORD}),
+            )
+            .await,
+    )
+    .await;
+    assert_eq!(
+        step["status"], "totp_required",
+        "usernames are case-insensitive"
+    );
 }
 
 #[tokio::test]
@@ -74,19 +194,44 @@ async fn a_totp_code_is_never_accepted_twice() {
     let login = |b: Browser| {
         let admin_pw = admin.password.clone();
         async move {
-            let (_, step) = status_json(b.post("/api/v1/auth/login", &json!({"username": "admin", "password": admin_pw})).await).await;
+            let (_, step) = status_json(
+                b.post(
+                    "/api/v1/auth/login",
+                    &json!({"username": "admin", "password": admin_pw}),
+                )
+                .await,
+            )
+            .await;
             assert_eq!(step["status"], "totp_required");
             step["pending_token"].clone()
         }
     };
     let b1 = app.browser();
     let t1 = login(b1.clone()).await;
-    let (s, _) = status_json(b1.post("/api/v1/auth/login/totp", &json!({"pending_token": t1, "code": code})).await).await;
+    let (s, _) = status_json(
+        b1.post(
+            "/api/v1/auth/login/totp",
+            &json!({"pending_token": t1, "code": code}),
+        )
+        .await,
+    )
+    .await;
     assert_eq!(s, StatusCode::OK);
     let b2 = app.browser();
     let t2 = login(b2.clone()).await;
-    let (s, body) = status_json(b2.post("/api/v1/auth/login/totp", &json!({"pending_token": t2, "code": code})).await).await;
-    assert_eq!((s, error_code(&body)), (StatusCode::UNAUTHORIZED, "invalid_totp_code"), "replayed code");
+    let (s, body) = status_json(
+        b2.post(
+            "/api/v1/auth/login/totp",
+            &json!({"pending_token": t2, "code": code}),
+        )
+        .await,
+    )
+    .await;
+    assert_eq!(
+        (s, error_code(&body)),
+        (StatusCode::UNAUTHORIZED, "invalid_totp_code"),
+        "replayed code"
+    );
     assert_eq!(body["error"]["details"]["attempts_left"], 4);
 }
 
@@ -100,14 +245,28 @@ async fn each_backup_code_works_once_even_under_concurrent_use() {
     let mut pending = vec![];
     for _ in 0..20 {
         let b = app.browser();
-        let (_, step) = status_json(b.post("/api/v1/auth/login", &json!({"username": "admin", "password": admin.password})).await).await;
+        let (_, step) = status_json(
+            b.post(
+                "/api/v1/auth/login",
+                &json!({"username": "admin", "password": admin.password}),
+            )
+            .await,
+        )
+        .await;
         pending.push((b, step["pending_token"].clone()));
     }
     let tasks: Vec<_> = pending
         .into_iter()
         .map(|(b, t)| {
             let code = code.clone();
-            tokio::spawn(async move { b.post("/api/v1/auth/login/totp", &json!({"pending_token": t, "backup_code": code})).await.status() })
+            tokio::spawn(async move {
+                b.post(
+                    "/api/v1/auth/login/totp",
+                    &json!({"pending_token": t, "backup_code": code}),
+                )
+                .await
+                .status()
+            })
         })
         .collect();
     let mut ok = 0;
@@ -124,8 +283,21 @@ async fn each_backup_code_works_once_even_under_concurrent_use() {
     let other = admin.backup_codes[1].to_uppercase().replace('-', "");
     for expected in [StatusCode::OK, StatusCode::UNAUTHORIZED] {
         let b = app.browser();
-        let (_, step) = status_json(b.post("/api/v1/auth/login", &json!({"username": "admin", "password": admin.password})).await).await;
-        let s = b.post("/api/v1/auth/login/totp", &json!({"pending_token": step["pending_token"], "backup_code": other})).await.status();
+        let (_, step) = status_json(
+            b.post(
+                "/api/v1/auth/login",
+                &json!({"username": "admin", "password": admin.password}),
+            )
+            .await,
+        )
+        .await;
+        let s = b
+            .post(
+                "/api/v1/auth/login/totp",
+                &json!({"pending_token": step["pending_token"], "backup_code": other}),
+            )
+            .await
+            .status();
         assert_eq!(s, expected);
     }
     let (_, status) = status_json(admin.b.get("/api/v1/me/2fa").await).await;
@@ -137,17 +309,45 @@ async fn five_wrong_codes_end_a_pending_login() {
     let app = spawn_app().await;
     let admin = app.first_admin().await;
     let b = app.browser();
-    let (_, step) = status_json(b.post("/api/v1/auth/login", &json!({"username": "admin", "password": admin.password})).await).await;
+    let (_, step) = status_json(
+        b.post(
+            "/api/v1/auth/login",
+            &json!({"username": "admin", "password": admin.password}),
+        )
+        .await,
+    )
+    .await;
     let token = step["pending_token"].clone();
     let good = admin.fresh_code().await;
     let wrong = if good == "123456" { "654321" } else { "123456" };
     for left in (0..5).rev() {
-        let (s, body) = status_json(b.post("/api/v1/auth/login/totp", &json!({"pending_token": token, "code": wrong})).await).await;
-        assert_eq!((s, error_code(&body)), (StatusCode::UNAUTHORIZED, "invalid_totp_code"));
+        let (s, body) = status_json(
+            b.post(
+                "/api/v1/auth/login/totp",
+                &json!({"pending_token": token, "code": wrong}),
+            )
+            .await,
+        )
+        .await;
+        assert_eq!(
+            (s, error_code(&body)),
+            (StatusCode::UNAUTHORIZED, "invalid_totp_code")
+        );
         assert_eq!(body["error"]["details"]["attempts_left"], left);
     }
-    let (s, body) = status_json(b.post("/api/v1/auth/login/totp", &json!({"pending_token": token, "code": good})).await).await;
-    assert_eq!((s, error_code(&body)), (StatusCode::UNAUTHORIZED, "login_step_expired"), "even a right code is too late");
+    let (s, body) = status_json(
+        b.post(
+            "/api/v1/auth/login/totp",
+            &json!({"pending_token": token, "code": good}),
+        )
+        .await,
+    )
+    .await;
+    assert_eq!(
+        (s, error_code(&body)),
+        (StatusCode::UNAUTHORIZED, "login_step_expired"),
+        "even a right code is too late"
+    );
 }
 
 #[tokio::test]
@@ -155,17 +355,38 @@ async fn eleventh_rapid_login_from_one_ip_is_rate_limited() {
     let app = spawn_app_with(|s| s.auth_rate_per_minute = 10).await;
     let b = app.browser();
     for i in 0..10 {
-        let s = b.post("/api/v1/auth/login", &json!({"username": format!("nobody{i}"), "password": "wrong password"})).await.status();
+        let s = b
+            .post(
+                "/api/v1/auth/login",
+                &json!({"username": format!("nobody{i}"), "password": "wrong password"}),
+            )
+            .await
+            .status();
         assert_eq!(s, StatusCode::UNAUTHORIZED, "attempt {i}");
     }
-    let res = b.post("/api/v1/auth/login", &json!({"username": "nobody", "password": "wrong password"})).await;
+    let res = b
+        .post(
+            "/api/v1/auth/login",
+            &json!({"username": "nobody", "password": "wrong password"}),
+        )
+        .await;
     assert_eq!(res.status(), StatusCode::TOO_MANY_REQUESTS);
-    let retry: u64 = res.headers()["retry-after"].to_str().unwrap().parse().unwrap();
+    let retry: u64 = res.headers()["retry-after"]
+        .to_str()
+        .unwrap()
+        .parse()
+        .unwrap();
     assert!((1..=60).contains(&retry), "{retry}");
     let body: serde_json::Value = res.json().await.unwrap();
     assert_eq!(error_code(&body), "rate_limited");
     // The token endpoint shares the per-IP budget.
-    let s = b.post("/api/v1/auth/token", &json!({"username": "admin", "password": "admin"})).await.status();
+    let s = b
+        .post(
+            "/api/v1/auth/token",
+            &json!({"username": "admin", "password": "admin"}),
+        )
+        .await
+        .status();
     assert_eq!(s, StatusCode::TOO_MANY_REQUESTS);
 }
 
@@ -177,29 +398,46 @@ async fn lockout_after_repeated_failures_answers_alike_for_unknown_users() {
     let wrong = |user: &str| json!({"username": user, "password": "not the password at all"});
     let (s1, unknown) = status_json(b.post("/api/v1/auth/login", &wrong("ghost")).await).await;
     let (s2, known) = status_json(b.post("/api/v1/auth/login", &wrong("admin")).await).await;
-    assert_eq!((s1, s2), (StatusCode::UNAUTHORIZED, StatusCode::UNAUTHORIZED));
-    assert_eq!(unknown, known, "unknown user and wrong password answer alike");
+    assert_eq!(
+        (s1, s2),
+        (StatusCode::UNAUTHORIZED, StatusCode::UNAUTHORIZED)
+    );
+    assert_eq!(
+        unknown, known,
+        "unknown user and wrong password answer alike"
+    );
     for _ in 0..3 {
         b.post("/api/v1/auth/login", &wrong("admin")).await;
         b.post("/api/v1/auth/login", &wrong("ghost")).await;
     }
     // Fifth failure locks, for known and unknown names alike.
-    let (s_admin, locked_admin) = status_json(b.post("/api/v1/auth/login", &wrong("admin")).await).await;
-    let (s_ghost, locked_ghost) = status_json(b.post("/api/v1/auth/login", &wrong("ghost")).await).await;
+    let (s_admin, locked_admin) =
+        status_json(b.post("/api/v1/auth/login", &wrong("admin")).await).await;
+    let (s_ghost, locked_ghost) =
+        status_json(b.post("/api/v1/auth/login", &wrong("ghost")).await).await;
     assert_eq!((s_admin, s_ghost), (StatusCode::LOCKED, StatusCode::LOCKED));
     assert_eq!(error_code(&locked_admin), "account_locked");
     assert_eq!(locked_admin["error"]["code"], locked_ghost["error"]["code"]);
-    let wait = locked_admin["error"]["details"]["retry_after_secs"].as_u64().unwrap();
+    let wait = locked_admin["error"]["details"]["retry_after_secs"]
+        .as_u64()
+        .unwrap();
     assert!((1..=60).contains(&wait));
     // While locked even the right password is refused.
-    let res = app.browser().post("/api/v1/auth/login", &json!({"username": "admin", "password": admin.password})).await;
+    let res = app
+        .browser()
+        .post(
+            "/api/v1/auth/login",
+            &json!({"username": "admin", "password": admin.password}),
+        )
+        .await;
     assert_eq!(res.status(), StatusCode::LOCKED);
     assert!(res.headers().contains_key("retry-after"));
     // The admin sees the lock; the audit log recorded it.
     let other_admin_view = admin.b.get("/api/v1/admin/users?q=admin").await;
     let body: serde_json::Value = other_admin_view.json().await.unwrap();
     assert!(body["items"][0]["locked_until"].is_string(), "{body}");
-    let (_, audit) = status_json(admin.b.get("/api/v1/admin/audit?action=login.locked").await).await;
+    let (_, audit) =
+        status_json(admin.b.get("/api/v1/admin/audit?action=login.locked").await).await;
     assert!(audit["total"].as_i64().unwrap() >= 1);
 }
 
@@ -216,9 +454,16 @@ async fn lockout_waits_grow_and_expire() {
     let (_, first) = status_json(b.post("/api/v1/auth/login", &wrong).await).await;
     assert_eq!(first["error"]["details"]["retry_after_secs"], 1);
     tokio::time::sleep(std::time::Duration::from_millis(1100)).await;
-    assert_eq!(b.post("/api/v1/auth/login", &wrong).await.status(), StatusCode::UNAUTHORIZED, "lock expired");
+    assert_eq!(
+        b.post("/api/v1/auth/login", &wrong).await.status(),
+        StatusCode::UNAUTHORIZED,
+        "lock expired"
+    );
     let (_, second) = status_json(b.post("/api/v1/auth/login", &wrong).await).await;
-    assert_eq!(second["error"]["details"]["retry_after_secs"], 2, "the second lock is twice as long");
+    assert_eq!(
+        second["error"]["details"]["retry_after_secs"], 2,
+        "the second lock is twice as long"
+    );
 }
 
 #[tokio::test]
@@ -226,45 +471,132 @@ async fn must_change_password_blocks_everything_but_me_password_and_logout() {
     let app = spawn_app().await;
     let admin = app.first_admin().await;
     // Without the 2FA requirement a script can get tokens for a user with a temporary password.
-    assert_eq!(admin.b.put("/api/v1/admin/policy", &json!({"require_2fa": false})).await.status(), StatusCode::OK);
-    let (_, created) = status_json(admin.b.post("/api/v1/admin/users", &json!({"username": "carol", "role": "user"})).await).await;
+    assert_eq!(
+        admin
+            .b
+            .put("/api/v1/admin/policy", &json!({"require_2fa": false}))
+            .await
+            .status(),
+        StatusCode::OK
+    );
+    let (_, created) = status_json(
+        admin
+            .b
+            .post(
+                "/api/v1/admin/users",
+                &json!({"username": "carol", "role": "user"}),
+            )
+            .await,
+    )
+    .await;
     let temp = created["temporary_password"].as_str().unwrap().to_owned();
     assert_eq!(created["user"]["must_change_password"], true);
-    let (s, pair) = status_json(app.script().post("/api/v1/auth/token", &json!({"username": "carol", "password": temp})).await).await;
+    let (s, pair) = status_json(
+        app.script()
+            .post(
+                "/api/v1/auth/token",
+                &json!({"username": "carol", "password": temp}),
+            )
+            .await,
+    )
+    .await;
     assert_eq!(s, StatusCode::OK, "{pair}");
-    let carol = app.script().with_bearer(pair["access_token"].as_str().unwrap());
+    let carol = app
+        .script()
+        .with_bearer(pair["access_token"].as_str().unwrap());
     assert_eq!(carol.get("/api/v1/me").await.status(), StatusCode::OK);
     for path in ["/api/v1/me/sessions", "/api/v1/me/tokens", "/api/v1/me/2fa"] {
         let (s, body) = status_json(carol.get(path).await).await;
-        assert_eq!((s, error_code(&body)), (StatusCode::FORBIDDEN, "password_change_required"), "{path}");
+        assert_eq!(
+            (s, error_code(&body)),
+            (StatusCode::FORBIDDEN, "password_change_required"),
+            "{path}"
+        );
     }
-    let (s, body) = status_json(carol.post("/api/v1/me/password", &json!({"current_password": temp, "new_password": "carol"})).await).await;
+    let (s, body) = status_json(
+        carol
+            .post(
+                "/api/v1/me/password",
+                &json!({"current_password": temp, "new_password": "carol"}),
+            )
+            .await,
+    )
+    .await;
     assert_eq!(s, StatusCode::UNPROCESSABLE_ENTITY, "{body}");
-    let s = carol.post("/api/v1/me/password", &json!({"current_password": temp, "new_password": "carols own long phrase"})).await.status();
+    let s = carol
+        .post(
+            "/api/v1/me/password",
+            &json!({"current_password": temp, "new_password": "carols own long phrase"}),
+        )
+        .await
+        .status();
     assert_eq!(s, StatusCode::NO_CONTENT);
     // The token from before the change is dead; a new one reaches everything.
-    assert_eq!(carol.get("/api/v1/me").await.status(), StatusCode::UNAUTHORIZED);
-    let (_, pair) = status_json(app.script().post("/api/v1/auth/token", &json!({"username": "carol", "password": "carols own long phrase"})).await).await;
-    let carol = app.script().with_bearer(pair["access_token"].as_str().unwrap());
-    assert_eq!(carol.get("/api/v1/me/sessions").await.status(), StatusCode::OK);
+    assert_eq!(
+        carol.get("/api/v1/me").await.status(),
+        StatusCode::UNAUTHORIZED
+    );
+    let (_, pair) = status_json(
+        app.script()
+            .post(
+                "/api/v1/auth/token",
+                &json!({"username": "carol", "password": "carols own long phrase"}),
+            )
+            .await,
+    )
+    .await;
+    let carol = app
+        .script()
+        .with_bearer(pair["access_token"].as_str().unwrap());
+    assert_eq!(
+        carol.get("/api/v1/me/sessions").await.status(),
+        StatusCode::OK
+    );
 }
 
 #[tokio::test]
 async fn policy_without_2fa_gives_a_session_right_after_the_password() {
     let app = spawn_app().await;
     let admin = app.first_admin().await;
-    admin.b.put("/api/v1/admin/policy", &json!({"require_2fa": false})).await;
+    admin
+        .b
+        .put("/api/v1/admin/policy", &json!({"require_2fa": false}))
+        .await;
     let (_, created) = status_json(
-        admin.b.post("/api/v1/admin/users", &json!({"username": "dave", "role": "user", "password": "daves chosen passphrase"})).await,
+        admin
+            .b
+            .post(
+                "/api/v1/admin/users",
+                &json!({"username": "dave", "role": "user", "password": "daves chosen passphrase"}),
+            )
+            .await,
     )
     .await;
     assert_eq!(created["temporary_password"], serde_json::Value::Null);
     let b = app.browser();
-    let (_, step) = status_json(b.post("/api/v1/auth/login", &json!({"username": "dave", "password": "daves chosen passphrase"})).await).await;
+    let (_, step) = status_json(
+        b.post(
+            "/api/v1/auth/login",
+            &json!({"username": "dave", "password": "daves chosen passphrase"}),
+        )
+        .await,
+    )
+    .await;
     assert_eq!(step["status"], "ok");
     // Turning the policy on makes 2FA setup the next step at the next sign-in.
-    admin.b.put("/api/v1/admin/policy", &json!({"require_2fa": true})).await;
-    let (_, step) = status_json(app.browser().post("/api/v1/auth/login", &json!({"username": "dave", "password": "daves chosen passphrase"})).await).await;
+    admin
+        .b
+        .put("/api/v1/admin/policy", &json!({"require_2fa": true}))
+        .await;
+    let (_, step) = status_json(
+        app.browser()
+            .post(
+                "/api/v1/auth/login",
+                &json!({"username": "dave", "password": "daves chosen passphrase"}),
+            )
+            .await,
+    )
+    .await;
     assert_eq!(step["status"], "totp_setup_required");
     let (_, status) = status_json(b.get("/api/v1/me/2fa").await).await;
     assert_eq!(status["required_by_policy"], true);
@@ -275,7 +607,13 @@ async fn logout_ends_only_this_session() {
     let app = spawn_app().await;
     let admin = app.first_admin().await;
     let second = admin.sign_in_again().await;
-    assert_eq!(admin.b.post_empty("/api/v1/auth/logout").await.status(), StatusCode::NO_CONTENT);
-    assert_eq!(admin.b.get("/api/v1/me").await.status(), StatusCode::UNAUTHORIZED);
+    assert_eq!(
+        admin.b.post_empty("/api/v1/auth/logout").await.status(),
+        StatusCode::NO_CONTENT
+    );
+    assert_eq!(
+        admin.b.get("/api/v1/me").await.status(),
+        StatusCode::UNAUTHORIZED
+    );
     assert_eq!(second.get("/api/v1/me").await.status(), StatusCode::OK);
 }

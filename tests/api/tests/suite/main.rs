@@ -4,6 +4,7 @@
 mod admin;
 mod contract;
 mod login;
+mod parity;
 mod secrets;
 mod security;
 mod tokens;

@@ -16,26 +16,71 @@ async fn no_plaintext_secret_is_stored() {
     secrets.extend(admin.backup_codes.iter().map(|c| c.replace('-', "")));
     secrets.push(admin.b.csrf.lock().unwrap().clone().unwrap());
     // Pending-step token, script tokens, API token, a user's temporary password, a second user's TOTP secret.
-    let (_, step) = status_json(app.browser().post("/api/v1/auth/login", &json!({"username": "admin", "password": admin.password})).await).await;
+    let (_, step) = status_json(
+        app.browser()
+            .post(
+                "/api/v1/auth/login",
+                &json!({"username": "admin", "password": admin.password}),
+            )
+            .await,
+    )
+    .await;
     secrets.push(step["pending_token"].as_str().unwrap().to_owned());
     let pair = admin.token_pair().await;
     secrets.push(pair["access_token"].as_str().unwrap().to_owned());
     secrets.push(pair["refresh_token"].as_str().unwrap().to_owned());
-    let (_, refreshed) = status_json(app.script().post("/api/v1/auth/refresh", &json!({"refresh_token": pair["refresh_token"]})).await).await;
+    let (_, refreshed) = status_json(
+        app.script()
+            .post(
+                "/api/v1/auth/refresh",
+                &json!({"refresh_token": pair["refresh_token"]}),
+            )
+            .await,
+    )
+    .await;
     secrets.push(refreshed["refresh_token"].as_str().unwrap().to_owned());
-    let (_, pat) = status_json(admin.b.post("/api/v1/me/tokens", &json!({"name": "dump", "scope": "read"})).await).await;
+    let (_, pat) = status_json(
+        admin
+            .b
+            .post(
+                "/api/v1/me/tokens",
+                &json!({"name": "dump", "scope": "read"}),
+            )
+            .await,
+    )
+    .await;
     secrets.push(pat["secret"].as_str().unwrap().to_owned());
-    let (_, created) = status_json(admin.b.post("/api/v1/admin/users", &json!({"username": "gina", "role": "user"})).await).await;
+    let (_, created) = status_json(
+        admin
+            .b
+            .post(
+                "/api/v1/admin/users",
+                &json!({"username": "gina", "role": "user"}),
+            )
+            .await,
+    )
+    .await;
     let temp = created["temporary_password"].as_str().unwrap().to_owned();
     secrets.push(temp.clone());
     let mut gina = Account::new(app.browser(), "gina", &temp);
     gina.complete_first_login("ginas secret phrase 77").await;
     secrets.push(gina.password.clone());
     secrets.push(gina.totp_secret.clone().unwrap());
-    let (_, reset) = status_json(admin.b.post_empty(&format!("/api/v1/admin/users/{}/reset-password", gina.id)).await).await;
+    let (_, reset) = status_json(
+        admin
+            .b
+            .post_empty(&format!("/api/v1/admin/users/{}/reset-password", gina.id))
+            .await,
+    )
+    .await;
     secrets.push(reset["temporary_password"].as_str().unwrap().to_owned());
     // A failed login with a password typed into the username field must not be stored either.
-    app.browser().post("/api/v1/auth/login", &json!({"username": "gina", "password": "typo of ginas phrase"})).await;
+    app.browser()
+        .post(
+            "/api/v1/auth/login",
+            &json!({"username": "gina", "password": "typo of ginas phrase"}),
+        )
+        .await;
     secrets.push("typo of ginas phrase".into());
 
     let dump = app.dump_database();
@@ -63,29 +108,57 @@ async fn key_rotation_reencrypts_to_the_active_key() {
             .select(leadgen_db::schema::users::totp_secret_enc)
             .first(&mut *c)
             .unwrap();
-        leadgen_core::crypto::KeyRing::key_id_of(&blob.unwrap()).unwrap().to_owned()
+        leadgen_core::crypto::KeyRing::key_id_of(&blob.unwrap())
+            .unwrap()
+            .to_owned()
     };
     assert_eq!(blob_key(&app), "k1");
 
     // A new key becomes active next to the old one; the CLI re-encrypts.
     let mut settings = app.settings.clone();
     let old = secrecy::ExposeSecret::expose_secret(old_keys.as_ref().unwrap()).to_owned();
-    settings.data_keys = Some(format!("k2:{},{old}", leadgen_core::crypto::random_key_b64()).into());
+    settings.data_keys =
+        Some(format!("k2:{},{old}", leadgen_core::crypto::random_key_b64()).into());
     settings.data_key_active = Some("k2".into());
     let s2 = settings.clone();
-    tokio::task::spawn_blocking(move || leadgen_server::cli::admin(s2, leadgen_server::cli::AdminCommand::RotateKeys { generate: false }))
-        .await
-        .unwrap()
-        .unwrap();
+    tokio::task::spawn_blocking(move || {
+        leadgen_server::cli::admin(
+            s2,
+            leadgen_server::cli::AdminCommand::RotateKeys { generate: false },
+        )
+    })
+    .await
+    .unwrap()
+    .unwrap();
     assert_eq!(blob_key(&app), "k2");
 
     // A server with only the new key still verifies the admin's TOTP codes.
-    settings.data_keys = Some(secrecy::ExposeSecret::expose_secret(settings.data_keys.as_ref().unwrap()).split(',').next().unwrap().to_owned().into());
+    settings.data_keys = Some(
+        secrecy::ExposeSecret::expose_secret(settings.data_keys.as_ref().unwrap())
+            .split(',')
+            .next()
+            .unwrap()
+            .to_owned()
+            .into(),
+    );
     let second = start(settings, tempfile::tempdir().unwrap()).await;
     let b = second.browser();
-    let (_, step) = status_json(b.post("/api/v1/auth/login", &json!({"username": "admin", "password": admin.password})).await).await;
+    let (_, step) = status_json(
+        b.post(
+            "/api/v1/auth/login",
+            &json!({"username": "admin", "password": admin.password}),
+        )
+        .await,
+    )
+    .await;
     let code = admin.fresh_code().await;
-    let st = b.post("/api/v1/auth/login/totp", &json!({"pending_token": step["pending_token"], "code": code})).await.status();
+    let st = b
+        .post(
+            "/api/v1/auth/login/totp",
+            &json!({"pending_token": step["pending_token"], "code": code}),
+        )
+        .await
+        .status();
     assert_eq!(st, StatusCode::OK);
     let (_, audit) = status_json(b.get("/api/v1/admin/audit?action=keys.rotated").await).await;
     assert_eq!(audit["items"][0]["details"]["rewritten"], 1);

@@ -8,26 +8,86 @@ async fn cookie_writes_need_the_csrf_token_and_our_origin() {
     let admin = app.first_admin().await;
     let token = admin.b.csrf.lock().unwrap().clone().unwrap();
     admin.b.set_csrf(None);
-    let (st, body) = status_json(admin.b.patch("/api/v1/me", &json!({"email": "a@example.com"})).await).await;
-    assert_eq!((st, error_code(&body)), (StatusCode::FORBIDDEN, "csrf_failed"));
+    let (st, body) = status_json(
+        admin
+            .b
+            .patch("/api/v1/me", &json!({"email": "a@example.com"}))
+            .await,
+    )
+    .await;
+    assert_eq!(
+        (st, error_code(&body)),
+        (StatusCode::FORBIDDEN, "csrf_failed")
+    );
     admin.b.set_csrf(Some("wrong".into()));
-    assert_eq!(admin.b.patch("/api/v1/me", &json!({"email": "a@example.com"})).await.status(), StatusCode::FORBIDDEN);
+    assert_eq!(
+        admin
+            .b
+            .patch("/api/v1/me", &json!({"email": "a@example.com"}))
+            .await
+            .status(),
+        StatusCode::FORBIDDEN
+    );
     let (_, me) = status_json(admin.b.get("/api/v1/me").await).await;
     assert!(me["email"].is_null(), "nothing changed");
     // Right token, foreign origin.
-    let res = admin.b.http.patch(app.url("/api/v1/me")).header("x-csrf-token", &token).header("origin", "https://evil.example").json(&json!({"email": "a@example.com"})).send().await.unwrap();
+    let res = admin
+        .b
+        .http
+        .patch(app.url("/api/v1/me"))
+        .header("x-csrf-token", &token)
+        .header("origin", "https://evil.example")
+        .json(&json!({"email": "a@example.com"}))
+        .send()
+        .await
+        .unwrap();
     assert_eq!(res.status(), StatusCode::FORBIDDEN);
     // Right token, own origin.
-    let res = admin.b.http.patch(app.url("/api/v1/me")).header("x-csrf-token", &token).header("origin", app.addr.clone()).json(&json!({"email": "a@example.com"})).send().await.unwrap();
+    let res = admin
+        .b
+        .http
+        .patch(app.url("/api/v1/me"))
+        .header("x-csrf-token", &token)
+        .header("origin", app.addr.clone())
+        .json(&json!({"email": "a@example.com"}))
+        .send()
+        .await
+        .unwrap();
     assert_eq!(res.status(), StatusCode::OK);
     // The session cookie is HttpOnly and SameSite; the CSRF cookie is readable by the SPA.
     let b = app.browser();
-    let (_, step) = status_json(b.post("/api/v1/auth/login", &json!({"username": "admin", "password": admin.password})).await).await;
-    let res = b.post("/api/v1/auth/login/totp", &json!({"pending_token": step["pending_token"], "backup_code": admin.backup_codes[0]})).await;
-    let cookies: Vec<String> = res.headers().get_all("set-cookie").iter().map(|v| v.to_str().unwrap().to_owned()).collect();
-    let session = cookies.iter().find(|c| c.starts_with("leadgen_session=")).expect("session cookie");
-    assert!(session.contains("HttpOnly") && session.contains("SameSite=Strict"), "{session}");
-    let csrf = cookies.iter().find(|c| c.starts_with("leadgen_csrf=")).expect("csrf cookie");
+    let (_, step) = status_json(
+        b.post(
+            "/api/v1/auth/login",
+            &json!({"username": "admin", "password": admin.password}),
+        )
+        .await,
+    )
+    .await;
+    let res = b
+        .post(
+            "/api/v1/auth/login/totp",
+            &json!({"pending_token": step["pending_token"], "backup_code": admin.backup_codes[0]}),
+        )
+        .await;
+    let cookies: Vec<String> = res
+        .headers()
+        .get_all("set-cookie")
+        .iter()
+        .map(|v| v.to_str().unwrap().to_owned())
+        .collect();
+    let session = cookies
+        .iter()
+        .find(|c| c.starts_with("leadgen_session="))
+        .expect("session cookie");
+    assert!(
+        session.contains("HttpOnly") && session.contains("SameSite=Strict"),
+        "{session}"
+    );
+    let csrf = cookies
+        .iter()
+        .find(|c| c.starts_with("leadgen_csrf="))
+        .expect("csrf cookie");
     assert!(!csrf.contains("HttpOnly"));
 }
 
@@ -37,14 +97,27 @@ async fn every_response_carries_security_headers_and_a_request_id() {
     for path in ["/health/live", "/api/v1/me", "/api/v1/nope", "/"] {
         let res = app.script().get(path).await;
         let h = res.headers();
-        assert!(h["content-security-policy"].to_str().unwrap().contains("frame-ancestors 'none'"), "{path}");
+        assert!(
+            h["content-security-policy"]
+                .to_str()
+                .unwrap()
+                .contains("frame-ancestors 'none'"),
+            "{path}"
+        );
         assert_eq!(h["x-content-type-options"], "nosniff");
         assert_eq!(h["x-frame-options"], "DENY");
         assert!(h.contains_key("referrer-policy"));
         assert_eq!(h["x-request-id"].to_str().unwrap().len(), 36, "{path}");
     }
     // CORS is closed unless configured.
-    let res = app.script().http.get(app.url("/api/v1/me")).header("origin", "https://elsewhere.example").send().await.unwrap();
+    let res = app
+        .script()
+        .http
+        .get(app.url("/api/v1/me"))
+        .header("origin", "https://elsewhere.example")
+        .send()
+        .await
+        .unwrap();
     assert!(!res.headers().contains_key("access-control-allow-origin"));
 }
 
@@ -55,11 +128,19 @@ async fn cors_allows_only_configured_origins() {
         let http = reqwest::Client::new();
         let url = app.url("/api/v1/me");
         async move {
-            http.request(reqwest::Method::OPTIONS, url).header("origin", origin).header("access-control-request-method", "GET").send().await.unwrap()
+            http.request(reqwest::Method::OPTIONS, url)
+                .header("origin", origin)
+                .header("access-control-request-method", "GET")
+                .send()
+                .await
+                .unwrap()
         }
     };
     let ok = preflight("https://crm.example.com").await;
-    assert_eq!(ok.headers()["access-control-allow-origin"], "https://crm.example.com");
+    assert_eq!(
+        ok.headers()["access-control-allow-origin"],
+        "https://crm.example.com"
+    );
     let bad = preflight("https://evil.example").await;
     assert!(!bad.headers().contains_key("access-control-allow-origin"));
 }
@@ -71,29 +152,66 @@ async fn bad_input_gets_a_clear_4xx_naming_the_field() {
     let send = |body: &'static str, ct: &'static str| {
         let http = reqwest::Client::new();
         let url = app.url("/api/v1/auth/login");
-        async move { status_json(http.post(url).header("content-type", ct).body(body).send().await.unwrap()).await }
+        async move {
+            status_json(
+                http.post(url)
+                    .header("content-type", ct)
+                    .body(body)
+                    .send()
+                    .await
+                    .unwrap(),
+            )
+            .await
+        }
     };
     let (st, body) = send("{not json", "application/json").await;
-    assert_eq!((st, error_code(&body)), (StatusCode::BAD_REQUEST, "bad_request"));
+    assert_eq!(
+        (st, error_code(&body)),
+        (StatusCode::BAD_REQUEST, "bad_request")
+    );
     let (st, body) = send(r#"{"username":"admin"}"#, "application/json").await;
     assert_eq!(st, StatusCode::UNPROCESSABLE_ENTITY);
-    assert!(body["error"]["details"]["fields"]["password"].is_array(), "{body}");
+    assert!(
+        body["error"]["details"]["fields"]["password"].is_array(),
+        "{body}"
+    );
     let (st, body) = send(r#"{"username":7,"password":"x"}"#, "application/json").await;
     assert_eq!(st, StatusCode::UNPROCESSABLE_ENTITY);
-    assert!(body["error"]["details"]["fields"]["username"].is_array(), "{body}");
+    assert!(
+        body["error"]["details"]["fields"]["username"].is_array(),
+        "{body}"
+    );
     let (st, body) = send(r#"{"username":"","password":"x"}"#, "application/json").await;
     assert_eq!(st, StatusCode::UNPROCESSABLE_ENTITY);
-    assert!(body["error"]["details"]["fields"]["username"].is_array(), "{body}");
+    assert!(
+        body["error"]["details"]["fields"]["username"].is_array(),
+        "{body}"
+    );
     let (st, _) = send("username=admin", "application/x-www-form-urlencoded").await;
     assert_eq!(st, StatusCode::BAD_REQUEST);
-    let huge = format!(r#"{{"username":"admin","password":"{}"}}"#, "x".repeat(400 * 1024));
-    let res = reqwest::Client::new().post(app.url("/api/v1/auth/login")).header("content-type", "application/json").body(huge).send().await.unwrap();
+    let huge = format!(
+        r#"{{"username":"admin","password":"{}"}}"#,
+        "x".repeat(400 * 1024)
+    );
+    let res = reqwest::Client::new()
+        .post(app.url("/api/v1/auth/login"))
+        .header("content-type", "application/json")
+        .body(huge)
+        .send()
+        .await
+        .unwrap();
     assert_eq!(res.status(), StatusCode::PAYLOAD_TOO_LARGE);
     // Unknown API routes are JSON 404s, not the SPA.
     let (st, body) = status_json(b.get("/api/v1/does-not-exist").await).await;
-    assert_eq!((st, error_code(&body)), (StatusCode::NOT_FOUND, "not_found"));
+    assert_eq!(
+        (st, error_code(&body)),
+        (StatusCode::NOT_FOUND, "not_found")
+    );
     let (st, body) = status_json(b.post("/api/v1/does-not-exist", &json!({})).await).await;
-    assert_eq!((st, error_code(&body)), (StatusCode::NOT_FOUND, "not_found"));
+    assert_eq!(
+        (st, error_code(&body)),
+        (StatusCode::NOT_FOUND, "not_found")
+    );
 }
 
 #[tokio::test]
@@ -104,5 +222,8 @@ async fn per_user_rate_limit_applies_to_api_routes() {
     for _ in 0..8 {
         statuses.push(admin.b.get("/api/v1/me/sessions").await.status());
     }
-    assert!(statuses.contains(&StatusCode::TOO_MANY_REQUESTS), "{statuses:?}");
+    assert!(
+        statuses.contains(&StatusCode::TOO_MANY_REQUESTS),
+        "{statuses:?}"
+    );
 }
