@@ -143,3 +143,131 @@ diesel::allow_tables_to_appear_in_same_query!(
     audit_log,
     settings,
 );
+
+diesel::table! {
+    products (id) {
+        id -> Text,
+        owner_id -> Text,
+        name -> Text,
+        description -> Nullable<Text>,
+        variables -> Text,
+        created_at -> Timestamp,
+        updated_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    leads (id) {
+        id -> Text,
+        owner_id -> Text,
+        username -> Text,
+        full_name -> Nullable<Text>,
+        biography -> Nullable<Text>,
+        followers -> Nullable<BigInt>,
+        following -> Nullable<BigInt>,
+        posts -> Nullable<BigInt>,
+        is_business -> Bool,
+        business_category -> Nullable<Text>,
+        email -> Nullable<Text>,
+        phone -> Nullable<Text>,
+        website -> Nullable<Text>,
+        source_hashtag -> Nullable<Text>,
+        product_id -> Nullable<Text>,
+        status -> Text,
+        tags -> Text,
+        notes -> Nullable<Text>,
+        email_subject -> Nullable<Text>,
+        email_body -> Nullable<Text>,
+        created_at -> Timestamp,
+        updated_at -> Timestamp,
+        enriched_at -> Nullable<Timestamp>,
+        contacted_at -> Nullable<Timestamp>,
+        deleted_at -> Nullable<Timestamp>,
+        version -> BigInt,
+    }
+}
+
+diesel::table! {
+    lead_edits (id) {
+        id -> Text,
+        lead_id -> Text,
+        owner_id -> Text,
+        actor_id -> Nullable<Text>,
+        batch_id -> Text,
+        kind -> Text,
+        changes -> Text,
+        at -> Timestamp,
+        undone_at -> Nullable<Timestamp>,
+    }
+}
+
+diesel::table! {
+    system_prompts (id) {
+        id -> Text,
+        owner_id -> Text,
+        product_id -> Nullable<Text>,
+        name -> Text,
+        current_version -> Integer,
+        created_at -> Timestamp,
+        updated_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    system_prompt_versions (id) {
+        id -> Text,
+        prompt_id -> Text,
+        version -> Integer,
+        body -> Text,
+        created_at -> Timestamp,
+        created_by -> Nullable<Text>,
+    }
+}
+
+diesel::table! {
+    hashtag_pairs (id) {
+        id -> Text,
+        owner_id -> Text,
+        hashtag -> Text,
+        username -> Text,
+        found_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    do_not_contact (id) {
+        id -> Text,
+        owner_id -> Text,
+        kind -> Text,
+        value -> Text,
+        reason -> Nullable<Text>,
+        created_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    saved_views (id) {
+        id -> Text,
+        owner_id -> Text,
+        name -> Text,
+        state -> Text,
+        is_default -> Bool,
+        created_at -> Timestamp,
+        updated_at -> Timestamp,
+    }
+}
+
+diesel::joinable!(leads -> products (product_id));
+diesel::joinable!(lead_edits -> leads (lead_id));
+diesel::joinable!(system_prompt_versions -> system_prompts (prompt_id));
+
+diesel::allow_tables_to_appear_in_same_query!(
+    products,
+    leads,
+    lead_edits,
+    system_prompts,
+    system_prompt_versions,
+    hashtag_pairs,
+    do_not_contact,
+    saved_views,
+);

@@ -3,7 +3,7 @@
 use crate::openapi::ApiDoc;
 use crate::security::{self, RateLimits};
 use crate::state::AppState;
-use crate::{identity, ops, spa, telemetry};
+use crate::{identity, leads, ops, spa, telemetry};
 use actix_identity::IdentityMiddleware;
 use actix_session::config::PersistentSession;
 use actix_session::storage::CookieSessionStore;
@@ -164,7 +164,11 @@ fn run(listener: TcpListener, state: AppState) -> anyhow::Result<Server> {
                 }),
             )
             .service(SwaggerUi::new("/api/docs/{_:.*}").url("/api/openapi.json", openapi.clone()))
-            .service(web::scope("/api/v1").configure(identity::routes))
+            .service(
+                web::scope("/api/v1")
+                    .configure(identity::routes)
+                    .configure(leads::routes),
+            )
             .default_service(web::route().to(fallback))
     })
     .listen(listener)?

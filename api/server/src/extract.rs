@@ -27,6 +27,44 @@ fn deserialize_error(path: String, inner: &str) -> ApiError {
     }
 }
 
+async fn read_json<T: DeserializeOwned>(
+    is_json: bool,
+    bytes: impl std::future::Future<Output = Result<Bytes, actix_web::Error>>,
+) -> Result<T, ApiError> {
+    if !is_json {
+        return Err(ApiError::msg(
+            ErrorCode::BadRequest,
+            "Send the body as application/json.",
+        ));
+    }
+    let bytes = bytes.await.map_err(|e| {
+        if e.as_response_error().status_code() == actix_web::http::StatusCode::PAYLOAD_TOO_LARGE {
+            ApiError::new(ErrorCode::PayloadTooLarge)
+        } else {
+            ApiError::new(ErrorCode::BadRequest).with_cause(anyhow::anyhow!(e.to_string()))
+        }
+    })?;
+    let de = &mut serde_json::Deserializer::from_slice(&bytes);
+    serde_path_to_error::deserialize(de).map_err(|e| {
+        if e.inner().is_syntax() || e.inner().is_eof() {
+            ApiError::msg(
+                ErrorCode::BadRequest,
+                format!("The body is not valid JSON: {}", e.inner()),
+            )
+        } else {
+            deserialize_error(e.path().to_string(), &e.inner().to_string())
+        }
+    })
+}
+
+fn is_json(req: &HttpRequest) -> bool {
+    req.headers()
+        .get(header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .map(|ct| ct.starts_with("application/json"))
+        .unwrap_or(false)
+}
+
 /// A JSON body, deserialised with the failing field's path and then validated.
 pub struct Body<T>(pub T);
 
@@ -35,44 +73,27 @@ impl<T: DeserializeOwned + Validate + 'static> FromRequest for Body<T> {
     type Future = LocalBoxFuture<'static, Result<Self, Self::Error>>;
 
     fn from_request(req: &HttpRequest, payload: &mut Payload) -> Self::Future {
-        let is_json = req
-            .headers()
-            .get(header::CONTENT_TYPE)
-            .and_then(|v| v.to_str().ok())
-            .map(|ct| ct.starts_with("application/json"))
-            .unwrap_or(false);
+        let json = is_json(req);
         let bytes = Bytes::from_request(req, payload);
         Box::pin(async move {
-            if !is_json {
-                return Err(ApiError::msg(
-                    ErrorCode::BadRequest,
-                    "Send the body as application/json.",
-                )
-                .into());
-            }
-            let bytes = bytes.await.map_err(|e| {
-                if e.as_response_error().status_code()
-                    == actix_web::http::StatusCode::PAYLOAD_TOO_LARGE
-                {
-                    ApiError::new(ErrorCode::PayloadTooLarge)
-                } else {
-                    ApiError::new(ErrorCode::BadRequest).with_cause(anyhow::anyhow!(e.to_string()))
-                }
-            })?;
-            let de = &mut serde_json::Deserializer::from_slice(&bytes);
-            let value: T = serde_path_to_error::deserialize(de).map_err(|e| {
-                if e.inner().is_syntax() || e.inner().is_eof() {
-                    ApiError::msg(
-                        ErrorCode::BadRequest,
-                        format!("The body is not valid JSON: {}", e.inner()),
-                    )
-                } else {
-                    deserialize_error(e.path().to_string(), &e.inner().to_string())
-                }
-            })?;
+            let value: T = read_json(json, bytes).await?;
             value.validate().map_err(ApiError::from)?;
             Ok(Body(value))
         })
+    }
+}
+
+/// A JSON body whose checks live in the domain (it validates while normalising); only the shape is checked here.
+pub struct Shape<T>(pub T);
+
+impl<T: DeserializeOwned + 'static> FromRequest for Shape<T> {
+    type Error = actix_web::Error;
+    type Future = LocalBoxFuture<'static, Result<Self, Self::Error>>;
+
+    fn from_request(req: &HttpRequest, payload: &mut Payload) -> Self::Future {
+        let json = is_json(req);
+        let bytes = Bytes::from_request(req, payload);
+        Box::pin(async move { Ok(Shape(read_json(json, bytes).await?)) })
     }
 }
 

@@ -42,6 +42,8 @@ impl Modify for Security {
         admin::list_users, admin::create_user, admin::get_user, admin::update_user, admin::delete_user,
         admin::reset_password, admin::reset_2fa, admin::revoke_sessions, admin::get_policy, admin::put_policy,
         crate::audit::list, crate::audit::actions,
+        crate::leads::routes::list, crate::leads::routes::create, crate::leads::routes::get, crate::leads::routes::update,
+        crate::leads::routes::delete, crate::leads::routes::restore, crate::leads::routes::history,
     ),
     components(schemas(leadgen_core::error::ErrorBody, leadgen_core::error::ErrorInfo, leadgen_core::ErrorCode)),
     modifiers(&Security),
@@ -50,6 +52,7 @@ impl Modify for Security {
         (name = "auth", description = "Sign-in steps, logout, tokens for scripts"),
         (name = "me", description = "Your own account"),
         (name = "admin", description = "User management, policy and the audit log (admins)"),
+        (name = "leads", description = "The leads workspace"),
         (name = "operations", description = "Health"),
     )
 )]

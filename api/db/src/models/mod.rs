@@ -2,6 +2,7 @@
 
 pub mod audit;
 pub mod auth_tokens;
+pub mod lead;
 pub mod login;
 pub mod session;
 pub mod setting;

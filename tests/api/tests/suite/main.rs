@@ -3,6 +3,7 @@
 
 mod admin;
 mod contract;
+mod leads;
 mod login;
 mod parity;
 mod secrets;

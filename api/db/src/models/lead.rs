@@ -1,0 +1,1263 @@
+//! Leads: the rows of the workspace grid, with their queries (filter tree, multi-column sort, keyset and offset
+//! paging, capped counts), optimistic concurrency (`version`) and the edit history that powers undo.
+
+use crate::conn::DbConn;
+use crate::schema::{lead_edits, leads};
+use crate::{new_id, now};
+use chrono::NaiveDateTime;
+use diesel::dsl::sql;
+use diesel::expression::BoxableExpression;
+use diesel::prelude::*;
+use diesel::sql_types::{Bool, Nullable, Text};
+use leadgen_core::config::Backend;
+use leadgen_core::{ApiError, ApiResult, ErrorCode};
+use serde::{Deserialize, Deserializer, Serialize};
+use serde_json::{json, Value};
+
+pub const STATUSES: &[&str] = &[
+    "new",
+    "enriched",
+    "qualified",
+    "email_drafted",
+    "contacted",
+    "replied",
+    "bounced",
+    "not_interested",
+    "do_not_contact",
+];
+
+#[derive(Queryable, Selectable, Identifiable, Clone, Debug, Serialize)]
+#[diesel(table_name = leads)]
+pub struct Lead {
+    pub id: String,
+    pub owner_id: String,
+    pub username: String,
+    pub full_name: Option<String>,
+    pub biography: Option<String>,
+    pub followers: Option<i64>,
+    pub following: Option<i64>,
+    pub posts: Option<i64>,
+    pub is_business: bool,
+    pub business_category: Option<String>,
+    pub email: Option<String>,
+    pub phone: Option<String>,
+    pub website: Option<String>,
+    pub source_hashtag: Option<String>,
+    pub product_id: Option<String>,
+    pub status: String,
+    pub tags: String,
+    pub notes: Option<String>,
+    pub email_subject: Option<String>,
+    pub email_body: Option<String>,
+    pub created_at: NaiveDateTime,
+    pub updated_at: NaiveDateTime,
+    pub enriched_at: Option<NaiveDateTime>,
+    pub contacted_at: Option<NaiveDateTime>,
+    pub deleted_at: Option<NaiveDateTime>,
+    pub version: i64,
+}
+
+/// Absent → `None` (leave as is); `null` → `Some(None)` (clear); a value → `Some(Some(v))`.
+fn some<'de, T: Deserialize<'de>, D: Deserializer<'de>>(
+    d: D,
+) -> Result<Option<Option<T>>, D::Error> {
+    Option::<T>::deserialize(d).map(Some)
+}
+
+/// The editable fields of a lead; each is optional so one field or many can change at once.
+#[derive(Debug, Clone, Default, Deserialize, AsChangeset, utoipa::ToSchema)]
+#[diesel(table_name = leads)]
+#[serde(deny_unknown_fields)]
+pub struct LeadPatch {
+    pub username: Option<String>,
+    #[serde(default, deserialize_with = "some")]
+    pub full_name: Option<Option<String>>,
+    #[serde(default, deserialize_with = "some")]
+    pub biography: Option<Option<String>>,
+    #[serde(default, deserialize_with = "some")]
+    pub followers: Option<Option<i64>>,
+    #[serde(default, deserialize_with = "some")]
+    pub following: Option<Option<i64>>,
+    #[serde(default, deserialize_with = "some")]
+    pub posts: Option<Option<i64>>,
+    pub is_business: Option<bool>,
+    #[serde(default, deserialize_with = "some")]
+    pub business_category: Option<Option<String>>,
+    #[serde(default, deserialize_with = "some")]
+    pub email: Option<Option<String>>,
+    #[serde(default, deserialize_with = "some")]
+    pub phone: Option<Option<String>>,
+    #[serde(default, deserialize_with = "some")]
+    pub website: Option<Option<String>>,
+    #[serde(default, deserialize_with = "some")]
+    pub source_hashtag: Option<Option<String>>,
+    #[serde(default, deserialize_with = "some")]
+    pub product_id: Option<Option<String>>,
+    pub status: Option<String>,
+    #[diesel(skip_update)]
+    pub tags: Option<Vec<String>>,
+    #[serde(default, deserialize_with = "some")]
+    pub notes: Option<Option<String>>,
+    #[serde(default, deserialize_with = "some")]
+    pub email_subject: Option<Option<String>>,
+    #[serde(default, deserialize_with = "some")]
+    pub email_body: Option<Option<String>>,
+}
+
+fn field_error(
+    errors: &mut serde_json::Map<String, Value>,
+    field: &str,
+    code: &str,
+    message: &str,
+) {
+    let list = errors.entry(field.to_owned()).or_insert_with(|| json!([]));
+    if let Some(a) = list.as_array_mut() {
+        a.push(json!({ "code": code, "message": message }));
+    }
+}
+
+/// `@Some.User ` → `some.user`.
+pub fn normalise_username(raw: &str) -> String {
+    raw.trim().trim_start_matches('@').trim().to_lowercase()
+}
+
+fn clean(v: &mut Option<Option<String>>) {
+    if let Some(inner) = v {
+        *inner = inner
+            .take()
+            .map(|s| s.trim().to_owned())
+            .filter(|s| !s.is_empty());
+    }
+}
+
+impl LeadPatch {
+    /// Normalises values and checks every field; a 422 names each bad field and nothing is written.
+    pub fn normalise(&mut self) -> ApiResult<()> {
+        let mut errors = serde_json::Map::new();
+        if let Some(u) = &mut self.username {
+            *u = normalise_username(u);
+            let ok = !u.is_empty()
+                && u.len() <= 30
+                && u.chars()
+                    .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '.' || c == '_');
+            if !ok {
+                field_error(
+                    &mut errors,
+                    "username",
+                    "invalid_username",
+                    "1-30 characters: letters, digits, '.' or '_'",
+                );
+            }
+        }
+        for v in [
+            &mut self.full_name,
+            &mut self.biography,
+            &mut self.business_category,
+            &mut self.email,
+            &mut self.phone,
+            &mut self.website,
+            &mut self.source_hashtag,
+            &mut self.product_id,
+            &mut self.notes,
+            &mut self.email_subject,
+            &mut self.email_body,
+        ] {
+            clean(v);
+        }
+        if let Some(Some(e)) = &mut self.email {
+            *e = e.to_lowercase();
+            let valid = e.len() <= 254
+                && e.split_once('@').is_some_and(|(l, d)| {
+                    !l.is_empty() && d.contains('.') && !d.starts_with('.') && !d.ends_with('.')
+                })
+                && !e.chars().any(char::is_whitespace);
+            if !valid {
+                field_error(
+                    &mut errors,
+                    "email",
+                    "invalid_email",
+                    "Not a valid email address",
+                );
+            }
+        }
+        if let Some(Some(w)) = &mut self.website {
+            if !w.contains("://") {
+                *w = format!("https://{w}");
+            }
+            if url_ok(w).is_none() {
+                field_error(
+                    &mut errors,
+                    "website",
+                    "invalid_url",
+                    "Not a valid web address",
+                );
+            }
+        }
+        if let Some(Some(h)) = &mut self.source_hashtag {
+            *h = h.trim_start_matches('#').to_lowercase();
+        }
+        for (name, v) in [
+            ("followers", self.followers),
+            ("following", self.following),
+            ("posts", self.posts),
+        ] {
+            if let Some(Some(n)) = v {
+                if n < 0 {
+                    field_error(&mut errors, name, "negative", "Cannot be negative");
+                }
+            }
+        }
+        if let Some(s) = &self.status {
+            if !STATUSES.contains(&s.as_str()) {
+                field_error(
+                    &mut errors,
+                    "status",
+                    "invalid_status",
+                    &format!("One of {}", STATUSES.join(", ")),
+                );
+            }
+        }
+        if let Some(tags) = &mut self.tags {
+            let mut clean: Vec<String> = tags
+                .iter()
+                .map(|t| t.trim().to_owned())
+                .filter(|t| !t.is_empty())
+                .collect();
+            clean.sort();
+            clean.dedup();
+            if clean
+                .iter()
+                .any(|t| t.chars().count() > 40 || t.contains('"'))
+                || clean.len() > 50
+            {
+                field_error(
+                    &mut errors,
+                    "tags",
+                    "invalid_tags",
+                    "At most 50 tags of up to 40 characters, without quotes",
+                );
+            }
+            *tags = clean;
+        }
+        let long = [
+            ("biography", &self.biography, 5000),
+            ("notes", &self.notes, 20000),
+            ("email_body", &self.email_body, 50000),
+        ];
+        for (name, v, max) in long {
+            if let Some(Some(s)) = v {
+                if s.chars().count() > max {
+                    field_error(
+                        &mut errors,
+                        name,
+                        "too_long",
+                        &format!("At most {max} characters"),
+                    );
+                }
+            }
+        }
+        for (name, v) in [
+            ("full_name", &self.full_name),
+            ("email_subject", &self.email_subject),
+            ("phone", &self.phone),
+            ("business_category", &self.business_category),
+        ] {
+            if let Some(Some(s)) = v {
+                if s.chars().count() > 500 {
+                    field_error(&mut errors, name, "too_long", "At most 500 characters");
+                }
+            }
+        }
+        if errors.is_empty() {
+            Ok(())
+        } else {
+            Err(ApiError::new(ErrorCode::ValidationFailed)
+                .with_details(json!({ "fields": errors })))
+        }
+    }
+
+    pub fn is_empty(&self) -> bool {
+        serde_json::to_value(self.changed_fields())
+            .map(|v| v.as_array().is_none_or(|a| a.is_empty()))
+            .unwrap_or(true)
+    }
+
+    /// Names of the fields this patch sets.
+    pub fn changed_fields(&self) -> Vec<&'static str> {
+        let mut out = vec![];
+        macro_rules! f {
+            ($($name:ident),*) => { $( if self.$name.is_some() { out.push(stringify!($name)); } )* };
+        }
+        f!(
+            username,
+            full_name,
+            biography,
+            followers,
+            following,
+            posts,
+            is_business,
+            business_category,
+            email,
+            phone,
+            website,
+            source_hashtag,
+            product_id,
+            status,
+            tags,
+            notes,
+            email_subject,
+            email_body
+        );
+        out
+    }
+}
+
+fn url_ok(s: &str) -> Option<()> {
+    let (scheme, rest) = s.split_once("://")?;
+    (matches!(scheme, "http" | "https") && !rest.is_empty() && !rest.contains(char::is_whitespace))
+        .then_some(())
+}
+
+impl Serialize for LeadPatch {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        self.changed_fields().serialize(s)
+    }
+}
+
+/// One lead as the JSON object the history compares.
+pub fn as_json(l: &Lead) -> Value {
+    let mut v = serde_json::to_value(l).unwrap_or(Value::Null);
+    if let Some(o) = v.as_object_mut() {
+        o.insert(
+            "tags".into(),
+            serde_json::from_str(&l.tags).unwrap_or(json!([])),
+        );
+    }
+    v
+}
+
+// ---------------------------------------------------------------------------------------------------------------
+// Filters
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Op {
+    And,
+    Or,
+}
+
+/// A filter tree: groups combine rules (or groups) with AND/OR.
+#[derive(Debug, Clone, Deserialize, Serialize)]
+#[serde(untagged)]
+pub enum Filter {
+    Group {
+        op: Op,
+        rules: Vec<Filter>,
+    },
+    Rule {
+        field: String,
+        cmp: String,
+        #[serde(default)]
+        value: Value,
+    },
+}
+
+type Cond =
+    Box<dyn BoxableExpression<leads::table, crate::conn::MultiBackend, SqlType = Nullable<Bool>>>;
+
+const NUM_FIELDS: &[&str] = &["followers", "following", "posts"];
+const DATE_FIELDS: &[&str] = &["created_at", "updated_at", "enriched_at", "contacted_at"];
+
+fn bad(field: &str, msg: impl Into<String>) -> ApiError {
+    ApiError::field(
+        "filter",
+        "invalid_filter",
+        format!("{field}: {}", msg.into()),
+    )
+}
+
+fn text_col(
+    name: &str,
+) -> Option<
+    Box<dyn BoxableExpression<leads::table, crate::conn::MultiBackend, SqlType = Nullable<Text>>>,
+> {
+    Some(match name {
+        "username" => Box::new(leads::username.nullable()),
+        "full_name" => Box::new(leads::full_name),
+        "biography" => Box::new(leads::biography),
+        "email" => Box::new(leads::email),
+        "phone" => Box::new(leads::phone),
+        "website" => Box::new(leads::website),
+        "source_hashtag" => Box::new(leads::source_hashtag),
+        "business_category" => Box::new(leads::business_category),
+        "notes" => Box::new(leads::notes),
+        _ => return None,
+    })
+}
+
+fn like_escape(s: &str) -> String {
+    s.chars()
+        .flat_map(|c| {
+            if matches!(c, '\\' | '%' | '_') {
+                vec!['\\', c]
+            } else {
+                vec![c]
+            }
+        })
+        .collect()
+}
+
+/// Date presets, in UTC: `today`, `last_7_days`, `last_30_days`, `this_month`.
+pub fn preset_range(preset: &str, now: NaiveDateTime) -> Option<(NaiveDateTime, NaiveDateTime)> {
+    use chrono::{Datelike, Duration};
+    let today = now.date().and_hms_opt(0, 0, 0)?;
+    let end = today + Duration::days(1);
+    Some(match preset {
+        "today" => (today, end),
+        "yesterday" => (today - Duration::days(1), today),
+        "last_7_days" => (today - Duration::days(6), end),
+        "last_30_days" => (today - Duration::days(29), end),
+        "this_month" => (now.date().with_day(1)?.and_hms_opt(0, 0, 0)?, end),
+        _ => return None,
+    })
+}
+
+fn parse_time(field: &str, v: &Value) -> ApiResult<NaiveDateTime> {
+    let s = v
+        .as_str()
+        .ok_or_else(|| bad(field, "dates are RFC 3339 strings"))?;
+    chrono::DateTime::parse_from_rfc3339(s)
+        .map(|d| d.naive_utc())
+        .or_else(|_| {
+            chrono::NaiveDate::parse_from_str(s, "%Y-%m-%d")
+                .map(|d| d.and_hms_opt(0, 0, 0).unwrap_or_default())
+        })
+        .map_err(|_| bad(field, format!("{s:?} is not a date")))
+}
+
+impl Filter {
+    pub fn to_cond(&self, depth: usize) -> ApiResult<Cond> {
+        if depth > 8 {
+            return Err(bad("filter", "groups nest at most 8 deep"));
+        }
+        match self {
+            Filter::Group { op, rules } => {
+                let mut it = rules.iter();
+                let Some(first) = it.next() else {
+                    return Ok(Box::new(sql::<Bool>("1=1").nullable()));
+                };
+                let mut acc = first.to_cond(depth + 1)?;
+                for r in it {
+                    let next = r.to_cond(depth + 1)?;
+                    acc = match op {
+                        Op::And => Box::new(acc.and(next)),
+                        Op::Or => Box::new(acc.or(next)),
+                    };
+                }
+                Ok(acc)
+            }
+            Filter::Rule { field, cmp, value } => rule(field, cmp, value),
+        }
+    }
+}
+
+fn rule(field: &str, cmp: &str, value: &Value) -> ApiResult<Cond> {
+    let f = field;
+    if let Some(col) = text_col(f) {
+        let s = || {
+            value
+                .as_str()
+                .map(|s| s.trim().to_lowercase())
+                .ok_or_else(|| bad(f, "needs a text value"))
+        };
+        return Ok(match cmp {
+            "contains" => Box::new(
+                lower(col)
+                    .like(format!("%{}%", like_escape(&s()?)))
+                    .escape('\\'),
+            ),
+            "not_contains" => {
+                let again = text_col(f).ok_or_else(|| bad(f, "unknown field"))?;
+                Box::new(
+                    lower(col)
+                        .not_like(format!("%{}%", like_escape(&s()?)))
+                        .escape('\\')
+                        .or(again.is_null().nullable()),
+                )
+            }
+            "equals" => Box::new(lower(col).eq(s()?)),
+            "starts_with" => Box::new(
+                lower(col)
+                    .like(format!("{}%", like_escape(&s()?)))
+                    .escape('\\'),
+            ),
+            "is_empty" => Box::new(col.is_null().nullable()),
+            "not_empty" => Box::new(col.is_not_null().nullable()),
+            other => return Err(bad(f, format!("unknown comparison {other:?} for text"))),
+        });
+    }
+    if NUM_FIELDS.contains(&f) {
+        let col: Box<
+            dyn BoxableExpression<
+                leads::table,
+                crate::conn::MultiBackend,
+                SqlType = Nullable<diesel::sql_types::BigInt>,
+            >,
+        > = match f {
+            "followers" => Box::new(leads::followers),
+            "following" => Box::new(leads::following),
+            _ => Box::new(leads::posts),
+        };
+        let n = |v: &Value| v.as_i64().ok_or_else(|| bad(f, "needs a whole number"));
+        return Ok(match cmp {
+            "eq" => Box::new(col.eq(n(value)?)),
+            "gte" => Box::new(col.ge(n(value)?)),
+            "lte" => Box::new(col.le(n(value)?)),
+            "between" => {
+                let a = value
+                    .get(0)
+                    .ok_or_else(|| bad(f, "between needs [min, max]"))?;
+                let b = value
+                    .get(1)
+                    .ok_or_else(|| bad(f, "between needs [min, max]"))?;
+                Box::new(col.between(n(a)?, n(b)?))
+            }
+            "is_empty" => Box::new(col.is_null().nullable()),
+            other => return Err(bad(f, format!("unknown comparison {other:?} for numbers"))),
+        });
+    }
+    if DATE_FIELDS.contains(&f) {
+        let col: Box<
+            dyn BoxableExpression<
+                leads::table,
+                crate::conn::MultiBackend,
+                SqlType = Nullable<diesel::sql_types::Timestamp>,
+            >,
+        > = match f {
+            "created_at" => Box::new(leads::created_at.nullable()),
+            "updated_at" => Box::new(leads::updated_at.nullable()),
+            "enriched_at" => Box::new(leads::enriched_at),
+            _ => Box::new(leads::contacted_at),
+        };
+        let (from, to) = match cmp {
+            "preset" => {
+                let p = value
+                    .as_str()
+                    .ok_or_else(|| bad(f, "preset needs a name"))?;
+                preset_range(p, now()).ok_or_else(|| bad(f, format!("unknown preset {p:?} (today, yesterday, last_7_days, last_30_days, this_month)")))?
+            }
+            "between" => {
+                let a = parse_time(f, value.get(0).unwrap_or(&Value::Null))?;
+                let b = parse_time(f, value.get(1).unwrap_or(&Value::Null))?;
+                (a, b)
+            }
+            "is_empty" => return Ok(Box::new(col.is_null().nullable())),
+            other => return Err(bad(f, format!("unknown comparison {other:?} for dates"))),
+        };
+        return Ok(Box::new(col.ge(from).and(lt_ts(f, to))));
+    }
+    match (f, cmp) {
+        ("status", "in") => {
+            let list: Vec<String> = serde_json::from_value(value.clone())
+                .map_err(|_| bad(f, "needs a list of statuses"))?;
+            if let Some(x) = list.iter().find(|s| !STATUSES.contains(&s.as_str())) {
+                return Err(bad(f, format!("unknown status {x:?}")));
+            }
+            Ok(Box::new(leads::status.eq_any(list).nullable()))
+        }
+        ("status", "not_in") => {
+            let list: Vec<String> = serde_json::from_value(value.clone())
+                .map_err(|_| bad(f, "needs a list of statuses"))?;
+            Ok(Box::new(leads::status.ne_all(list).nullable()))
+        }
+        ("tags", "has_any") | ("tags", "has_all") => {
+            let list: Vec<String> = serde_json::from_value(value.clone())
+                .map_err(|_| bad(f, "needs a list of tags"))?;
+            let mut it = list.iter().map(|t| {
+                leads::tags
+                    .like(format!("%\"{}\"%", like_escape(t)))
+                    .escape('\\')
+            });
+            let Some(first) = it.next() else {
+                return Err(bad(f, "needs at least one tag"));
+            };
+            let mut acc: Cond = Box::new(first.nullable());
+            for next in it {
+                acc = if cmp == "has_any" {
+                    Box::new(acc.or(next.nullable()))
+                } else {
+                    Box::new(acc.and(next.nullable()))
+                };
+            }
+            Ok(acc)
+        }
+        ("product_id", "eq") => match value {
+            Value::Null => Ok(Box::new(leads::product_id.is_null().nullable())),
+            Value::String(s) => Ok(Box::new(leads::product_id.eq(s.clone()))),
+            _ => Err(bad(f, "needs a product id or null")),
+        },
+        ("has_email", "eq") => match value.as_bool() {
+            Some(true) => Ok(Box::new(leads::email.is_not_null().nullable())),
+            Some(false) => Ok(Box::new(leads::email.is_null().nullable())),
+            None => Err(bad(f, "needs true or false")),
+        },
+        ("is_business", "eq") => {
+            let b = value
+                .as_bool()
+                .ok_or_else(|| bad(f, "needs true or false"))?;
+            Ok(Box::new(leads::is_business.eq(b).nullable()))
+        }
+        _ => Err(bad(f, format!("unknown field or comparison ({f} {cmp})"))),
+    }
+}
+
+fn lt_ts(
+    field: &str,
+    to: NaiveDateTime,
+) -> Box<dyn BoxableExpression<leads::table, crate::conn::MultiBackend, SqlType = Nullable<Bool>>> {
+    match field {
+        "created_at" => Box::new(leads::created_at.lt(to).nullable()),
+        "updated_at" => Box::new(leads::updated_at.lt(to).nullable()),
+        "enriched_at" => Box::new(leads::enriched_at.lt(to)),
+        _ => Box::new(leads::contacted_at.lt(to)),
+    }
+}
+
+diesel::define_sql_function!(fn lower(x: Nullable<Text>) -> Nullable<Text>);
+
+// ---------------------------------------------------------------------------------------------------------------
+// Sorting and paging
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum SortKey {
+    Username,
+    FullName,
+    Followers,
+    Following,
+    Posts,
+    Status,
+    Email,
+    CreatedAt,
+    UpdatedAt,
+    ContactedAt,
+}
+
+impl SortKey {
+    pub fn parse(s: &str) -> Option<SortKey> {
+        Some(match s {
+            "username" => SortKey::Username,
+            "full_name" => SortKey::FullName,
+            "followers" => SortKey::Followers,
+            "following" => SortKey::Following,
+            "posts" => SortKey::Posts,
+            "status" => SortKey::Status,
+            "email" => SortKey::Email,
+            "created_at" => SortKey::CreatedAt,
+            "updated_at" => SortKey::UpdatedAt,
+            "contacted_at" => SortKey::ContactedAt,
+            _ => return None,
+        })
+    }
+    /// The SQL expression sorted on: NULLs folded to a sentinel so both backends order them alike and keyset
+    /// comparisons stay simple (numbers: -1, text: '', times: the epoch).
+    fn sql(self) -> &'static str {
+        match self {
+            SortKey::Username => "username",
+            SortKey::FullName => "COALESCE(full_name, '')",
+            SortKey::Followers => "COALESCE(followers, -1)",
+            SortKey::Following => "COALESCE(following, -1)",
+            SortKey::Posts => "COALESCE(posts, -1)",
+            SortKey::Status => "status",
+            SortKey::Email => "COALESCE(email, '')",
+            SortKey::CreatedAt => "created_at",
+            SortKey::UpdatedAt => "updated_at",
+            SortKey::ContactedAt => "COALESCE(contacted_at, '1970-01-01 00:00:00')",
+        }
+    }
+    fn value_of(self, l: &Lead) -> Value {
+        match self {
+            SortKey::Username => json!(l.username),
+            SortKey::FullName => json!(l.full_name.clone().unwrap_or_default()),
+            SortKey::Followers => json!(l.followers.unwrap_or(-1)),
+            SortKey::Following => json!(l.following.unwrap_or(-1)),
+            SortKey::Posts => json!(l.posts.unwrap_or(-1)),
+            SortKey::Status => json!(l.status),
+            SortKey::Email => json!(l.email.clone().unwrap_or_default()),
+            SortKey::CreatedAt => json!(fmt_ts(l.created_at)),
+            SortKey::UpdatedAt => json!(fmt_ts(l.updated_at)),
+            SortKey::ContactedAt => json!(fmt_ts(l.contacted_at.unwrap_or_default())),
+        }
+    }
+    fn is_number(self) -> bool {
+        matches!(
+            self,
+            SortKey::Followers | SortKey::Following | SortKey::Posts
+        )
+    }
+    fn is_time(self) -> bool {
+        matches!(
+            self,
+            SortKey::CreatedAt | SortKey::UpdatedAt | SortKey::ContactedAt
+        )
+    }
+}
+
+fn fmt_ts(t: NaiveDateTime) -> String {
+    t.format("%Y-%m-%d %H:%M:%S%.6f").to_string()
+}
+
+#[derive(Debug, Clone)]
+pub struct Sort {
+    pub keys: Vec<(SortKey, bool)>,
+}
+
+impl Sort {
+    /// `followers:desc,created_at` → keys; default newest first. The id is always the last tie-breaker.
+    pub fn parse(spec: Option<&str>) -> ApiResult<Sort> {
+        let mut keys = vec![];
+        for part in spec
+            .unwrap_or("")
+            .split(',')
+            .map(str::trim)
+            .filter(|s| !s.is_empty())
+        {
+            let (name, dir) = part.split_once(':').unwrap_or((part, "asc"));
+            let key = SortKey::parse(name).ok_or_else(|| {
+                ApiError::field("sort", "invalid_sort", format!("cannot sort by {name:?}"))
+            })?;
+            let desc = match dir {
+                "asc" => false,
+                "desc" => true,
+                _ => {
+                    return Err(ApiError::field(
+                        "sort",
+                        "invalid_sort",
+                        format!("direction {dir:?} is not asc or desc"),
+                    ))
+                }
+            };
+            if keys.iter().any(|(k, _)| *k == key) {
+                return Err(ApiError::field(
+                    "sort",
+                    "invalid_sort",
+                    format!("{name} appears twice"),
+                ));
+            }
+            keys.push((key, desc));
+        }
+        if keys.len() > 4 {
+            return Err(ApiError::field(
+                "sort",
+                "invalid_sort",
+                "at most 4 sort columns",
+            ));
+        }
+        if keys.is_empty() {
+            keys.push((SortKey::CreatedAt, true));
+        }
+        Ok(Sort { keys })
+    }
+
+    fn order_sql(&self) -> String {
+        let last_desc = self.keys.last().map(|(_, d)| *d).unwrap_or(false);
+        let mut parts: Vec<String> = self
+            .keys
+            .iter()
+            .map(|(k, d)| format!("{} {}", k.sql(), if *d { "DESC" } else { "ASC" }))
+            .collect();
+        parts.push(format!("id {}", if last_desc { "DESC" } else { "ASC" }));
+        parts.join(", ")
+    }
+
+    /// The cursor naming the row after which the next page starts.
+    pub fn cursor_of(&self, l: &Lead) -> String {
+        use base64::Engine;
+        let mut vals: Vec<Value> = self.keys.iter().map(|(k, _)| k.value_of(l)).collect();
+        vals.push(json!(l.id));
+        base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(Value::Array(vals).to_string())
+    }
+}
+
+/// One page request.
+#[derive(Debug, Clone)]
+pub struct PageRequest {
+    pub owner_id: String,
+    pub search: Option<String>,
+    pub filter: Option<Filter>,
+    pub sort: Sort,
+    pub limit: i64,
+    pub cursor: Option<String>,
+    pub offset: Option<i64>,
+    pub include_deleted: bool,
+}
+
+pub struct Page {
+    pub rows: Vec<Lead>,
+    pub next_cursor: Option<String>,
+    pub total: i64,
+    pub total_is_estimate: bool,
+}
+
+/// Counting stops here; beyond it the total is an estimate.
+pub const COUNT_CAP: i64 = 100_000;
+
+type Query<'a> = leads::BoxedQuery<'a, crate::conn::MultiBackend>;
+
+fn search_cond(backend: Backend, q: &str) -> Option<Cond> {
+    let words: Vec<String> = q
+        .split(|c: char| !c.is_alphanumeric())
+        .filter(|w| !w.is_empty())
+        .map(|w| w.to_lowercase())
+        .collect();
+    if words.is_empty() {
+        return None;
+    }
+    Some(match backend {
+        Backend::Sqlite => {
+            // Each word as a quoted FTS5 prefix term, all required.
+            let expr = words
+                .iter()
+                .map(|w| format!("\"{w}\"*"))
+                .collect::<Vec<_>>()
+                .join(" ");
+            Box::new(
+                sql::<Bool>("leads.rowid IN (SELECT rowid FROM leads_fts WHERE leads_fts MATCH ")
+                    .bind::<Text, _>(expr)
+                    .sql(")")
+                    .nullable(),
+            )
+        }
+        Backend::Postgres => {
+            let expr = words
+                .iter()
+                .map(|w| format!("{w}:*"))
+                .collect::<Vec<_>>()
+                .join(" & ");
+            Box::new(
+                sql::<Bool>("to_tsvector('simple', translate(coalesce(username, '') || ' ' || coalesce(full_name, '') || ' ' || coalesce(biography, '') || ' ' || coalesce(email, ''), '@._-/:+', '       ')) @@ to_tsquery('simple', ")
+                    .bind::<Text, _>(expr)
+                    .sql(")")
+                    .nullable(),
+            )
+        }
+    })
+}
+
+impl Lead {
+    fn base<'a>(req: &PageRequest, backend: Backend) -> ApiResult<Query<'a>> {
+        let mut q = leads::table
+            .filter(leads::owner_id.eq(req.owner_id.clone()))
+            .into_boxed();
+        if !req.include_deleted {
+            q = q.filter(leads::deleted_at.is_null());
+        }
+        if let Some(c) = req.search.as_deref().and_then(|s| search_cond(backend, s)) {
+            q = q.filter(c);
+        }
+        if let Some(f) = &req.filter {
+            q = q.filter(f.to_cond(0)?);
+        }
+        Ok(q)
+    }
+
+    /// Keyset condition: rows strictly after the cursor in sort order.
+    fn after(sort: &Sort, cursor: &str) -> ApiResult<Cond> {
+        use base64::Engine;
+        let invalid = || {
+            ApiError::field(
+                "cursor",
+                "invalid_cursor",
+                "This cursor is not valid for this sort.",
+            )
+        };
+        let raw = base64::engine::general_purpose::URL_SAFE_NO_PAD
+            .decode(cursor)
+            .map_err(|_| invalid())?;
+        let vals: Vec<Value> = serde_json::from_slice(&raw).map_err(|_| invalid())?;
+        if vals.len() != sort.keys.len() + 1 {
+            return Err(invalid());
+        }
+        let last_desc = sort.keys.last().map(|(_, d)| *d).unwrap_or(false);
+        let mut cols: Vec<(String, bool, Value, bool, bool)> = sort
+            .keys
+            .iter()
+            .zip(&vals)
+            .map(|((k, d), v)| {
+                (
+                    k.sql().to_owned(),
+                    *d,
+                    v.clone(),
+                    k.is_number(),
+                    k.is_time(),
+                )
+            })
+            .collect();
+        cols.push((
+            "id".into(),
+            last_desc,
+            vals[sort.keys.len()].clone(),
+            false,
+            false,
+        ));
+        // (a > x) OR (a = x AND b > y) OR …
+        let mut disjuncts: Vec<Cond> = vec![];
+        for i in 0..cols.len() {
+            let mut conj: Option<Cond> = None;
+            for (j, (col, desc, v, num, time)) in cols.iter().take(i + 1).enumerate() {
+                let op = if j < i {
+                    "="
+                } else if *desc {
+                    "<"
+                } else {
+                    ">"
+                };
+                let c = bind_cmp(col, op, v, *num, *time).ok_or_else(invalid)?;
+                conj = Some(match conj {
+                    None => c,
+                    Some(prev) => Box::new(prev.and(c)),
+                });
+            }
+            if let Some(c) = conj {
+                disjuncts.push(c);
+            }
+        }
+        let mut it = disjuncts.into_iter();
+        let first = it.next().ok_or_else(invalid)?;
+        Ok(it.fold(first, |acc, c| Box::new(acc.or(c))))
+    }
+
+    /// A page of leads, with a total that never makes the page slow.
+    pub fn page(conn: &mut DbConn, req: &PageRequest) -> ApiResult<Page> {
+        let backend = conn.backend();
+        let mut q = Lead::base(req, backend)?;
+        if let Some(c) = &req.cursor {
+            q = q.filter(Lead::after(&req.sort, c)?);
+        } else if let Some(off) = req.offset {
+            q = q.offset(off);
+        }
+        let rows: Vec<Lead> = q
+            .order(sql::<Bool>(&req.sort.order_sql()))
+            .limit(req.limit)
+            .select(Lead::as_select())
+            .load(conn)?;
+        let next_cursor = if rows.len() as i64 == req.limit {
+            rows.last().map(|l| req.sort.cursor_of(l))
+        } else {
+            None
+        };
+        let capped: i64 = Lead::base(req, backend)?
+            .select(leads::id)
+            .limit(COUNT_CAP + 1)
+            .load::<String>(conn)?
+            .len() as i64;
+        let (total, total_is_estimate) = if capped > COUNT_CAP {
+            (Lead::estimate(conn, req)?, true)
+        } else {
+            (capped, false)
+        };
+        Ok(Page {
+            rows,
+            next_cursor,
+            total,
+            total_is_estimate,
+        })
+    }
+
+    /// The owner's live lead count (an upper bound for any filter), used when exact counting would be slow.
+    fn estimate(conn: &mut DbConn, req: &PageRequest) -> ApiResult<i64> {
+        Ok(leads::table
+            .filter(leads::owner_id.eq(req.owner_id.clone()))
+            .filter(leads::deleted_at.is_null())
+            .count()
+            .get_result(conn)?)
+    }
+}
+
+fn bind_cmp(col: &str, op: &str, v: &Value, num: bool, time: bool) -> Option<Cond> {
+    let lhs = format!("{col} {op} ");
+    Some(if num {
+        Box::new(
+            sql::<Bool>(&lhs)
+                .bind::<diesel::sql_types::BigInt, _>(v.as_i64()?)
+                .nullable(),
+        )
+    } else if time {
+        let t = NaiveDateTime::parse_from_str(v.as_str()?, "%Y-%m-%d %H:%M:%S%.f").ok()?;
+        Box::new(
+            sql::<Bool>(&lhs)
+                .bind::<diesel::sql_types::Timestamp, _>(t)
+                .nullable(),
+        )
+    } else {
+        Box::new(
+            sql::<Bool>(&lhs)
+                .bind::<Text, _>(v.as_str()?.to_owned())
+                .nullable(),
+        )
+    })
+}
+
+// ---------------------------------------------------------------------------------------------------------------
+// Single rows and history
+
+pub struct NewLead {
+    pub username: String,
+    pub patch: LeadPatch,
+}
+
+impl Lead {
+    /// The lead if it belongs to `owner_id` (or `None`: someone else's lead looks like no lead).
+    pub fn find_owned(conn: &mut DbConn, owner_id: &str, id: &str) -> ApiResult<Option<Lead>> {
+        Ok(leads::table
+            .find(id)
+            .filter(leads::owner_id.eq(owner_id))
+            .select(Lead::as_select())
+            .first(conn)
+            .optional()?)
+    }
+
+    pub fn create(
+        conn: &mut DbConn,
+        owner_id: &str,
+        actor_id: Option<&str>,
+        mut new: LeadPatch,
+    ) -> ApiResult<Lead> {
+        new.normalise()?;
+        let username = new.username.clone().ok_or_else(|| {
+            ApiError::field("username", "required", "A lead needs an Instagram username")
+        })?;
+        let t = now();
+        let id = new_id();
+        let tags = serde_json::to_string(&new.tags.clone().unwrap_or_default())
+            .map_err(ApiError::internal)?;
+        let res = diesel::insert_into(leads::table)
+            .values((
+                leads::id.eq(&id),
+                leads::owner_id.eq(owner_id),
+                leads::username.eq(&username),
+                leads::status.eq(new.status.clone().unwrap_or_else(|| "new".into())),
+                leads::tags.eq(tags),
+                leads::is_business.eq(new.is_business.unwrap_or(false)),
+                leads::created_at.eq(t),
+                leads::updated_at.eq(t),
+                leads::version.eq(1i64),
+            ))
+            .execute(conn);
+        match res {
+            Ok(_) => {}
+            Err(diesel::result::Error::DatabaseError(
+                diesel::result::DatabaseErrorKind::UniqueViolation,
+                _,
+            )) => {
+                return Err(ApiError::conflict(
+                    "username",
+                    format!("@{username} is already in your workspace"),
+                ));
+            }
+            Err(e) => return Err(e.into()),
+        }
+        let mut rest = new;
+        rest.username = None;
+        rest.status = None;
+        rest.tags = None;
+        rest.is_business = None;
+        if !rest.changed_fields().is_empty() {
+            diesel::update(leads::table.find(&id))
+                .set(&rest)
+                .execute(conn)?;
+        }
+        let lead = leads::table
+            .find(&id)
+            .select(Lead::as_select())
+            .first(conn)?;
+        LeadEdit::record(conn, &lead, actor_id, &new_id(), "create", json!({}))?;
+        Ok(lead)
+    }
+
+    /// Applies a patch if `expected_version` is still current. A stale version answers 409 with the current row.
+    pub fn update(
+        conn: &mut DbConn,
+        owner_id: &str,
+        actor_id: Option<&str>,
+        id: &str,
+        expected_version: Option<i64>,
+        mut patch: LeadPatch,
+        batch_id: &str,
+    ) -> ApiResult<Lead> {
+        patch.normalise()?;
+        let before = Lead::find_owned(conn, owner_id, id)?
+            .filter(|l| l.deleted_at.is_none())
+            .ok_or_else(ApiError::not_found)?;
+        if let Some(v) = expected_version {
+            if v != before.version {
+                return Err(conflict(&before));
+            }
+        }
+        if patch.changed_fields().is_empty() {
+            return Ok(before);
+        }
+        let t = now();
+        let status_change = patch.status.clone();
+        let n = diesel::update(
+            leads::table
+                .find(id)
+                .filter(leads::version.eq(before.version)),
+        )
+        .set((
+            &patch,
+            leads::version.eq(leads::version + 1),
+            leads::updated_at.eq(t),
+        ))
+        .execute(conn);
+        let n = match n {
+            Err(diesel::result::Error::DatabaseError(
+                diesel::result::DatabaseErrorKind::UniqueViolation,
+                _,
+            )) => {
+                return Err(ApiError::conflict(
+                    "username",
+                    "Another lead in your workspace has this username",
+                ));
+            }
+            Err(diesel::result::Error::DatabaseError(
+                diesel::result::DatabaseErrorKind::ForeignKeyViolation,
+                _,
+            )) => {
+                return Err(ApiError::field(
+                    "product_id",
+                    "unknown_product",
+                    "No such product",
+                ));
+            }
+            other => other?,
+        };
+        if n == 0 {
+            let current = Lead::find_owned(conn, owner_id, id)?.ok_or_else(ApiError::not_found)?;
+            return Err(conflict(&current));
+        }
+        if let Some(tags) = &patch.tags {
+            let text = serde_json::to_string(tags).map_err(ApiError::internal)?;
+            diesel::update(leads::table.find(id))
+                .set(leads::tags.eq(text))
+                .execute(conn)?;
+        }
+        if status_change.as_deref() == Some("contacted") && before.contacted_at.is_none() {
+            diesel::update(leads::table.find(id))
+                .set(leads::contacted_at.eq(t))
+                .execute(conn)?;
+        }
+        let after = leads::table
+            .find(id)
+            .select(Lead::as_select())
+            .first(conn)?;
+        let (old, new) = (as_json(&before), as_json(&after));
+        let mut changes = serde_json::Map::new();
+        for f in patch.changed_fields() {
+            if old.get(f) != new.get(f) {
+                changes.insert(f.to_owned(), json!([old.get(f), new.get(f)]));
+            }
+        }
+        if !changes.is_empty() {
+            LeadEdit::record(
+                conn,
+                &after,
+                actor_id,
+                batch_id,
+                "update",
+                Value::Object(changes),
+            )?;
+        }
+        Ok(after)
+    }
+
+    /// Soft delete (or restore) one of the owner's leads; recorded in the history.
+    pub fn set_deleted(
+        conn: &mut DbConn,
+        owner_id: &str,
+        actor_id: Option<&str>,
+        id: &str,
+        deleted: bool,
+        batch_id: &str,
+    ) -> ApiResult<Lead> {
+        let t = now();
+        let n = diesel::update(leads::table.find(id).filter(leads::owner_id.eq(owner_id)))
+            .set((
+                leads::deleted_at.eq(if deleted { Some(t) } else { None }),
+                leads::version.eq(leads::version + 1),
+                leads::updated_at.eq(t),
+            ))
+            .execute(conn)?;
+        if n == 0 {
+            return Err(ApiError::not_found());
+        }
+        let lead = leads::table
+            .find(id)
+            .select(Lead::as_select())
+            .first(conn)?;
+        LeadEdit::record(
+            conn,
+            &lead,
+            actor_id,
+            batch_id,
+            if deleted { "delete" } else { "restore" },
+            json!({}),
+        )?;
+        Ok(lead)
+    }
+}
+
+fn conflict(current: &Lead) -> ApiError {
+    ApiError::msg(
+        ErrorCode::Conflict,
+        "This lead was changed by someone else. Nothing was overwritten.",
+    )
+    .with_details(json!({ "current": as_json(current), "code": "lead_version_conflict" }))
+}
+
+#[derive(Queryable, Selectable, Clone, Debug, Serialize)]
+#[diesel(table_name = lead_edits)]
+pub struct LeadEdit {
+    pub id: String,
+    pub lead_id: String,
+    pub owner_id: String,
+    pub actor_id: Option<String>,
+    pub batch_id: String,
+    pub kind: String,
+    pub changes: String,
+    pub at: NaiveDateTime,
+    pub undone_at: Option<NaiveDateTime>,
+}
+
+impl LeadEdit {
+    pub fn record(
+        conn: &mut DbConn,
+        lead: &Lead,
+        actor_id: Option<&str>,
+        batch_id: &str,
+        kind: &str,
+        changes: Value,
+    ) -> ApiResult<()> {
+        diesel::insert_into(lead_edits::table)
+            .values((
+                lead_edits::id.eq(new_id()),
+                lead_edits::lead_id.eq(&lead.id),
+                lead_edits::owner_id.eq(&lead.owner_id),
+                lead_edits::actor_id.eq(actor_id),
+                lead_edits::batch_id.eq(batch_id),
+                lead_edits::kind.eq(kind),
+                lead_edits::changes.eq(changes.to_string()),
+                lead_edits::at.eq(now()),
+            ))
+            .execute(conn)?;
+        Ok(())
+    }
+
+    pub fn history(conn: &mut DbConn, lead_id: &str) -> ApiResult<Vec<LeadEdit>> {
+        Ok(lead_edits::table
+            .filter(lead_edits::lead_id.eq(lead_id))
+            .order((lead_edits::at.desc(), lead_edits::id.desc()))
+            .limit(200)
+            .select(LeadEdit::as_select())
+            .load(conn)?)
+    }
+}

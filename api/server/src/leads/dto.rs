@@ -1,0 +1,138 @@
+use crate::identity::dto::utc;
+use chrono::{DateTime, Utc};
+use leadgen_db::models::lead::{Lead, LeadEdit};
+use serde::{Deserialize, Serialize};
+use utoipa::{IntoParams, ToSchema};
+use validator::Validate;
+
+#[derive(Serialize, ToSchema)]
+pub struct LeadDto {
+    pub id: String,
+    pub username: String,
+    pub full_name: Option<String>,
+    pub biography: Option<String>,
+    pub followers: Option<i64>,
+    pub following: Option<i64>,
+    pub posts: Option<i64>,
+    pub is_business: bool,
+    pub business_category: Option<String>,
+    pub email: Option<String>,
+    pub phone: Option<String>,
+    pub website: Option<String>,
+    pub source_hashtag: Option<String>,
+    pub product_id: Option<String>,
+    /// new, enriched, qualified, email_drafted, contacted, replied, bounced, not_interested, do_not_contact
+    pub status: String,
+    pub tags: Vec<String>,
+    pub notes: Option<String>,
+    pub email_subject: Option<String>,
+    pub email_body: Option<String>,
+    pub created_at: DateTime<Utc>,
+    pub updated_at: DateTime<Utc>,
+    pub enriched_at: Option<DateTime<Utc>>,
+    pub contacted_at: Option<DateTime<Utc>>,
+    pub deleted_at: Option<DateTime<Utc>>,
+    /// Row version: send it back as `If-Match` when updating.
+    pub version: i64,
+}
+
+impl From<Lead> for LeadDto {
+    fn from(l: Lead) -> Self {
+        LeadDto {
+            tags: serde_json::from_str(&l.tags).unwrap_or_default(),
+            id: l.id,
+            username: l.username,
+            full_name: l.full_name,
+            biography: l.biography,
+            followers: l.followers,
+            following: l.following,
+            posts: l.posts,
+            is_business: l.is_business,
+            business_category: l.business_category,
+            email: l.email,
+            phone: l.phone,
+            website: l.website,
+            source_hashtag: l.source_hashtag,
+            product_id: l.product_id,
+            status: l.status,
+            notes: l.notes,
+            email_subject: l.email_subject,
+            email_body: l.email_body,
+            created_at: utc(l.created_at),
+            updated_at: utc(l.updated_at),
+            enriched_at: l.enriched_at.map(utc),
+            contacted_at: l.contacted_at.map(utc),
+            deleted_at: l.deleted_at.map(utc),
+            version: l.version,
+        }
+    }
+}
+
+#[derive(Serialize, ToSchema)]
+pub struct LeadPage {
+    pub items: Vec<LeadDto>,
+    /// Pass as `cursor` for the next page; absent on the last page.
+    pub next_cursor: Option<String>,
+    pub total: i64,
+    /// True when counting exactly would be slow; `total` is then an upper bound.
+    pub total_is_estimate: bool,
+}
+
+#[derive(Deserialize, Validate, IntoParams)]
+#[into_params(parameter_in = Query)]
+pub struct LeadQuery {
+    /// Words searched in username, full name, biography and email (prefix match, all words required).
+    #[validate(length(max = 200))]
+    pub search: Option<String>,
+    /// A JSON filter tree: `{"op":"and","rules":[{"field":"followers","cmp":"gte","value":1000}, …]}`. Fields:
+    /// text (`username`, `full_name`, `biography`, `email`, `phone`, `website`, `source_hashtag`,
+    /// `business_category`, `notes`: contains, not_contains, equals, starts_with, is_empty, not_empty); numbers
+    /// (`followers`, `following`, `posts`: eq, gte, lte, between [min,max], is_empty); dates (`created_at`,
+    /// `updated_at`, `enriched_at`, `contacted_at`: preset today|yesterday|last_7_days|last_30_days|this_month,
+    /// between [from,to], is_empty); `status` in/not_in [..]; `tags` has_any/has_all [..]; `product_id` eq;
+    /// `has_email` eq bool; `is_business` eq bool. Groups nest with `op` and/or.
+    #[validate(length(max = 20000))]
+    pub filter: Option<String>,
+    /// Comma-separated `column[:asc|desc]`, up to 4 (username, full_name, followers, following, posts, status,
+    /// email, created_at, updated_at, contacted_at). Default `created_at:desc`.
+    #[validate(length(max = 200))]
+    pub sort: Option<String>,
+    #[validate(range(min = 1, max = 500))]
+    pub limit: Option<i64>,
+    /// From `next_cursor` of the previous page (keyset paging: stable while rows are added).
+    #[validate(length(max = 2000))]
+    pub cursor: Option<String>,
+    /// Jump to a row position instead of a cursor (for the grid's scrollbar).
+    #[validate(range(min = 0, max = 100_000_000))]
+    pub offset: Option<i64>,
+    /// Include soft-deleted leads.
+    pub include_deleted: Option<bool>,
+}
+
+#[derive(Serialize, ToSchema)]
+pub struct LeadEditDto {
+    pub id: String,
+    pub batch_id: String,
+    /// create, update, delete, restore, undo
+    pub kind: String,
+    pub actor_id: Option<String>,
+    /// `{field: [old, new]}`
+    #[schema(value_type = Object)]
+    pub changes: serde_json::Value,
+    pub at: DateTime<Utc>,
+    pub undone_at: Option<DateTime<Utc>>,
+}
+
+impl From<LeadEdit> for LeadEditDto {
+    fn from(e: LeadEdit) -> Self {
+        LeadEditDto {
+            id: e.id,
+            batch_id: e.batch_id,
+            kind: e.kind,
+            actor_id: e.actor_id,
+            changes: serde_json::from_str(&e.changes).unwrap_or_default(),
+            at: utc(e.at),
+            undone_at: e.undone_at.map(utc),
+        }
+    }
+}

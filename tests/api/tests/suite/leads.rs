@@ -1,0 +1,462 @@
+use leadgen_api_tests::*;
+use reqwest::StatusCode;
+use serde_json::{json, Value};
+
+async fn add(b: &Browser, body: Value) -> Value {
+    let (st, lead) = status_json(b.post("/api/v1/leads", &body).await).await;
+    assert_eq!(st, StatusCode::CREATED, "{lead}");
+    lead
+}
+
+fn q(filter: Value) -> String {
+    let s = filter.to_string();
+    let enc: String = s
+        .bytes()
+        .map(|b| {
+            if b.is_ascii_alphanumeric() || b"-_.~".contains(&b) {
+                (b as char).to_string()
+            } else {
+                format!("%{b:02X}")
+            }
+        })
+        .collect();
+    format!("filter={enc}")
+}
+
+async fn usernames(b: &Browser, query: &str) -> Vec<String> {
+    let (st, page) = status_json(b.get(&format!("/api/v1/leads?{query}")).await).await;
+    assert_eq!(st, StatusCode::OK, "{query}: {page}");
+    page["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|l| l["username"].as_str().unwrap().to_owned())
+        .collect()
+}
+
+#[tokio::test]
+async fn create_get_update_with_if_match_and_history() {
+    let app = spawn_app().await;
+    let admin = app.first_admin().await;
+    let csrf = admin.b.csrf.lock().unwrap().clone().unwrap();
+    let lead = add(&admin.b, json!({"username": " @Green.Garden ", "full_name": "Grüne Gärten 🌿", "followers": 1200, "email": "Hallo@Garten.DE", "website": "garten.de", "tags": ["vegan", "berlin", "vegan"]})).await;
+    assert_eq!(lead["username"], "green.garden");
+    assert_eq!(lead["email"], "hallo@garten.de");
+    assert_eq!(lead["website"], "https://garten.de");
+    assert_eq!(lead["tags"], json!(["berlin", "vegan"]));
+    assert_eq!(
+        (lead["status"].as_str(), lead["version"].as_i64()),
+        (Some("new"), Some(1))
+    );
+    let id = lead["id"].as_str().unwrap();
+
+    // Duplicate username → 409 naming the field.
+    let (st, body) = status_json(
+        admin
+            .b
+            .post("/api/v1/leads", &json!({"username": "GREEN.GARDEN"}))
+            .await,
+    )
+    .await;
+    assert_eq!(
+        (st, body["error"]["details"]["field"].as_str()),
+        (StatusCode::CONFLICT, Some("username"))
+    );
+    // Bad fields → 422 naming each, nothing written.
+    let (st, body) = status_json(
+        admin
+            .b
+            .patch(
+                &format!("/api/v1/leads/{id}"),
+                &json!({"email": "nope", "followers": -5, "status": "won"}),
+            )
+            .await,
+    )
+    .await;
+    assert_eq!(st, StatusCode::UNPROCESSABLE_ENTITY);
+    for f in ["email", "followers", "status"] {
+        assert!(
+            body["error"]["details"]["fields"][f].is_array(),
+            "{f}: {body}"
+        );
+    }
+    let (st, body) = status_json(
+        admin
+            .b
+            .patch(
+                &format!("/api/v1/leads/{id}"),
+                &json!({"followers": "many"}),
+            )
+            .await,
+    )
+    .await;
+    assert_eq!(st, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(
+        body["error"]["details"]["fields"]["followers"].is_array(),
+        "{body}"
+    );
+    let (st, body) = status_json(
+        admin
+            .b
+            .patch(&format!("/api/v1/leads/{id}"), &json!({"colour": "green"}))
+            .await,
+    )
+    .await;
+    assert_eq!(st, StatusCode::UNPROCESSABLE_ENTITY, "{body}");
+
+    // If-Match with the current version: applied; stale: 409 with the current row, nothing overwritten.
+    let res = admin
+        .b
+        .http
+        .patch(app.url(&format!("/api/v1/leads/{id}")))
+        .header("x-csrf-token", csrf.clone())
+        .header("if-match", "\"1\"")
+        .json(&json!({"followers": 1500, "full_name": null}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), StatusCode::OK);
+    assert_eq!(res.headers()["etag"], "\"2\"");
+    let updated: Value = res.json().await.unwrap();
+    assert_eq!(
+        (
+            updated["followers"].as_i64(),
+            updated["full_name"].is_null(),
+            updated["version"].as_i64()
+        ),
+        (Some(1500), true, Some(2))
+    );
+    let res = admin
+        .b
+        .http
+        .patch(app.url(&format!("/api/v1/leads/{id}")))
+        .header("x-csrf-token", csrf.clone())
+        .header("if-match", "\"1\"")
+        .json(&json!({"followers": 9}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), StatusCode::CONFLICT);
+    let body: Value = res.json().await.unwrap();
+    assert_eq!(body["error"]["details"]["current"]["followers"], 1500);
+    assert_eq!(body["error"]["details"]["current"]["version"], 2);
+    let (_, now) = status_json(admin.b.get(&format!("/api/v1/leads/{id}")).await).await;
+    assert_eq!(now["followers"], 1500, "the stale write changed nothing");
+
+    // Status contacted stamps contacted_at; the history lists each change with old and new values.
+    let (_, c) = status_json(
+        admin
+            .b
+            .patch(
+                &format!("/api/v1/leads/{id}"),
+                &json!({"status": "contacted"}),
+            )
+            .await,
+    )
+    .await;
+    assert!(c["contacted_at"].is_string());
+    let (_, history) = status_json(admin.b.get(&format!("/api/v1/leads/{id}/history")).await).await;
+    let kinds: Vec<&str> = history
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|e| e["kind"].as_str().unwrap())
+        .collect();
+    assert_eq!(kinds, vec!["update", "update", "create"]);
+    assert_eq!(history[1]["changes"]["followers"], json!([1200, 1500]));
+    assert_eq!(
+        history[1]["changes"]["full_name"],
+        json!(["Grüne Gärten 🌿", null])
+    );
+
+    // Soft delete hides it; restore brings it back.
+    assert_eq!(
+        admin
+            .b
+            .delete(&format!("/api/v1/leads/{id}"))
+            .await
+            .status(),
+        StatusCode::OK
+    );
+    assert!(usernames(&admin.b, "").await.is_empty());
+    assert_eq!(
+        usernames(&admin.b, "include_deleted=true").await,
+        vec!["green.garden"]
+    );
+    assert_eq!(
+        admin
+            .b
+            .post_empty(&format!("/api/v1/leads/{id}/restore"))
+            .await
+            .status(),
+        StatusCode::OK
+    );
+    assert_eq!(usernames(&admin.b, "").await, vec!["green.garden"]);
+}
+
+#[tokio::test]
+async fn another_users_leads_answer_404_and_viewers_cannot_write() {
+    let app = spawn_app().await;
+    let admin = app.first_admin().await;
+    let alice = app.user(&admin, "alice", "user").await;
+    let viewer = app.user(&admin, "vic", "viewer").await;
+    let lead = add(&alice.b, json!({"username": "alices.lead"})).await;
+    let id = lead["id"].as_str().unwrap();
+    for path in [
+        format!("/api/v1/leads/{id}"),
+        format!("/api/v1/leads/{id}/history"),
+    ] {
+        let (st, body) = status_json(admin.b.get(&path).await).await;
+        assert_eq!(
+            (st, error_code(&body)),
+            (StatusCode::NOT_FOUND, "not_found"),
+            "{path}"
+        );
+    }
+    assert_eq!(
+        admin
+            .b
+            .patch(&format!("/api/v1/leads/{id}"), &json!({"notes": "x"}))
+            .await
+            .status(),
+        StatusCode::NOT_FOUND
+    );
+    assert_eq!(
+        admin
+            .b
+            .delete(&format!("/api/v1/leads/{id}"))
+            .await
+            .status(),
+        StatusCode::NOT_FOUND
+    );
+    assert!(
+        usernames(&admin.b, "").await.is_empty(),
+        "lists are per owner"
+    );
+    // Same username in two workspaces is fine.
+    add(&admin.b, json!({"username": "alices.lead"})).await;
+    let (st, body) = status_json(
+        viewer
+            .b
+            .post("/api/v1/leads", &json!({"username": "x"}))
+            .await,
+    )
+    .await;
+    assert_eq!(
+        (st, error_code(&body)),
+        (StatusCode::FORBIDDEN, "forbidden")
+    );
+    assert_eq!(viewer.b.get("/api/v1/leads").await.status(), StatusCode::OK);
+    let (_, after) = status_json(alice.b.get(&format!("/api/v1/leads/{id}")).await).await;
+    assert_eq!(after["version"], 1, "untouched");
+}
+
+#[tokio::test]
+async fn every_filter_kind_and_sort() {
+    let app = spawn_app().await;
+    let admin = app.first_admin().await;
+    let b = &admin.b;
+    add(b, json!({"username": "anna", "full_name": "Anna Bäcker", "biography": "Vegane Bäckerei in München 🥐", "followers": 500, "email": "anna@example.de", "status": "qualified", "tags": ["bakery"], "is_business": true})).await;
+    add(b, json!({"username": "ben", "biography": "Fitness coach", "followers": 15000, "following": 10, "status": "new", "tags": ["fitness", "berlin"]})).await;
+    add(b, json!({"username": "carla", "biography": "Vegan recipes", "followers": 150000, "email": "c@example.com", "status": "contacted", "tags": ["food", "berlin"]})).await;
+    add(
+        b,
+        json!({"username": "dora", "full_name": "Dora", "status": "new"}),
+    )
+    .await;
+
+    assert_eq!(
+        usernames(b, "search=vegan").await.len(),
+        2,
+        "full-text, case-insensitive"
+    );
+    assert_eq!(
+        usernames(b, "search=m%C3%BCnchen").await,
+        vec!["anna"],
+        "umlauts"
+    );
+    assert_eq!(usernames(b, "search=fit").await, vec!["ben"], "prefix");
+    assert_eq!(
+        usernames(b, "search=example.de").await,
+        vec!["anna"],
+        "email"
+    );
+    let f = |filter: Value| q(filter);
+    assert_eq!(
+        usernames(
+            b,
+            &format!(
+                "{}&sort=username",
+                f(json!({"field": "followers", "cmp": "between", "value": [1000, 200000]}))
+            )
+        )
+        .await,
+        vec!["ben", "carla"]
+    );
+    assert_eq!(usernames(b, &format!("{}&sort=username", f(json!({"op": "and", "rules": [{"field": "followers", "cmp": "gte", "value": 1000}, {"field": "has_email", "cmp": "eq", "value": true}]})))).await, vec!["carla"]);
+    assert_eq!(usernames(b, &format!("{}&sort=username", f(json!({"op": "or", "rules": [{"field": "status", "cmp": "in", "value": ["qualified"]}, {"field": "tags", "cmp": "has_any", "value": ["fitness"]}]})))).await, vec!["anna", "ben"]);
+    assert_eq!(
+        usernames(
+            b,
+            &format!(
+                "{}&sort=username",
+                f(json!({"field": "tags", "cmp": "has_all", "value": ["berlin", "food"]}))
+            )
+        )
+        .await,
+        vec!["carla"]
+    );
+    assert_eq!(
+        usernames(
+            b,
+            &format!(
+                "{}&sort=username",
+                f(json!({"field": "full_name", "cmp": "is_empty"}))
+            )
+        )
+        .await,
+        vec!["ben", "carla"]
+    );
+    assert_eq!(
+        usernames(
+            b,
+            &format!(
+                "{}&sort=username",
+                f(json!({"field": "biography", "cmp": "contains", "value": "BÄCKEREI"}))
+            )
+        )
+        .await,
+        vec!["anna"],
+        "contains ignores case"
+    );
+    assert_eq!(
+        usernames(
+            b,
+            &format!(
+                "{}&sort=username",
+                f(json!({"field": "is_business", "cmp": "eq", "value": true}))
+            )
+        )
+        .await,
+        vec!["anna"]
+    );
+    assert_eq!(
+        usernames(
+            b,
+            &format!(
+                "{}&sort=username",
+                f(json!({"field": "created_at", "cmp": "preset", "value": "today"}))
+            )
+        )
+        .await
+        .len(),
+        4
+    );
+    assert_eq!(
+        usernames(
+            b,
+            &format!(
+                "{}&sort=username",
+                f(json!({"field": "contacted_at", "cmp": "preset", "value": "last_7_days"}))
+            )
+        )
+        .await,
+        Vec::<String>::new()
+    );
+    assert_eq!(usernames(b, &format!("{}&sort=username", f(json!({"op": "and", "rules": [{"op": "or", "rules": [{"field": "username", "cmp": "starts_with", "value": "a"}, {"field": "username", "cmp": "starts_with", "value": "c"}]}, {"field": "status", "cmp": "not_in", "value": ["contacted"]}]})))).await, vec!["anna"]);
+    // Sorts: followers desc (NULLs last), multi-column.
+    assert_eq!(
+        usernames(b, "sort=followers:desc").await,
+        vec!["carla", "ben", "anna", "dora"]
+    );
+    assert_eq!(
+        usernames(b, "sort=status,username:desc").await,
+        vec!["carla", "dora", "ben", "anna"]
+    );
+    // Bad filter and sort name the parameter.
+    for bad in [
+        f(json!({"field": "followers", "cmp": "gte", "value": "x"})),
+        f(json!({"field": "nope", "cmp": "eq", "value": 1})),
+        "filter=%7Bnot".into(),
+        "sort=password".into(),
+        "sort=followers:up".into(),
+        "limit=0".into(),
+    ] {
+        let (st, body) = status_json(b.get(&format!("/api/v1/leads?{bad}")).await).await;
+        assert_eq!(st, StatusCode::UNPROCESSABLE_ENTITY, "{bad}: {body}");
+        assert!(
+            body["error"]["details"]["fields"]
+                .as_object()
+                .unwrap()
+                .len()
+                == 1,
+            "{body}"
+        );
+    }
+}
+
+#[tokio::test]
+async fn cursor_paging_skips_and_repeats_nothing_while_rows_arrive() {
+    let app = spawn_app().await;
+    let admin = app.first_admin().await;
+    let b = &admin.b;
+    for i in 0..30 {
+        add(
+            b,
+            json!({"username": format!("lead{i:02}"), "followers": (i % 7) * 100}),
+        )
+        .await;
+    }
+    for sort in [
+        "followers:desc,username",
+        "created_at:desc",
+        "username:desc",
+        "followers",
+    ] {
+        let mut seen = vec![];
+        let mut cursor: Option<String> = None;
+        let mut inserted = 0;
+        loop {
+            let url = match &cursor {
+                Some(c) => format!("/api/v1/leads?limit=7&sort={sort}&cursor={c}"),
+                None => format!("/api/v1/leads?limit=7&sort={sort}"),
+            };
+            let (st, page) = status_json(b.get(&url).await).await;
+            assert_eq!(st, StatusCode::OK, "{page}");
+            seen.extend(
+                page["items"]
+                    .as_array()
+                    .unwrap()
+                    .iter()
+                    .map(|l| l["username"].as_str().unwrap().to_owned()),
+            );
+            // Rows are inserted between pages.
+            add(b, json!({"username": format!("late{sort}{inserted}").replace([':', ','], "").replace('_', ""), "followers": 300})).await;
+            inserted += 1;
+            match page["next_cursor"].as_str() {
+                Some(c) => cursor = Some(c.to_owned()),
+                None => break,
+            }
+        }
+        let originals: Vec<&String> = seen.iter().filter(|u| u.starts_with("lead")).collect();
+        let mut unique = originals.clone();
+        unique.sort();
+        unique.dedup();
+        assert_eq!(unique.len(), originals.len(), "{sort}: repeated rows");
+        assert_eq!(originals.len(), 30, "{sort}: skipped rows");
+    }
+    // Offset jump: page 3 of 7 equals rows 14..21 of the full list.
+    let all = usernames(b, "limit=500&sort=username").await;
+    let jumped = usernames(b, "limit=7&offset=14&sort=username").await;
+    assert_eq!(jumped, all[14..21].to_vec());
+    let (_, page) = status_json(b.get("/api/v1/leads?limit=5").await).await;
+    assert_eq!(
+        (page["total"].as_i64(), page["total_is_estimate"].as_bool()),
+        (Some(all.len() as i64), Some(false))
+    );
+    let (st, body) = status_json(b.get("/api/v1/leads?cursor=bm9wZQ").await).await;
+    assert_eq!(
+        (st, body["error"]["details"]["fields"]["cursor"].is_array()),
+        (StatusCode::UNPROCESSABLE_ENTITY, true)
+    );
+}
