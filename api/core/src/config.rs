@@ -135,7 +135,12 @@ impl Settings {
         }
         fig = fig
             .merge(Env::raw().only(&["DATABASE_URL"]))
-            .merge(Env::prefixed("LEADGEN_").ignore(&["CONFIG"]));
+            // LEADGEN_CONFIG names the file; LEADGEN_TEST_* and LEADGEN_BIN belong to the test harness.
+            .merge(
+                Env::prefixed("LEADGEN_")
+                    .ignore(&["CONFIG", "BIN"])
+                    .filter(|k| !k.as_str().to_ascii_lowercase().starts_with("test_")),
+            );
         let settings: Settings = fig.extract().map_err(|e| {
             let setting = e.path.first().cloned().unwrap_or_else(|| "config".into());
             ConfigError {
@@ -305,6 +310,19 @@ mod tests {
             let s = Settings::load().unwrap();
             assert_eq!(s.bcrypt_cost, 5);
             assert_eq!(s.backend().unwrap(), Backend::Postgres);
+            jail.set_env("LEADGEN_TEST_BACKEND", "postgres");
+            jail.set_env("LEADGEN_BIN", "/x");
+            assert!(
+                Settings::load().is_ok(),
+                "harness variables are not settings"
+            );
+            jail.set_env("LEADGEN_BCRYT_COST", "5");
+            assert_eq!(
+                Settings::load().unwrap_err().setting,
+                "LEADGEN_BCRYT_COST",
+                "a typo is named"
+            );
+            jail.set_env("LEADGEN_BCRYT_COST", "");
             jail.set_env("LEADGEN_BCRYPT_COST", "lots");
             let e = Settings::load().unwrap_err();
             assert_eq!(e.setting, "LEADGEN_BCRYPT_COST");

@@ -3,7 +3,7 @@
 use crate::openapi::ApiDoc;
 use crate::security::{self, RateLimits};
 use crate::state::AppState;
-use crate::{identity, leads, ops, spa, telemetry};
+use crate::{identity, leads, ops, prompts, spa, telemetry};
 use actix_identity::IdentityMiddleware;
 use actix_session::config::PersistentSession;
 use actix_session::storage::CookieSessionStore;
@@ -167,7 +167,8 @@ fn run(listener: TcpListener, state: AppState) -> anyhow::Result<Server> {
             .service(
                 web::scope("/api/v1")
                     .configure(identity::routes)
-                    .configure(leads::routes),
+                    .configure(leads::routes)
+                    .configure(prompts::routes),
             )
             .default_service(web::route().to(fallback))
     })

@@ -8,6 +8,7 @@ pub mod identity;
 pub mod leads;
 pub mod openapi;
 pub mod ops;
+pub mod prompts;
 pub mod security;
 pub mod spa;
 pub mod state;

@@ -44,6 +44,11 @@ impl Modify for Security {
         crate::audit::list, crate::audit::actions,
         crate::leads::routes::list, crate::leads::routes::create, crate::leads::routes::get, crate::leads::routes::update,
         crate::leads::routes::delete, crate::leads::routes::restore, crate::leads::routes::history,
+        crate::prompts::routes::list_products, crate::prompts::routes::create_product, crate::prompts::routes::get_product,
+        crate::prompts::routes::update_product, crate::prompts::routes::delete_product, crate::prompts::routes::list_prompts,
+        crate::prompts::routes::create_prompt, crate::prompts::routes::get_prompt, crate::prompts::routes::update_prompt,
+        crate::prompts::routes::delete_prompt, crate::prompts::routes::versions, crate::prompts::routes::preview,
+        crate::prompts::routes::variables,
     ),
     components(schemas(leadgen_core::error::ErrorBody, leadgen_core::error::ErrorInfo, leadgen_core::ErrorCode)),
     modifiers(&Security),
@@ -53,6 +58,7 @@ impl Modify for Security {
         (name = "me", description = "Your own account"),
         (name = "admin", description = "User management, policy and the audit log (admins)"),
         (name = "leads", description = "The leads workspace"),
+        (name = "prompts", description = "Products and system prompts (the template language)"),
         (name = "operations", description = "Health"),
     )
 )]

@@ -4,6 +4,7 @@ pub mod audit;
 pub mod auth_tokens;
 pub mod lead;
 pub mod login;
+pub mod product;
 pub mod session;
 pub mod setting;
 pub mod user;

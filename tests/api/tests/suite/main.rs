@@ -6,6 +6,7 @@ mod contract;
 mod leads;
 mod login;
 mod parity;
+mod prompts;
 mod secrets;
 mod security;
 mod tokens;
