@@ -1,0 +1,67 @@
+import { lazy } from "react";
+import { Navigate, Route, Routes } from "react-router";
+import { LoginPage } from "./features/auth/LoginPage";
+import { RequireAuth, RequireRole } from "./features/auth/guards";
+import { DashboardPage } from "./features/dashboard/DashboardPage";
+import { AppShell } from "./shell/AppShell";
+import { EmptyState } from "./ui/misc";
+import { Link } from "react-router";
+
+// Route-level code splitting: only the login page, the shell and the dashboard are in the initial bundle.
+const ProfilePage = lazy(() => import("./features/profile/ProfilePage"));
+const UsersPage = lazy(() => import("./features/admin/UsersPage"));
+const AuditPage = lazy(() => import("./features/admin/AuditPage"));
+const PolicyPage = lazy(() => import("./features/admin/PolicyPage"));
+
+export function App() {
+  return (
+    <Routes>
+      <Route path="/login" element={<LoginPage />} />
+      <Route
+        element={
+          <RequireAuth>
+            <AppShell />
+          </RequireAuth>
+        }
+      >
+        <Route index element={<DashboardPage />} />
+        <Route path="profile" element={<ProfilePage />} />
+        <Route path="admin">
+          <Route index element={<Navigate to="/admin/users" replace />} />
+          <Route
+            path="users"
+            element={
+              <RequireRole roles={["admin"]}>
+                <UsersPage />
+              </RequireRole>
+            }
+          />
+          <Route
+            path="audit"
+            element={
+              <RequireRole roles={["admin"]}>
+                <AuditPage />
+              </RequireRole>
+            }
+          />
+          <Route
+            path="policy"
+            element={
+              <RequireRole roles={["admin"]}>
+                <PolicyPage />
+              </RequireRole>
+            }
+          />
+        </Route>
+        <Route
+          path="*"
+          element={
+            <EmptyState title="Page not found" level={1}>
+              <Link to="/">Go to the dashboard</Link>
+            </EmptyState>
+          }
+        />
+      </Route>
+    </Routes>
+  );
+}

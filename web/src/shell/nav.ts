@@ -1,0 +1,56 @@
+// The one list of areas: the sidebar, the dashboard cards and the role checks read it.
+// Later issues add Leads, Pipeline, Accounts and Bot here (plus their routes in App.tsx).
+import type { LucideIcon } from "lucide-react";
+import { LayoutDashboard, ScrollText, ShieldCheck, UserRound, Users } from "lucide-react";
+import type { Role } from "../api/types";
+
+export interface NavItem {
+  to: string;
+  label: string;
+  icon: LucideIcon;
+  /** Group heading in the sidebar. */
+  section?: string;
+  /** Roles that may see it; all roles when absent. */
+  roles?: Role[];
+  /** Shown on the dashboard card; items without it get no card. */
+  description?: string;
+  end?: boolean;
+}
+
+export const NAV: NavItem[] = [
+  { to: "/", label: "Dashboard", icon: LayoutDashboard, end: true },
+  {
+    to: "/profile",
+    label: "Profile",
+    icon: UserRound,
+    description: "Password, two-factor authentication, sessions and API tokens.",
+  },
+  {
+    to: "/admin/users",
+    label: "Users",
+    icon: Users,
+    section: "Admin",
+    roles: ["admin"],
+    description: "Create users, change roles, reset passwords and 2FA.",
+  },
+  {
+    to: "/admin/audit",
+    label: "Audit log",
+    icon: ScrollText,
+    section: "Admin",
+    roles: ["admin"],
+    description: "Security-relevant events: sign-ins, changes, revocations.",
+  },
+  {
+    to: "/admin/policy",
+    label: "Policy",
+    icon: ShieldCheck,
+    section: "Admin",
+    roles: ["admin"],
+    description: "Require two-factor authentication for everyone.",
+  },
+];
+
+export function navFor(role: Role): NavItem[] {
+  return NAV.filter((n) => !n.roles || n.roles.includes(role));
+}
