@@ -926,10 +926,9 @@ impl Lead {
         Ok(it.fold(first, |acc, c| Box::new(acc.or(c))))
     }
 
-    /// A page of leads, with a total that never makes the page slow.
-    pub fn page(conn: &mut DbConn, req: &PageRequest) -> ApiResult<Page> {
-        let backend = conn.backend();
-        let mut q = Lead::base(req, backend)?;
+    /// The rows of a page and the cursor after them, without counting.
+    pub fn rows(conn: &mut DbConn, req: &PageRequest) -> ApiResult<(Vec<Lead>, Option<String>)> {
+        let mut q = Lead::base(req, conn.backend())?;
         if let Some(c) = &req.cursor {
             q = q.filter(Lead::after(&req.sort, c)?);
         } else if let Some(off) = req.offset {
@@ -945,7 +944,13 @@ impl Lead {
         } else {
             None
         };
-        let capped: i64 = Lead::base(req, backend)?
+        Ok((rows, next_cursor))
+    }
+
+    /// A page of leads, with a total that never makes the page slow.
+    pub fn page(conn: &mut DbConn, req: &PageRequest) -> ApiResult<Page> {
+        let (rows, next_cursor) = Lead::rows(conn, req)?;
+        let capped: i64 = Lead::base(req, conn.backend())?
             .select(leads::id)
             .limit(COUNT_CAP + 1)
             .load::<String>(conn)?
@@ -1259,5 +1264,399 @@ impl LeadEdit {
             .limit(200)
             .select(LeadEdit::as_select())
             .load(conn)?)
+    }
+}
+
+// ---------------------------------------------------------------------------------------------------------------
+// Bulk edits and undo/redo
+
+/// Which leads a bulk action touches: explicit ids, or everything matching a search and filter.
+#[derive(Debug, Clone, Default)]
+pub struct Selection {
+    pub ids: Option<Vec<String>>,
+    pub search: Option<String>,
+    pub filter: Option<Filter>,
+}
+
+/// At most this many leads per bulk action.
+pub const BULK_MAX: usize = 1_000_000;
+const CHUNK: usize = 2000;
+
+impl LeadPatch {
+    /// The new value of every field this patch sets, as the history stores it.
+    pub fn values(&self) -> serde_json::Map<String, Value> {
+        let mut m = serde_json::Map::new();
+        macro_rules! put {
+            ($($name:ident),*) => { $( if let Some(v) = &self.$name { m.insert(stringify!($name).into(), json!(v)); } )* };
+        }
+        put!(
+            username,
+            full_name,
+            biography,
+            followers,
+            following,
+            posts,
+            is_business,
+            business_category,
+            email,
+            phone,
+            website,
+            source_hashtag,
+            product_id,
+            status,
+            tags,
+            notes,
+            email_subject,
+            email_body
+        );
+        m
+    }
+
+    /// A patch from `{field: value}` (values as the history stores them).
+    pub fn from_values(values: serde_json::Map<String, Value>) -> ApiResult<LeadPatch> {
+        serde_json::from_value(Value::Object(values)).map_err(ApiError::internal)
+    }
+}
+
+impl Lead {
+    /// Writes a normalised patch to one row, bumping its version. No history (callers record it).
+    fn apply(conn: &mut DbConn, ids: &[String], patch: &LeadPatch) -> ApiResult<usize> {
+        let t = now();
+        let n = diesel::update(leads::table.filter(leads::id.eq_any(ids)))
+            .set((
+                patch,
+                leads::version.eq(leads::version + 1),
+                leads::updated_at.eq(t),
+            ))
+            .execute(conn)
+            .map_err(|e| match e {
+                diesel::result::Error::DatabaseError(
+                    diesel::result::DatabaseErrorKind::UniqueViolation,
+                    _,
+                ) => ApiError::conflict(
+                    "username",
+                    "Another lead in your workspace has this username",
+                ),
+                diesel::result::Error::DatabaseError(
+                    diesel::result::DatabaseErrorKind::ForeignKeyViolation,
+                    _,
+                ) => ApiError::field("product_id", "unknown_product", "No such product"),
+                other => other.into(),
+            })?;
+        if let Some(tags) = &patch.tags {
+            let text = serde_json::to_string(tags).map_err(ApiError::internal)?;
+            diesel::update(leads::table.filter(leads::id.eq_any(ids)))
+                .set(leads::tags.eq(text))
+                .execute(conn)?;
+        }
+        if patch.status.as_deref() == Some("contacted") {
+            diesel::update(
+                leads::table
+                    .filter(leads::id.eq_any(ids))
+                    .filter(leads::contacted_at.is_null()),
+            )
+            .set(leads::contacted_at.eq(t))
+            .execute(conn)?;
+        }
+        Ok(n)
+    }
+
+    /// The owner's live lead ids a selection names (someone else's ids are silently not there).
+    pub fn select_ids(
+        conn: &mut DbConn,
+        owner_id: &str,
+        sel: &Selection,
+    ) -> ApiResult<Vec<String>> {
+        let ids = match &sel.ids {
+            Some(ids) => {
+                let mut out = Vec::with_capacity(ids.len());
+                for chunk in ids.chunks(CHUNK) {
+                    out.extend(
+                        leads::table
+                            .filter(leads::owner_id.eq(owner_id))
+                            .filter(leads::deleted_at.is_null())
+                            .filter(leads::id.eq_any(chunk))
+                            .select(leads::id)
+                            .load::<String>(conn)?,
+                    );
+                }
+                out
+            }
+            None => {
+                let req = PageRequest {
+                    owner_id: owner_id.to_owned(),
+                    search: sel.search.clone(),
+                    filter: sel.filter.clone(),
+                    sort: Sort::parse(None)?,
+                    limit: 0,
+                    cursor: None,
+                    offset: None,
+                    include_deleted: false,
+                };
+                Lead::base(&req, conn.backend())?
+                    .select(leads::id)
+                    .limit(BULK_MAX as i64 + 1)
+                    .load::<String>(conn)?
+            }
+        };
+        if ids.len() > BULK_MAX {
+            return Err(ApiError::field(
+                "filter",
+                "too_many",
+                format!("At most {BULK_MAX} leads at once"),
+            ));
+        }
+        Ok(ids)
+    }
+
+    /// One patch applied to every selected lead, with one history batch. Returns how many changed.
+    pub fn bulk_update(
+        conn: &mut DbConn,
+        owner_id: &str,
+        actor_id: Option<&str>,
+        sel: &Selection,
+        mut patch: LeadPatch,
+        batch_id: &str,
+    ) -> ApiResult<usize> {
+        patch.normalise()?;
+        if patch.username.is_some() {
+            return Err(ApiError::field(
+                "username",
+                "not_bulk",
+                "Usernames are unique; change them one at a time",
+            ));
+        }
+        if patch.changed_fields().is_empty() {
+            return Ok(0);
+        }
+        let ids = Lead::select_ids(conn, owner_id, sel)?;
+        let new_values = patch.values();
+        let mut affected = 0;
+        for chunk in ids.chunks(CHUNK) {
+            let before: Vec<Lead> = leads::table
+                .filter(leads::id.eq_any(chunk))
+                .select(Lead::as_select())
+                .load(conn)?;
+            affected += Lead::apply(conn, chunk, &patch)?;
+            for b in &before {
+                let old = as_json(b);
+                let mut changes = serde_json::Map::new();
+                for (f, new) in &new_values {
+                    if old.get(f) != Some(new) {
+                        changes.insert(f.clone(), json!([old.get(f), new]));
+                    }
+                }
+                if !changes.is_empty() {
+                    LeadEdit::record(
+                        conn,
+                        b,
+                        actor_id,
+                        batch_id,
+                        "update",
+                        Value::Object(changes),
+                    )?;
+                }
+            }
+        }
+        Ok(affected)
+    }
+
+    /// Soft-deletes every selected lead, as one undoable batch.
+    pub fn bulk_delete(
+        conn: &mut DbConn,
+        owner_id: &str,
+        actor_id: Option<&str>,
+        sel: &Selection,
+        batch_id: &str,
+    ) -> ApiResult<usize> {
+        let ids = Lead::select_ids(conn, owner_id, sel)?;
+        let t = now();
+        let mut affected = 0;
+        for chunk in ids.chunks(CHUNK) {
+            affected += diesel::update(leads::table.filter(leads::id.eq_any(chunk)))
+                .set((
+                    leads::deleted_at.eq(Some(t)),
+                    leads::version.eq(leads::version + 1),
+                    leads::updated_at.eq(t),
+                ))
+                .execute(conn)?;
+            for id in chunk {
+                record_kind(conn, id, owner_id, actor_id, batch_id, "delete")?;
+            }
+        }
+        Ok(affected)
+    }
+}
+
+fn record_kind(
+    conn: &mut DbConn,
+    lead_id: &str,
+    owner_id: &str,
+    actor_id: Option<&str>,
+    batch_id: &str,
+    kind: &str,
+) -> ApiResult<()> {
+    diesel::insert_into(lead_edits::table)
+        .values((
+            lead_edits::id.eq(new_id()),
+            lead_edits::lead_id.eq(lead_id),
+            lead_edits::owner_id.eq(owner_id),
+            lead_edits::actor_id.eq(actor_id),
+            lead_edits::batch_id.eq(batch_id),
+            lead_edits::kind.eq(kind),
+            lead_edits::changes.eq("{}"),
+            lead_edits::at.eq(now()),
+        ))
+        .execute(conn)?;
+    Ok(())
+}
+
+/// What undo or redo did.
+#[derive(Debug, Clone, Serialize)]
+pub struct UndoOutcome {
+    pub batch_id: String,
+    pub affected: usize,
+    /// Leads changed by someone else since; left as they are.
+    pub skipped: usize,
+}
+
+impl LeadEdit {
+    fn batch(
+        conn: &mut DbConn,
+        owner_id: &str,
+        batch_id: &str,
+        undone: bool,
+    ) -> ApiResult<Vec<LeadEdit>> {
+        let q = lead_edits::table
+            .filter(lead_edits::owner_id.eq(owner_id))
+            .filter(lead_edits::batch_id.eq(batch_id))
+            .into_boxed();
+        let q = if undone {
+            q.filter(lead_edits::undone_at.is_not_null())
+        } else {
+            q.filter(lead_edits::undone_at.is_null())
+        };
+        Ok(q.select(LeadEdit::as_select()).load(conn)?)
+    }
+
+    /// Reverts the owner's latest batch of edits. `None` when there is nothing to undo.
+    pub fn undo(conn: &mut DbConn, owner_id: &str) -> ApiResult<Option<UndoOutcome>> {
+        let Some(batch_id) = lead_edits::table
+            .filter(lead_edits::owner_id.eq(owner_id))
+            .filter(lead_edits::undone_at.is_null())
+            .order((lead_edits::at.desc(), lead_edits::id.desc()))
+            .select(lead_edits::batch_id)
+            .first::<String>(conn)
+            .optional()?
+        else {
+            return Ok(None);
+        };
+        let edits = LeadEdit::batch(conn, owner_id, &batch_id, false)?;
+        let outcome = LeadEdit::replay(conn, &edits, true)?;
+        let ids: Vec<&str> = edits.iter().map(|e| e.id.as_str()).collect();
+        for chunk in ids.chunks(CHUNK) {
+            diesel::update(lead_edits::table.filter(lead_edits::id.eq_any(chunk)))
+                .set(lead_edits::undone_at.eq(now()))
+                .execute(conn)?;
+        }
+        Ok(Some(UndoOutcome {
+            batch_id,
+            ..outcome
+        }))
+    }
+
+    /// Re-applies the most recently undone batch, unless new edits were made since.
+    pub fn redo(conn: &mut DbConn, owner_id: &str) -> ApiResult<Option<UndoOutcome>> {
+        let last_live: Option<NaiveDateTime> = lead_edits::table
+            .filter(lead_edits::owner_id.eq(owner_id))
+            .filter(lead_edits::undone_at.is_null())
+            .select(diesel::dsl::max(lead_edits::at))
+            .first(conn)?;
+        let mut q = lead_edits::table
+            .filter(lead_edits::owner_id.eq(owner_id))
+            .filter(lead_edits::undone_at.is_not_null())
+            .into_boxed();
+        if let Some(t) = last_live {
+            q = q.filter(lead_edits::undone_at.gt(t));
+        }
+        let Some(batch_id) = q
+            .order(lead_edits::undone_at.desc())
+            .select(lead_edits::batch_id)
+            .first::<String>(conn)
+            .optional()?
+        else {
+            return Ok(None);
+        };
+        let edits = LeadEdit::batch(conn, owner_id, &batch_id, true)?;
+        let outcome = LeadEdit::replay(conn, &edits, false)?;
+        let ids: Vec<&str> = edits.iter().map(|e| e.id.as_str()).collect();
+        for chunk in ids.chunks(CHUNK) {
+            diesel::update(lead_edits::table.filter(lead_edits::id.eq_any(chunk)))
+                .set(lead_edits::undone_at.eq(None::<NaiveDateTime>))
+                .execute(conn)?;
+        }
+        Ok(Some(UndoOutcome {
+            batch_id,
+            ..outcome
+        }))
+    }
+
+    /// Applies each edit backwards (undo) or forwards (redo), skipping leads changed by someone since.
+    fn replay(conn: &mut DbConn, edits: &[LeadEdit], backwards: bool) -> ApiResult<UndoOutcome> {
+        let (mut affected, mut skipped) = (0, 0);
+        let t = now();
+        for e in edits {
+            let deleted = match (e.kind.as_str(), backwards) {
+                ("delete", true) | ("restore", false) => Some(false),
+                ("delete", false) | ("restore", true) | ("create", true) => Some(true),
+                ("create", false) => Some(false),
+                _ => None,
+            };
+            if let Some(deleted) = deleted {
+                affected += diesel::update(leads::table.find(&e.lead_id))
+                    .set((
+                        leads::deleted_at.eq(if deleted { Some(t) } else { None }),
+                        leads::version.eq(leads::version + 1),
+                        leads::updated_at.eq(t),
+                    ))
+                    .execute(conn)?;
+                continue;
+            }
+            let changes: serde_json::Map<String, Value> =
+                serde_json::from_str(&e.changes).unwrap_or_default();
+            let Some(current) = leads::table
+                .find(&e.lead_id)
+                .select(Lead::as_select())
+                .first(conn)
+                .optional()?
+            else {
+                continue;
+            };
+            let cur = as_json(&current);
+            let (expect_idx, target_idx) = if backwards { (1, 0) } else { (0, 1) };
+            let unchanged = changes
+                .iter()
+                .all(|(f, pair)| cur.get(f) == pair.get(expect_idx));
+            if !unchanged {
+                skipped += 1;
+                continue;
+            }
+            let target: serde_json::Map<String, Value> = changes
+                .iter()
+                .map(|(f, pair)| {
+                    (
+                        f.clone(),
+                        pair.get(target_idx).cloned().unwrap_or(Value::Null),
+                    )
+                })
+                .collect();
+            let patch = LeadPatch::from_values(target)?;
+            affected += Lead::apply(conn, std::slice::from_ref(&e.lead_id), &patch)?;
+        }
+        Ok(UndoOutcome {
+            batch_id: String::new(),
+            affected,
+            skipped,
+        })
     }
 }

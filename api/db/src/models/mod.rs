@@ -8,3 +8,4 @@ pub mod product;
 pub mod session;
 pub mod setting;
 pub mod user;
+pub mod view;

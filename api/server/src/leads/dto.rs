@@ -136,3 +136,155 @@ impl From<LeadEdit> for LeadEditDto {
         }
     }
 }
+
+/// Which leads a bulk action touches: `ids`, or everything matching `search` and `filter` (or `all`).
+#[derive(Deserialize, Validate, ToSchema)]
+pub struct SelectionInput {
+    #[validate(length(max = 100_000))]
+    pub ids: Option<Vec<String>>,
+    #[validate(length(max = 200))]
+    pub search: Option<String>,
+    /// A filter tree, as for `GET /api/v1/leads` (here as an object, not a string).
+    #[schema(value_type = Option<Object>)]
+    pub filter: Option<leadgen_db::models::lead::Filter>,
+    /// Every lead in your workspace.
+    #[serde(default)]
+    pub all: bool,
+}
+
+impl SelectionInput {
+    pub fn into_selection(
+        self,
+    ) -> Result<leadgen_db::models::lead::Selection, leadgen_core::ApiError> {
+        if self.ids.is_none() && self.search.is_none() && self.filter.is_none() && !self.all {
+            return Err(leadgen_core::ApiError::field(
+                "ids",
+                "required",
+                "Name the leads: ids, a search, a filter, or all",
+            ));
+        }
+        Ok(leadgen_db::models::lead::Selection {
+            ids: self.ids,
+            search: self.search,
+            filter: self.filter,
+        })
+    }
+}
+
+#[derive(Deserialize, ToSchema)]
+pub struct BulkUpdate {
+    #[serde(flatten)]
+    pub selection: SelectionInputFlat,
+    pub patch: leadgen_db::models::lead::LeadPatch,
+}
+
+/// The selection fields inside a bulk update body.
+#[derive(Deserialize, ToSchema)]
+pub struct SelectionInputFlat {
+    pub ids: Option<Vec<String>>,
+    pub search: Option<String>,
+    #[schema(value_type = Option<Object>)]
+    pub filter: Option<leadgen_db::models::lead::Filter>,
+    #[serde(default)]
+    pub all: bool,
+}
+
+impl From<SelectionInputFlat> for SelectionInput {
+    fn from(s: SelectionInputFlat) -> Self {
+        SelectionInput {
+            ids: s.ids,
+            search: s.search,
+            filter: s.filter,
+            all: s.all,
+        }
+    }
+}
+
+#[derive(Serialize, ToSchema)]
+pub struct BulkResult {
+    pub affected: usize,
+    /// The history batch; `POST /api/v1/leads/undo` reverts it.
+    pub batch_id: String,
+}
+
+#[derive(Serialize, ToSchema)]
+pub struct UndoResult {
+    pub batch_id: String,
+    pub affected: usize,
+    /// Leads changed by someone else since the edit; left as they are.
+    pub skipped: usize,
+}
+
+#[derive(Deserialize, Validate, ToSchema)]
+pub struct ViewInput {
+    #[validate(length(min = 1, max = 100))]
+    pub name: String,
+    /// The grid's state: filters, sort, columns (order, width, visibility), frozen columns.
+    #[schema(value_type = Object)]
+    pub state: serde_json::Value,
+    #[serde(default)]
+    pub is_default: bool,
+}
+
+#[derive(Serialize, ToSchema)]
+pub struct ViewDto {
+    pub id: String,
+    pub name: String,
+    #[schema(value_type = Object)]
+    pub state: serde_json::Value,
+    pub is_default: bool,
+    pub updated_at: DateTime<Utc>,
+}
+
+impl From<leadgen_db::models::view::SavedView> for ViewDto {
+    fn from(v: leadgen_db::models::view::SavedView) -> Self {
+        ViewDto {
+            id: v.id,
+            name: v.name,
+            state: serde_json::from_str(&v.state).unwrap_or_default(),
+            is_default: v.is_default,
+            updated_at: utc(v.updated_at),
+        }
+    }
+}
+
+#[derive(Deserialize, Validate, IntoParams)]
+#[into_params(parameter_in = Query)]
+pub struct ExportQuery {
+    #[validate(length(max = 200))]
+    pub search: Option<String>,
+    /// A filter tree as JSON (see `GET /api/v1/leads`).
+    #[validate(length(max = 20000))]
+    pub filter: Option<String>,
+    #[validate(length(max = 200))]
+    pub sort: Option<String>,
+    /// Comma-separated columns in order; default all.
+    #[validate(length(max = 1000))]
+    pub columns: Option<String>,
+}
+
+/// Columns a CSV export may hold, in their default order.
+pub const EXPORT_COLUMNS: &[&str] = &[
+    "username",
+    "full_name",
+    "biography",
+    "followers",
+    "following",
+    "posts",
+    "is_business",
+    "business_category",
+    "email",
+    "phone",
+    "website",
+    "source_hashtag",
+    "product_id",
+    "status",
+    "tags",
+    "notes",
+    "email_subject",
+    "email_body",
+    "created_at",
+    "updated_at",
+    "enriched_at",
+    "contacted_at",
+];

@@ -13,10 +13,22 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
         web::scope("/leads")
             .route("", web::get().to(r::list))
             .route("", web::post().to(r::create))
+            .route("/bulk", web::post().to(r::bulk_update))
+            .route("/bulk-delete", web::post().to(r::bulk_delete))
+            .route("/undo", web::post().to(r::undo))
+            .route("/redo", web::post().to(r::redo))
+            .route("/export", web::get().to(r::export))
             .route("/{id}", web::get().to(r::get))
             .route("/{id}", web::patch().to(r::update))
             .route("/{id}", web::delete().to(r::delete))
             .route("/{id}/restore", web::post().to(r::restore))
             .route("/{id}/history", web::get().to(r::history)),
+    )
+    .service(
+        web::scope("/views")
+            .route("", web::get().to(r::list_views))
+            .route("", web::post().to(r::create_view))
+            .route("/{id}", web::put().to(r::update_view))
+            .route("/{id}", web::delete().to(r::delete_view)),
     );
 }

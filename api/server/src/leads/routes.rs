@@ -1,4 +1,4 @@
-use crate::extract::{Params, Shape};
+use crate::extract::{Body, Params, Shape};
 use crate::identity::extract::CurrentUser;
 use crate::leads::dto::*;
 use crate::state::AppState;
@@ -8,6 +8,7 @@ use actix_web::{HttpRequest, HttpResponse};
 use leadgen_core::error::ErrorBody;
 use leadgen_core::{ApiError, ApiResult};
 use leadgen_db::models::lead::{Filter, Lead, LeadEdit, LeadPatch, PageRequest, Sort};
+use leadgen_db::models::view::SavedView;
 use leadgen_db::{new_id, write_tx};
 
 fn with_etag(lead: Lead) -> HttpResponse {
@@ -199,4 +200,327 @@ pub async fn history(
         })
         .await?;
     Ok(Json(edits.into_iter().map(LeadEditDto::from).collect()))
+}
+
+fn parse_filter(text: Option<&str>) -> ApiResult<Option<Filter>> {
+    match text.filter(|s| !s.trim().is_empty()) {
+        Some(t) => serde_json::from_str::<Filter>(t).map(Some).map_err(|e| {
+            ApiError::field(
+                "filter",
+                "invalid_filter",
+                format!("Not a filter tree: {e}"),
+            )
+        }),
+        None => Ok(None),
+    }
+}
+
+/// Apply one change to a selection of leads (ids, or everything matching a search/filter). One undo step.
+#[utoipa::path(post, path = "/api/v1/leads/bulk", tag = "leads", request_body = BulkUpdate,
+    responses((status = 200, body = BulkResult), (status = 422, body = ErrorBody)))]
+pub async fn bulk_update(
+    me: CurrentUser,
+    state: web::Data<AppState>,
+    Shape(b): Shape<BulkUpdate>,
+) -> ApiResult<Json<BulkResult>> {
+    me.require_writer()?;
+    let sel = SelectionInput::from(b.selection).into_selection()?;
+    let uid = me.user.id.clone();
+    let batch = new_id();
+    let batch_id = batch.clone();
+    let affected = state
+        .db
+        .run(move |c| {
+            write_tx(c, |c| {
+                Lead::bulk_update(c, &uid, Some(&uid), &sel, b.patch, &batch)
+            })
+        })
+        .await?;
+    Ok(Json(BulkResult { affected, batch_id }))
+}
+
+/// Soft-delete a selection of leads. One undo step.
+#[utoipa::path(post, path = "/api/v1/leads/bulk-delete", tag = "leads", request_body = SelectionInput,
+    responses((status = 200, body = BulkResult), (status = 422, body = ErrorBody)))]
+pub async fn bulk_delete(
+    me: CurrentUser,
+    state: web::Data<AppState>,
+    Body(b): Body<SelectionInput>,
+) -> ApiResult<Json<BulkResult>> {
+    me.require_writer()?;
+    let sel = b.into_selection()?;
+    let uid = me.user.id.clone();
+    let batch = new_id();
+    let batch_id = batch.clone();
+    let affected = state
+        .db
+        .run(move |c| write_tx(c, |c| Lead::bulk_delete(c, &uid, Some(&uid), &sel, &batch)))
+        .await?;
+    Ok(Json(BulkResult { affected, batch_id }))
+}
+
+fn nothing(what: &str) -> ApiError {
+    ApiError::msg(
+        leadgen_core::ErrorCode::Conflict,
+        format!("Nothing to {what}."),
+    )
+    .with_details(serde_json::json!({ "code": format!("nothing_to_{what}") }))
+}
+
+/// Undo your latest edit batch (a cell, a paste, a bulk edit or delete). Leads changed by someone else since are
+/// left alone and counted as skipped.
+#[utoipa::path(post, path = "/api/v1/leads/undo", tag = "leads", responses((status = 200, body = UndoResult), (status = 409, body = ErrorBody)))]
+pub async fn undo(me: CurrentUser, state: web::Data<AppState>) -> ApiResult<Json<UndoResult>> {
+    me.require_writer()?;
+    let uid = me.user.id.clone();
+    let out = state
+        .db
+        .run(move |c| write_tx(c, |c| LeadEdit::undo(c, &uid)))
+        .await?
+        .ok_or_else(|| nothing("undo"))?;
+    Ok(Json(UndoResult {
+        batch_id: out.batch_id,
+        affected: out.affected,
+        skipped: out.skipped,
+    }))
+}
+
+/// Redo the batch undone last (until a new edit is made).
+#[utoipa::path(post, path = "/api/v1/leads/redo", tag = "leads", responses((status = 200, body = UndoResult), (status = 409, body = ErrorBody)))]
+pub async fn redo(me: CurrentUser, state: web::Data<AppState>) -> ApiResult<Json<UndoResult>> {
+    me.require_writer()?;
+    let uid = me.user.id.clone();
+    let out = state
+        .db
+        .run(move |c| write_tx(c, |c| LeadEdit::redo(c, &uid)))
+        .await?
+        .ok_or_else(|| nothing("redo"))?;
+    Ok(Json(UndoResult {
+        batch_id: out.batch_id,
+        affected: out.affected,
+        skipped: out.skipped,
+    }))
+}
+
+/// Your saved grid views.
+#[utoipa::path(get, path = "/api/v1/views", tag = "leads", responses((status = 200, body = Vec<ViewDto>)))]
+pub async fn list_views(
+    me: CurrentUser,
+    state: web::Data<AppState>,
+) -> ApiResult<Json<Vec<ViewDto>>> {
+    let uid = me.user.id.clone();
+    Ok(Json(
+        state
+            .db
+            .run(move |c| SavedView::list(c, &uid))
+            .await?
+            .into_iter()
+            .map(ViewDto::from)
+            .collect(),
+    ))
+}
+
+fn view_state(v: &serde_json::Value) -> ApiResult<String> {
+    let text = v.to_string();
+    if !v.is_object() || text.len() > 64 * 1024 {
+        return Err(ApiError::field(
+            "state",
+            "invalid",
+            "An object of at most 64 KB",
+        ));
+    }
+    Ok(text)
+}
+
+/// Save the grid's current state as a view.
+#[utoipa::path(post, path = "/api/v1/views", tag = "leads", request_body = ViewInput,
+    responses((status = 201, body = ViewDto), (status = 409, body = ErrorBody), (status = 422, body = ErrorBody)))]
+pub async fn create_view(
+    me: CurrentUser,
+    state: web::Data<AppState>,
+    Body(b): Body<ViewInput>,
+) -> ApiResult<HttpResponse> {
+    let text = view_state(&b.state)?;
+    let uid = me.user.id.clone();
+    let v = state
+        .db
+        .run(move |c| {
+            write_tx(c, |c| {
+                SavedView::save(c, &uid, None, b.name.trim(), &text, b.is_default)
+            })
+        })
+        .await?;
+    Ok(HttpResponse::Created().json(ViewDto::from(v)))
+}
+
+/// Replace a view.
+#[utoipa::path(put, path = "/api/v1/views/{id}", tag = "leads", params(("id" = String, Path)), request_body = ViewInput,
+    responses((status = 200, body = ViewDto), (status = 404, body = ErrorBody)))]
+pub async fn update_view(
+    me: CurrentUser,
+    state: web::Data<AppState>,
+    id: Path<String>,
+    Body(b): Body<ViewInput>,
+) -> ApiResult<Json<ViewDto>> {
+    let text = view_state(&b.state)?;
+    let (uid, id) = (me.user.id.clone(), id.into_inner());
+    let v = state
+        .db
+        .run(move |c| {
+            write_tx(c, |c| {
+                SavedView::save(c, &uid, Some(&id), b.name.trim(), &text, b.is_default)
+            })
+        })
+        .await?;
+    Ok(Json(v.into()))
+}
+
+/// Delete a view.
+#[utoipa::path(delete, path = "/api/v1/views/{id}", tag = "leads", params(("id" = String, Path)),
+    responses((status = 204), (status = 404, body = ErrorBody)))]
+pub async fn delete_view(
+    me: CurrentUser,
+    state: web::Data<AppState>,
+    id: Path<String>,
+) -> ApiResult<HttpResponse> {
+    let (uid, id) = (me.user.id.clone(), id.into_inner());
+    state
+        .db
+        .run(move |c| SavedView::delete(c, &uid, &id))
+        .await?;
+    Ok(HttpResponse::NoContent().finish())
+}
+
+fn csv_value(l: &Lead, col: &str) -> String {
+    let ts = |t: Option<chrono::NaiveDateTime>| {
+        t.map(|t| crate::identity::dto::utc(t).to_rfc3339())
+            .unwrap_or_default()
+    };
+    let s = |v: &Option<String>| v.clone().unwrap_or_default();
+    let n = |v: Option<i64>| v.map(|x| x.to_string()).unwrap_or_default();
+    match col {
+        "username" => l.username.clone(),
+        "full_name" => s(&l.full_name),
+        "biography" => s(&l.biography),
+        "followers" => n(l.followers),
+        "following" => n(l.following),
+        "posts" => n(l.posts),
+        "is_business" => l.is_business.to_string(),
+        "business_category" => s(&l.business_category),
+        "email" => s(&l.email),
+        "phone" => s(&l.phone),
+        "website" => s(&l.website),
+        "source_hashtag" => s(&l.source_hashtag),
+        "product_id" => s(&l.product_id),
+        "status" => l.status.clone(),
+        "tags" => serde_json::from_str::<Vec<String>>(&l.tags)
+            .unwrap_or_default()
+            .join(", "),
+        "notes" => s(&l.notes),
+        "email_subject" => s(&l.email_subject),
+        "email_body" => s(&l.email_body),
+        "created_at" => ts(Some(l.created_at)),
+        "updated_at" => ts(Some(l.updated_at)),
+        "enriched_at" => ts(l.enriched_at),
+        "contacted_at" => ts(l.contacted_at),
+        _ => String::new(),
+    }
+}
+
+/// Export the current filter/sort/columns as CSV, streamed (no size limit, constant memory).
+#[utoipa::path(get, path = "/api/v1/leads/export", tag = "leads", params(ExportQuery),
+    responses((status = 200, description = "text/csv", content_type = "text/csv"), (status = 422, body = ErrorBody)))]
+pub async fn export(
+    me: CurrentUser,
+    state: web::Data<AppState>,
+    Params(q): Params<ExportQuery>,
+) -> ApiResult<HttpResponse> {
+    let columns: Vec<String> = match q.columns.as_deref().filter(|s| !s.trim().is_empty()) {
+        Some(list) => {
+            let cols: Vec<String> = list
+                .split(',')
+                .map(|c| c.trim().to_owned())
+                .filter(|c| !c.is_empty())
+                .collect();
+            if let Some(bad) = cols.iter().find(|c| !EXPORT_COLUMNS.contains(&c.as_str())) {
+                return Err(ApiError::field(
+                    "columns",
+                    "unknown_column",
+                    format!("No column {bad:?}"),
+                ));
+            }
+            cols
+        }
+        None => EXPORT_COLUMNS.iter().map(|c| c.to_string()).collect(),
+    };
+    let mut req = PageRequest {
+        owner_id: me.user.id.clone(),
+        search: q.search,
+        filter: parse_filter(q.filter.as_deref())?,
+        sort: Sort::parse(q.sort.as_deref())?,
+        limit: 5000,
+        cursor: None,
+        offset: None,
+        include_deleted: false,
+    };
+    // Validate the filter before the response starts.
+    let check = req.clone();
+    state
+        .db
+        .run(move |c| Lead::rows(c, &PageRequest { limit: 1, ..check }).map(|_| ()))
+        .await?;
+    let (tx, rx) = tokio::sync::mpsc::channel::<Result<actix_web::web::Bytes, std::io::Error>>(4);
+    let db = state.db.clone();
+    tokio::task::spawn_blocking(move || {
+        let send = |buf: Vec<u8>| {
+            tx.blocking_send(Ok(actix_web::web::Bytes::from(buf)))
+                .is_ok()
+        };
+        let mut w = csv::Writer::from_writer(Vec::new());
+        if w.write_record(&columns).is_err() {
+            return;
+        }
+        let Ok(mut conn) = db.get() else { return };
+        loop {
+            let (rows, next) = match Lead::rows(&mut conn, &req) {
+                Ok(r) => r,
+                Err(e) => {
+                    tracing::error!(error = ?e, "export failed");
+                    let _ = tx.blocking_send(Err(std::io::Error::other("export failed")));
+                    return;
+                }
+            };
+            for l in &rows {
+                if w.write_record(columns.iter().map(|c| csv_value(l, c)))
+                    .is_err()
+                {
+                    return;
+                }
+            }
+            let buf = match w.into_inner() {
+                Ok(b) => b,
+                Err(_) => return,
+            };
+            if !send(buf) {
+                return; // the client went away
+            }
+            w = csv::WriterBuilder::new()
+                .has_headers(false)
+                .from_writer(Vec::new());
+            match next {
+                Some(c) => req.cursor = Some(c),
+                None => return,
+            }
+        }
+    });
+    let stream = futures_util::stream::unfold(rx, |mut rx| async move {
+        rx.recv().await.map(|item| (item, rx))
+    });
+    Ok(HttpResponse::Ok()
+        .content_type("text/csv; charset=utf-8")
+        .insert_header((
+            header::CONTENT_DISPOSITION,
+            "attachment; filename=\"leads.csv\"",
+        ))
+        .streaming(stream))
 }

@@ -2,6 +2,7 @@
 //! by `LEADGEN_TEST_BACKEND` (sqlite by default, or postgres), and `.ci/run` runs the suite on both.
 
 mod admin;
+mod bulk;
 mod contract;
 mod leads;
 mod login;
