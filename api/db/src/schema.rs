@@ -271,3 +271,24 @@ diesel::allow_tables_to_appear_in_same_query!(
     do_not_contact,
     saved_views,
 );
+
+diesel::table! {
+    imports (id) {
+        id -> Text,
+        owner_id -> Text,
+        filename -> Text,
+        status -> Text,
+        size_bytes -> BigInt,
+        total_rows -> BigInt,
+        processed -> BigInt,
+        inserted -> BigInt,
+        updated -> BigInt,
+        skipped -> BigInt,
+        failed -> BigInt,
+        options -> Nullable<Text>,
+        errors -> Text,
+        created_at -> Timestamp,
+        started_at -> Nullable<Timestamp>,
+        finished_at -> Nullable<Timestamp>,
+    }
+}

@@ -64,6 +64,20 @@ impl Application {
                 let db = Db::connect(&url, backend, pool_size)?;
                 let mut conn = db.get().map_err(|e| anyhow::anyhow!("{e:?}"))?;
                 bootstrap(&mut conn, cost)?;
+                // One process owns SQLite, so a running import there was cut off. (With PostgreSQL another process may
+                // be running it.)
+                let interrupted = if backend == leadgen_core::config::Backend::Sqlite {
+                    leadgen_db::models::import::Import::mark_interrupted(&mut conn)
+                        .map_err(|e| anyhow::anyhow!("{e:?}"))?
+                } else {
+                    0
+                };
+                if interrupted > 0 {
+                    tracing::warn!(
+                        interrupted,
+                        "imports were cut off by a restart; run them again to resume"
+                    );
+                }
                 let dummy = identity::password::hash_blocking(
                     &leadgen_core::crypto::random_token("", 16),
                     cost,

@@ -47,6 +47,7 @@ impl Modify for Security {
         crate::leads::routes::bulk_update, crate::leads::routes::bulk_delete, crate::leads::routes::undo, crate::leads::routes::redo,
         crate::leads::routes::export, crate::leads::routes::list_views, crate::leads::routes::create_view,
         crate::leads::routes::update_view, crate::leads::routes::delete_view,
+        crate::leads::import::upload, crate::leads::import::preview, crate::leads::import::run, crate::leads::import::status,
         crate::prompts::routes::list_products, crate::prompts::routes::create_product, crate::prompts::routes::get_product,
         crate::prompts::routes::update_product, crate::prompts::routes::delete_product, crate::prompts::routes::list_prompts,
         crate::prompts::routes::create_prompt, crate::prompts::routes::get_prompt, crate::prompts::routes::update_prompt,

@@ -252,6 +252,11 @@ impl Browser {
         b
     }
 
+    /// The CSRF token this browser sends (empty before sign-in).
+    pub fn csrf_token(&self) -> String {
+        self.csrf.lock().expect("lock").clone().unwrap_or_default()
+    }
+
     pub fn set_csrf(&self, token: Option<String>) {
         *self.csrf.lock().expect("lock") = token;
     }

@@ -300,6 +300,74 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/imports": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Upload a CSV (the request body, `text/csv`). Answers the guessed column mapping and a validated preview. */
+        post: operations["upload"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/imports/{id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** An import's progress and report. */
+        get: operations["status"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/imports/{id}/preview": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** The preview again, with another mapping. */
+        post: operations["preview"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/imports/{id}/run": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Start (or resume) the import in the background; poll `GET /api/v1/imports/{id}` for progress. */
+        post: operations["run"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/leads": {
         parameters: {
             query?: never;
@@ -938,6 +1006,10 @@ export interface components {
             /** @description Shown once, when the server generated the password. */
             temporary_password?: string | null;
         };
+        /** @enum {string} */
+        Dedupe: "skip" | "update" | "keep_both";
+        /** @enum {string} */
+        DedupeKey: "username" | "email";
         /** @description The body every error response carries; documented in the OpenAPI file. */
         ErrorBody: {
             error: components["schemas"]["ErrorInfo"];
@@ -957,6 +1029,42 @@ export interface components {
             /** @description `ok` or `unavailable`. */
             status: string;
             database?: string | null;
+        };
+        ImportPreview: {
+            id: string;
+            filename: string;
+            headers: string[];
+            /** @description Per column: the lead field it maps to, or null to ignore it. */
+            mapping: (string | null)[];
+            /** @description Lead fields a column can map to. */
+            fields: string[];
+            /** Format: int64 */
+            total_rows: number;
+            preview: components["schemas"]["PreviewRow"][];
+        };
+        ImportStatus: {
+            id: string;
+            filename: string;
+            /** @description uploaded, running, done, failed, interrupted (resume it with run) */
+            status: string;
+            /** Format: int64 */
+            total_rows: number;
+            /** Format: int64 */
+            processed: number;
+            /** Format: int64 */
+            inserted: number;
+            /** Format: int64 */
+            updated: number;
+            /** Format: int64 */
+            skipped: number;
+            /** Format: int64 */
+            failed: number;
+            /** @description The first bad rows (up to 1000). */
+            errors: components["schemas"]["RowError"][];
+            /** Format: date-time */
+            created_at: string;
+            /** Format: date-time */
+            finished_at?: string | null;
         };
         LeadDto: {
             id: string;
@@ -1063,6 +1171,10 @@ export interface components {
             /** @description Only right after 2FA setup: shown once. */
             backup_codes?: string[] | null;
         };
+        MappingInput: {
+            /** @description Per column: a lead field or null. */
+            mapping: (string | null)[];
+        };
         /** @description The user as they see themselves. */
         Me: {
             id: string;
@@ -1114,6 +1226,18 @@ export interface components {
             /** @description The rendered text; empty when there are errors. */
             rendered: string;
             errors: components["schemas"]["TemplateError"][];
+        };
+        PreviewRow: {
+            /**
+             * Format: int64
+             * @description 1-based data row.
+             */
+            row: number;
+            values: string[];
+            /** @description field → message, for the cells that would be refused. */
+            errors: {
+                [key: string]: string;
+            };
         };
         ProductDto: {
             id: string;
@@ -1168,9 +1292,24 @@ export interface components {
         };
         /** @enum {string} */
         Role: "admin" | "user" | "viewer";
+        /** @description A row that could not be imported. */
+        RowError: {
+            /**
+             * Format: int64
+             * @description 1-based data row (the header is row 0).
+             */
+            row: number;
+            field?: string | null;
+            message: string;
+        };
         Rule: {
             code: string;
             message: string;
+        };
+        RunInput: {
+            mapping: (string | null)[];
+            dedupe: components["schemas"]["Dedupe"];
+            key: components["schemas"]["DedupeKey"];
         };
         /** @description Which leads a bulk action touches: `ids`, or everything matching `search` and `filter` (or `all`). */
         SelectionInput: {
@@ -1968,6 +2107,166 @@ export interface operations {
                 };
             };
             429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    upload: {
+        parameters: {
+            query?: {
+                filename?: string;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "text/csv": string;
+            };
+        };
+        responses: {
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ImportPreview"];
+                };
+            };
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    status: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ImportStatus"];
+                };
+            };
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    preview: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["MappingInput"];
+            };
+        };
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ImportPreview"];
+                };
+            };
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    run: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["RunInput"];
+            };
+        };
+        responses: {
+            202: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ImportStatus"];
+                };
+            };
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            422: {
                 headers: {
                     [name: string]: unknown;
                 };

@@ -2,6 +2,7 @@
 
 pub mod audit;
 pub mod auth_tokens;
+pub mod import;
 pub mod lead;
 pub mod login;
 pub mod product;

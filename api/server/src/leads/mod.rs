@@ -2,6 +2,7 @@
 //! `If-Match`, soft delete and restore, edit history.
 
 pub mod dto;
+pub mod import;
 pub mod routes;
 
 use actix_web::web;
@@ -23,6 +24,13 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
             .route("/{id}", web::delete().to(r::delete))
             .route("/{id}/restore", web::post().to(r::restore))
             .route("/{id}/history", web::get().to(r::history)),
+    )
+    .service(
+        web::scope("/imports")
+            .route("", web::post().to(import::upload))
+            .route("/{id}", web::get().to(import::status))
+            .route("/{id}/preview", web::post().to(import::preview))
+            .route("/{id}/run", web::post().to(import::run)),
     )
     .service(
         web::scope("/views")

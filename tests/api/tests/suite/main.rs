@@ -4,6 +4,7 @@
 mod admin;
 mod bulk;
 mod contract;
+mod import;
 mod leads;
 mod login;
 mod parity;

@@ -1,0 +1,396 @@
+//! CSV imports: the upload's bookkeeping (progress, counts, bad rows), and writing one batch of validated rows
+//! with the chosen duplicate handling. Each batch commits together with its progress, so an interrupted import
+//! resumes after the last committed row and never applies a row twice.
+
+use crate::conn::DbConn;
+use crate::models::lead::{Lead, LeadEdit, LeadPatch};
+use crate::schema::{imports, leads};
+use crate::{new_id, now};
+use chrono::NaiveDateTime;
+use diesel::prelude::*;
+use leadgen_core::ApiResult;
+use serde::{Deserialize, Serialize};
+use serde_json::{json, Value};
+use std::collections::{HashMap, HashSet};
+
+#[derive(Queryable, Selectable, Clone, Debug)]
+#[diesel(table_name = imports)]
+pub struct Import {
+    pub id: String,
+    pub owner_id: String,
+    pub filename: String,
+    pub status: String,
+    pub size_bytes: i64,
+    pub total_rows: i64,
+    pub processed: i64,
+    pub inserted: i64,
+    pub updated: i64,
+    pub skipped: i64,
+    pub failed: i64,
+    pub options: Option<String>,
+    pub errors: String,
+    pub created_at: NaiveDateTime,
+    pub started_at: Option<NaiveDateTime>,
+    pub finished_at: Option<NaiveDateTime>,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum Dedupe {
+    /// Keep the existing lead, ignore the row.
+    Skip,
+    /// Fill the existing lead with the row's non-empty values.
+    Update,
+    /// Add the row as another lead (only with key `email`; usernames stay unique).
+    KeepBoth,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum DedupeKey {
+    Username,
+    Email,
+}
+
+/// A row that could not be imported.
+#[derive(Debug, Clone, Serialize, Deserialize, utoipa::ToSchema)]
+pub struct RowError {
+    /// 1-based data row (the header is row 0).
+    pub row: i64,
+    pub field: Option<String>,
+    pub message: String,
+}
+
+/// Bad rows kept in the report (the count goes on beyond it).
+pub const MAX_REPORTED_ERRORS: usize = 1000;
+
+#[derive(Debug, Default, Clone)]
+pub struct BatchOutcome {
+    pub inserted: i64,
+    pub updated: i64,
+    pub skipped: i64,
+    pub errors: Vec<RowError>,
+}
+
+impl Import {
+    pub fn create(
+        conn: &mut DbConn,
+        id: &str,
+        owner_id: &str,
+        filename: &str,
+        size: i64,
+        total_rows: i64,
+    ) -> ApiResult<Import> {
+        diesel::insert_into(imports::table)
+            .values((
+                imports::id.eq(id),
+                imports::owner_id.eq(owner_id),
+                imports::filename.eq(filename),
+                imports::status.eq("uploaded"),
+                imports::size_bytes.eq(size),
+                imports::total_rows.eq(total_rows),
+                imports::created_at.eq(now()),
+            ))
+            .execute(conn)?;
+        Ok(imports::table
+            .find(id)
+            .select(Import::as_select())
+            .first(conn)?)
+    }
+
+    pub fn find_owned(conn: &mut DbConn, owner_id: &str, id: &str) -> ApiResult<Option<Import>> {
+        Ok(imports::table
+            .find(id)
+            .filter(imports::owner_id.eq(owner_id))
+            .select(Import::as_select())
+            .first(conn)
+            .optional()?)
+    }
+
+    pub fn get(conn: &mut DbConn, id: &str) -> ApiResult<Import> {
+        Ok(imports::table
+            .find(id)
+            .select(Import::as_select())
+            .first(conn)?)
+    }
+
+    /// Claims the import for running (from uploaded or interrupted); false when it already runs or ended.
+    pub fn start(conn: &mut DbConn, id: &str, options: &Value) -> ApiResult<bool> {
+        let n = diesel::update(
+            imports::table
+                .find(id)
+                .filter(imports::status.eq_any(["uploaded", "interrupted"])),
+        )
+        .set((
+            imports::status.eq("running"),
+            imports::options.eq(options.to_string()),
+            imports::started_at.eq(now()),
+        ))
+        .execute(conn)?;
+        Ok(n == 1)
+    }
+
+    /// Records a committed batch (call inside the batch's transaction).
+    /// `failed_rows` counts rows; `out.errors` may name several cells of one row.
+    pub fn advance(
+        conn: &mut DbConn,
+        id: &str,
+        processed: i64,
+        out: &BatchOutcome,
+        failed_rows: i64,
+    ) -> ApiResult<()> {
+        let current = Import::get(conn, id)?;
+        let mut errors: Vec<RowError> = serde_json::from_str(&current.errors).unwrap_or_default();
+        for e in &out.errors {
+            if errors.len() >= MAX_REPORTED_ERRORS {
+                break;
+            }
+            errors.push(e.clone());
+        }
+        diesel::update(imports::table.find(id))
+            .set((
+                imports::processed.eq(processed),
+                imports::inserted.eq(current.inserted + out.inserted),
+                imports::updated.eq(current.updated + out.updated),
+                imports::skipped.eq(current.skipped + out.skipped),
+                imports::failed.eq(current.failed + failed_rows),
+                imports::errors.eq(serde_json::to_string(&errors).unwrap_or_else(|_| "[]".into())),
+            ))
+            .execute(conn)?;
+        Ok(())
+    }
+
+    pub fn finish(conn: &mut DbConn, id: &str, status: &str) -> ApiResult<()> {
+        diesel::update(imports::table.find(id))
+            .set((imports::status.eq(status), imports::finished_at.eq(now())))
+            .execute(conn)?;
+        Ok(())
+    }
+
+    /// At start: imports a dead process left running can be resumed.
+    pub fn mark_interrupted(conn: &mut DbConn) -> ApiResult<usize> {
+        Ok(
+            diesel::update(imports::table.filter(imports::status.eq("running")))
+                .set(imports::status.eq("interrupted"))
+                .execute(conn)?,
+        )
+    }
+}
+
+/// Lead columns an import writes in one insert.
+#[derive(Insertable)]
+#[diesel(table_name = leads)]
+struct NewLeadRow<'a> {
+    id: &'a str,
+    owner_id: &'a str,
+    username: &'a str,
+    full_name: Option<&'a str>,
+    biography: Option<&'a str>,
+    followers: Option<i64>,
+    following: Option<i64>,
+    posts: Option<i64>,
+    is_business: bool,
+    business_category: Option<&'a str>,
+    email: Option<&'a str>,
+    phone: Option<&'a str>,
+    website: Option<&'a str>,
+    source_hashtag: Option<&'a str>,
+    status: &'a str,
+    tags: String,
+    notes: Option<&'a str>,
+    email_subject: Option<&'a str>,
+    email_body: Option<&'a str>,
+    created_at: NaiveDateTime,
+    updated_at: NaiveDateTime,
+    version: i64,
+}
+
+fn flat(v: &Option<Option<String>>) -> Option<&str> {
+    v.as_ref().and_then(|x| x.as_deref())
+}
+
+impl Lead {
+    /// Writes validated rows `(row number, patch with username)` for one owner. Call inside a transaction.
+    pub fn import_batch(
+        conn: &mut DbConn,
+        owner_id: &str,
+        rows: Vec<(i64, LeadPatch)>,
+        dedupe: Dedupe,
+        key: DedupeKey,
+        batch_id: &str,
+    ) -> ApiResult<BatchOutcome> {
+        let mut out = BatchOutcome::default();
+        let usernames: Vec<String> = rows
+            .iter()
+            .filter_map(|(_, p)| p.username.clone())
+            .collect();
+        let mut by_username: HashMap<String, String> = leads::table
+            .filter(leads::owner_id.eq(owner_id))
+            .filter(leads::username.eq_any(&usernames))
+            .select((leads::username, leads::id))
+            .load::<(String, String)>(conn)?
+            .into_iter()
+            .collect();
+        let mut by_email: HashMap<String, String> = HashMap::new();
+        if key == DedupeKey::Email {
+            let emails: Vec<String> = rows
+                .iter()
+                .filter_map(|(_, p)| flat(&p.email).map(str::to_owned))
+                .collect();
+            for (email, id) in leads::table
+                .filter(leads::owner_id.eq(owner_id))
+                .filter(leads::email.eq_any(&emails))
+                .select((leads::email.assume_not_null(), leads::id))
+                .load::<(String, String)>(conn)?
+            {
+                by_email.entry(email).or_insert(id);
+            }
+        }
+        let t = now();
+        let mut seen_emails: HashSet<String> = HashSet::new();
+        for (row, patch) in rows {
+            let Some(username) = patch.username.clone() else {
+                out.errors.push(RowError {
+                    row,
+                    field: Some("username".into()),
+                    message: "No username".into(),
+                });
+                continue;
+            };
+            let existing = match key {
+                DedupeKey::Username => by_username.get(&username).cloned(),
+                DedupeKey::Email => flat(&patch.email).and_then(|e| by_email.get(e).cloned()),
+            };
+            let existing = match (existing, dedupe) {
+                (Some(_), Dedupe::KeepBoth) => None,
+                (e, _) => e,
+            };
+            if let Some(id) = existing {
+                match dedupe {
+                    Dedupe::Skip | Dedupe::KeepBoth => out.skipped += 1,
+                    Dedupe::Update => {
+                        let mut fill = patch.clone();
+                        fill.username = None;
+                        drop_empty(&mut fill);
+                        let lead =
+                            Lead::update(conn, owner_id, Some(owner_id), &id, None, fill, batch_id);
+                        match lead {
+                            Ok(_) => out.updated += 1,
+                            Err(e) => out.errors.push(RowError {
+                                row,
+                                field: None,
+                                message: e.message,
+                            }),
+                        }
+                    }
+                }
+                continue;
+            }
+            if by_username.contains_key(&username) {
+                // key=email with keep_both or a new email: the username is still taken.
+                match dedupe {
+                    Dedupe::Skip | Dedupe::Update if key == DedupeKey::Email => out.skipped += 1,
+                    _ => out.errors.push(RowError {
+                        row,
+                        field: Some("username".into()),
+                        message: format!("@{username} is already in your workspace"),
+                    }),
+                }
+                continue;
+            }
+            let id = new_id();
+            let tags = serde_json::to_string(&patch.tags.clone().unwrap_or_default())
+                .unwrap_or_else(|_| "[]".into());
+            let status = patch.status.clone().unwrap_or_else(|| "new".into());
+            let row_values = NewLeadRow {
+                id: &id,
+                owner_id,
+                username: &username,
+                full_name: flat(&patch.full_name),
+                biography: flat(&patch.biography),
+                followers: patch.followers.flatten(),
+                following: patch.following.flatten(),
+                posts: patch.posts.flatten(),
+                is_business: patch.is_business.unwrap_or(false),
+                business_category: flat(&patch.business_category),
+                email: flat(&patch.email),
+                phone: flat(&patch.phone),
+                website: flat(&patch.website),
+                source_hashtag: flat(&patch.source_hashtag),
+                status: &status,
+                tags,
+                notes: flat(&patch.notes),
+                email_subject: flat(&patch.email_subject),
+                email_body: flat(&patch.email_body),
+                created_at: t,
+                updated_at: t,
+                version: 1,
+            };
+            diesel::insert_into(leads::table)
+                .values(&row_values)
+                .execute(conn)?;
+            by_username.insert(username, id.clone());
+            if let Some(e) = flat(&patch.email) {
+                if seen_emails.insert(e.to_owned()) {
+                    by_email.entry(e.to_owned()).or_insert_with(|| id.clone());
+                }
+            }
+            LeadEdit::record_create(conn, &id, owner_id, batch_id)?;
+            out.inserted += 1;
+        }
+        Ok(out)
+    }
+}
+
+/// An import's update only fills: empty cells leave the existing value alone.
+fn drop_empty(p: &mut LeadPatch) {
+    for v in [
+        &mut p.full_name,
+        &mut p.biography,
+        &mut p.business_category,
+        &mut p.email,
+        &mut p.phone,
+        &mut p.website,
+        &mut p.source_hashtag,
+        &mut p.product_id,
+        &mut p.notes,
+        &mut p.email_subject,
+        &mut p.email_body,
+    ] {
+        if matches!(v, Some(None)) {
+            *v = None;
+        }
+    }
+    for v in [&mut p.followers, &mut p.following, &mut p.posts] {
+        if matches!(v, Some(None)) {
+            *v = None;
+        }
+    }
+    if p.tags.as_ref().is_some_and(|t| t.is_empty()) {
+        p.tags = None;
+    }
+}
+
+impl LeadEdit {
+    fn record_create(
+        conn: &mut DbConn,
+        lead_id: &str,
+        owner_id: &str,
+        batch_id: &str,
+    ) -> ApiResult<()> {
+        use crate::schema::lead_edits;
+        diesel::insert_into(lead_edits::table)
+            .values((
+                lead_edits::id.eq(new_id()),
+                lead_edits::lead_id.eq(lead_id),
+                lead_edits::owner_id.eq(owner_id),
+                lead_edits::actor_id.eq(owner_id),
+                lead_edits::batch_id.eq(batch_id),
+                lead_edits::kind.eq("create"),
+                lead_edits::changes.eq(json!({}).to_string()),
+                lead_edits::at.eq(now()),
+            ))
+            .execute(conn)?;
+        Ok(())
+    }
+}

@@ -1,0 +1,740 @@
+//! CSV import: the upload is streamed to the data directory; the header is mapped to lead fields (guessed from
+//! the names, editable); a preview validates the first rows cell by cell; the run writes batches in the
+//! background, each committed with its progress, so an interrupted import resumes where it stopped.
+
+use crate::extract::{Body, Params};
+use crate::identity::dto::utc;
+use crate::identity::extract::CurrentUser;
+use crate::state::AppState;
+use actix_web::web::{self, Json, Path};
+use actix_web::HttpResponse;
+use chrono::{DateTime, Utc};
+use futures_util::StreamExt;
+use leadgen_core::error::ErrorBody;
+use leadgen_core::{ApiError, ApiResult, ErrorCode};
+use leadgen_db::models::import::{BatchOutcome, Dedupe, DedupeKey, Import, RowError};
+use leadgen_db::models::lead::{Lead, LeadPatch};
+use leadgen_db::{new_id, write_tx, Db};
+use serde::{Deserialize, Serialize};
+use serde_json::{json, Map};
+use std::collections::BTreeMap;
+use std::io::Write;
+use std::path::PathBuf;
+use utoipa::{IntoParams, ToSchema};
+use validator::Validate;
+
+/// Lead fields a CSV column can map to.
+pub const IMPORT_FIELDS: &[&str] = &[
+    "username",
+    "full_name",
+    "biography",
+    "followers",
+    "following",
+    "posts",
+    "is_business",
+    "business_category",
+    "email",
+    "phone",
+    "website",
+    "source_hashtag",
+    "status",
+    "tags",
+    "notes",
+    "email_subject",
+    "email_body",
+];
+const PREVIEW_ROWS: usize = 20;
+const BATCH: usize = 2000;
+/// Uploads larger than this are refused.
+pub const MAX_UPLOAD_BYTES: u64 = 2 * 1024 * 1024 * 1024;
+
+fn file_of(state: &AppState, id: &str) -> PathBuf {
+    state
+        .settings
+        .data_dir
+        .join("imports")
+        .join(format!("{id}.csv"))
+}
+
+/// The field a header names, by common spellings (English and German).
+pub fn guess(header: &str) -> Option<&'static str> {
+    let h: String = header
+        .to_lowercase()
+        .chars()
+        .filter(|c| c.is_alphanumeric())
+        .collect();
+    let table: &[(&str, &[&str])] = &[
+        (
+            "username",
+            &[
+                "username",
+                "user",
+                "instagram",
+                "instagramusername",
+                "handle",
+                "ighandle",
+                "account",
+                "benutzername",
+                "ownerusername",
+                "profile",
+            ],
+        ),
+        (
+            "full_name",
+            &[
+                "fullname",
+                "name",
+                "displayname",
+                "vollername",
+                "ownerfullname",
+            ],
+        ),
+        (
+            "biography",
+            &["biography", "bio", "description", "beschreibung"],
+        ),
+        (
+            "followers",
+            &[
+                "followers",
+                "follower",
+                "followerscount",
+                "followercount",
+                "abonnenten",
+            ],
+        ),
+        (
+            "following",
+            &[
+                "following",
+                "follows",
+                "followscount",
+                "followingcount",
+                "abonniert",
+            ],
+        ),
+        (
+            "posts",
+            &["posts", "postscount", "mediacount", "beitraege", "beiträge"],
+        ),
+        (
+            "is_business",
+            &[
+                "isbusiness",
+                "business",
+                "isbusinessaccount",
+                "businessaccount",
+            ],
+        ),
+        (
+            "business_category",
+            &[
+                "businesscategory",
+                "category",
+                "businesscategoryname",
+                "kategorie",
+            ],
+        ),
+        (
+            "email",
+            &[
+                "email",
+                "emailaddress",
+                "mail",
+                "publicemail",
+                "businessemail",
+                "emailadresse",
+            ],
+        ),
+        (
+            "phone",
+            &[
+                "phone",
+                "phonenumber",
+                "telefon",
+                "businessphonenumber",
+                "contactphonenumber",
+            ],
+        ),
+        (
+            "website",
+            &["website", "url", "externalurl", "link", "webseite"],
+        ),
+        ("source_hashtag", &["sourcehashtag", "hashtag", "source"]),
+        ("status", &["status"]),
+        ("tags", &["tags", "labels"]),
+        ("notes", &["notes", "notizen", "note", "comment"]),
+        ("email_subject", &["emailsubject", "subject", "betreff"]),
+        ("email_body", &["emailbody", "body", "message", "nachricht"]),
+    ];
+    table
+        .iter()
+        .find(|(_, names)| names.contains(&h.as_str()))
+        .map(|(f, _)| *f)
+}
+
+fn sniff_delimiter(first_line: &str) -> u8 {
+    let count = |c: char| first_line.matches(c).count();
+    [(',', count(',')), (';', count(';')), ('\t', count('\t'))]
+        .iter()
+        .max_by_key(|(_, n)| *n)
+        .map(|(c, _)| *c as u8)
+        .unwrap_or(b',')
+}
+
+fn reader(
+    path: &std::path::Path,
+    delimiter: u8,
+) -> ApiResult<csv::Reader<std::io::BufReader<std::fs::File>>> {
+    let file = std::fs::File::open(path).map_err(ApiError::internal)?;
+    let mut buf = std::io::BufReader::with_capacity(1 << 20, file);
+    // Skip a UTF-8 byte-order mark.
+    {
+        use std::io::BufRead;
+        let head = buf.fill_buf().map_err(ApiError::internal)?;
+        if head.starts_with(&[0xEF, 0xBB, 0xBF]) {
+            buf.seek_relative(3).map_err(ApiError::internal)?;
+        }
+    }
+    Ok(csv::ReaderBuilder::new()
+        .delimiter(delimiter)
+        .flexible(true)
+        .from_reader(buf))
+}
+
+/// `12.5k` → 12500, `1,2 Mio` → 1200000, `1.234` → 1234 (Instagram-style counts).
+pub fn parse_count(s: &str) -> Option<i64> {
+    let t = s.trim().to_lowercase().replace(' ', "");
+    let (num, mult) = if let Some(n) = t.strip_suffix("mio") {
+        (n.to_owned(), 1_000_000.0)
+    } else if let Some(n) = t.strip_suffix('m') {
+        (n.to_owned(), 1_000_000.0)
+    } else if let Some(n) = t.strip_suffix('k') {
+        (n.to_owned(), 1_000.0)
+    } else {
+        (t.clone(), 1.0)
+    };
+    if mult > 1.0 {
+        let f: f64 = num.replace(',', ".").parse().ok()?;
+        return (f >= 0.0).then(|| (f * mult).round() as i64);
+    }
+    num.replace([',', '.', '\''], "").parse().ok()
+}
+
+fn parse_bool(s: &str) -> Option<bool> {
+    match s.trim().to_lowercase().as_str() {
+        "true" | "yes" | "y" | "1" | "ja" | "x" => Some(true),
+        "false" | "no" | "n" | "0" | "nein" | "" => Some(false),
+        _ => None,
+    }
+}
+
+/// One CSV row through the mapping: a validated patch, or every bad cell named.
+pub fn map_row(
+    record: &csv::StringRecord,
+    mapping: &[Option<String>],
+) -> Result<LeadPatch, Vec<(String, String)>> {
+    let mut values = Map::new();
+    let mut errors = vec![];
+    for (i, field) in mapping.iter().enumerate() {
+        let Some(field) = field else { continue };
+        let cell = record.get(i).unwrap_or("").trim();
+        if cell.is_empty() {
+            continue;
+        }
+        let v = match field.as_str() {
+            "followers" | "following" | "posts" => match parse_count(cell) {
+                Some(n) => json!(n),
+                None => {
+                    errors.push((field.clone(), format!("{cell:?} is not a number")));
+                    continue;
+                }
+            },
+            "is_business" => match parse_bool(cell) {
+                Some(b) => json!(b),
+                None => {
+                    errors.push((field.clone(), format!("{cell:?} is not yes/no")));
+                    continue;
+                }
+            },
+            "tags" => json!(cell
+                .split([',', ';', '|'])
+                .map(str::trim)
+                .filter(|t| !t.is_empty())
+                .collect::<Vec<_>>()),
+            "status" => json!(cell.to_lowercase().replace([' ', '-'], "_")),
+            _ => json!(cell),
+        };
+        values.insert(field.clone(), v);
+    }
+    if !values.contains_key("username") && errors.iter().all(|(f, _)| f != "username") {
+        errors.push(("username".into(), "No username in this row".into()));
+    }
+    if !errors.is_empty() {
+        return Err(errors);
+    }
+    let mut patch =
+        LeadPatch::from_values(values).map_err(|e| vec![("row".to_owned(), e.message)])?;
+    patch.normalise().map_err(|e| {
+        let mut out = vec![];
+        if let Some(fields) = e.details.as_ref().and_then(|d| d["fields"].as_object()) {
+            for (f, list) in fields {
+                for item in list.as_array().into_iter().flatten() {
+                    out.push((
+                        f.clone(),
+                        item["message"].as_str().unwrap_or("not valid").to_owned(),
+                    ));
+                }
+            }
+        }
+        if out.is_empty() {
+            out.push(("row".into(), e.message.clone()));
+        }
+        out
+    })?;
+    Ok(patch)
+}
+
+#[derive(Serialize, ToSchema)]
+pub struct PreviewRow {
+    /// 1-based data row.
+    pub row: i64,
+    pub values: Vec<String>,
+    /// field → message, for the cells that would be refused.
+    pub errors: BTreeMap<String, String>,
+}
+
+#[derive(Serialize, ToSchema)]
+pub struct ImportPreview {
+    pub id: String,
+    pub filename: String,
+    pub headers: Vec<String>,
+    /// Per column: the lead field it maps to, or null to ignore it.
+    pub mapping: Vec<Option<String>>,
+    /// Lead fields a column can map to.
+    pub fields: Vec<String>,
+    pub total_rows: i64,
+    pub preview: Vec<PreviewRow>,
+}
+
+#[derive(Serialize, ToSchema)]
+pub struct ImportStatus {
+    pub id: String,
+    pub filename: String,
+    /// uploaded, running, done, failed, interrupted (resume it with run)
+    pub status: String,
+    pub total_rows: i64,
+    pub processed: i64,
+    pub inserted: i64,
+    pub updated: i64,
+    pub skipped: i64,
+    pub failed: i64,
+    /// The first bad rows (up to 1000).
+    pub errors: Vec<RowError>,
+    pub created_at: DateTime<Utc>,
+    pub finished_at: Option<DateTime<Utc>>,
+}
+
+impl From<Import> for ImportStatus {
+    fn from(i: Import) -> Self {
+        ImportStatus {
+            errors: serde_json::from_str(&i.errors).unwrap_or_default(),
+            id: i.id,
+            filename: i.filename,
+            status: i.status,
+            total_rows: i.total_rows,
+            processed: i.processed,
+            inserted: i.inserted,
+            updated: i.updated,
+            skipped: i.skipped,
+            failed: i.failed,
+            created_at: utc(i.created_at),
+            finished_at: i.finished_at.map(utc),
+        }
+    }
+}
+
+#[derive(Deserialize, Validate, IntoParams)]
+#[into_params(parameter_in = Query)]
+pub struct UploadQuery {
+    #[validate(length(min = 1, max = 200))]
+    pub filename: Option<String>,
+}
+
+#[derive(Deserialize, Validate, ToSchema)]
+pub struct MappingInput {
+    /// Per column: a lead field or null.
+    #[validate(length(max = 200))]
+    pub mapping: Vec<Option<String>>,
+}
+
+#[derive(Deserialize, Validate, ToSchema)]
+pub struct RunInput {
+    #[validate(length(max = 200))]
+    pub mapping: Vec<Option<String>>,
+    pub dedupe: Dedupe,
+    pub key: DedupeKey,
+}
+
+fn check_mapping(mapping: &[Option<String>], columns: usize) -> ApiResult<()> {
+    if mapping.len() != columns {
+        return Err(ApiError::field(
+            "mapping",
+            "wrong_length",
+            format!("Give one entry per column ({columns})"),
+        ));
+    }
+    let mut seen = std::collections::HashSet::new();
+    for f in mapping.iter().flatten() {
+        if !IMPORT_FIELDS.contains(&f.as_str()) {
+            return Err(ApiError::field(
+                "mapping",
+                "unknown_field",
+                format!("No lead field {f:?}"),
+            ));
+        }
+        if !seen.insert(f) {
+            return Err(ApiError::field(
+                "mapping",
+                "duplicate_field",
+                format!("{f} is mapped twice"),
+            ));
+        }
+    }
+    if !seen.contains(&"username".to_owned()) {
+        return Err(ApiError::field(
+            "mapping",
+            "username_required",
+            "Map a column to username",
+        ));
+    }
+    Ok(())
+}
+
+/// Header, delimiter and the first rows of an uploaded file.
+fn read_head(path: &std::path::Path) -> ApiResult<(u8, Vec<String>, Vec<csv::StringRecord>, i64)> {
+    let first_line = {
+        use std::io::BufRead;
+        let f = std::fs::File::open(path).map_err(ApiError::internal)?;
+        let mut line = String::new();
+        std::io::BufReader::new(f)
+            .read_line(&mut line)
+            .map_err(ApiError::internal)?;
+        line
+    };
+    let delimiter = sniff_delimiter(&first_line);
+    let mut rdr = reader(path, delimiter)?;
+    let headers: Vec<String> = rdr
+        .headers()
+        .map_err(|e| {
+            ApiError::field(
+                "file",
+                "invalid_csv",
+                format!("Cannot read the header: {e}"),
+            )
+        })?
+        .iter()
+        .map(|h| h.trim().to_owned())
+        .collect();
+    if headers.iter().all(|h| h.is_empty()) {
+        return Err(ApiError::field(
+            "file",
+            "empty",
+            "The file has no header row",
+        ));
+    }
+    let mut head = vec![];
+    let mut total = 0i64;
+    let mut record = csv::StringRecord::new();
+    loop {
+        match rdr.read_record(&mut record) {
+            Ok(true) => {
+                total += 1;
+                if head.len() < PREVIEW_ROWS {
+                    head.push(record.clone());
+                }
+            }
+            Ok(false) => break,
+            Err(e) => {
+                return Err(ApiError::field(
+                    "file",
+                    "invalid_csv",
+                    format!("Row {}: {e}", total + 1),
+                ))
+            }
+        }
+    }
+    Ok((delimiter, headers, head, total))
+}
+
+fn preview_rows(head: &[csv::StringRecord], mapping: &[Option<String>]) -> Vec<PreviewRow> {
+    head.iter()
+        .enumerate()
+        .map(|(i, r)| PreviewRow {
+            row: i as i64 + 1,
+            values: r.iter().map(str::to_owned).collect(),
+            errors: map_row(r, mapping)
+                .err()
+                .unwrap_or_default()
+                .into_iter()
+                .collect(),
+        })
+        .collect()
+}
+
+/// Upload a CSV (the request body, `text/csv`). Answers the guessed column mapping and a validated preview.
+#[utoipa::path(post, path = "/api/v1/imports", tag = "leads", params(UploadQuery),
+    request_body(content = String, content_type = "text/csv"),
+    responses((status = 201, body = ImportPreview), (status = 413, body = ErrorBody), (status = 422, body = ErrorBody)))]
+pub async fn upload(
+    me: CurrentUser,
+    state: web::Data<AppState>,
+    Params(q): Params<UploadQuery>,
+    mut payload: web::Payload,
+) -> ApiResult<HttpResponse> {
+    me.require_writer()?;
+    let id = new_id();
+    let path = file_of(&state, &id);
+    if let Some(dir) = path.parent() {
+        std::fs::create_dir_all(dir).map_err(ApiError::internal)?;
+    }
+    let mut file = std::io::BufWriter::with_capacity(
+        1 << 20,
+        std::fs::File::create(&path).map_err(ApiError::internal)?,
+    );
+    let mut size: u64 = 0;
+    while let Some(chunk) = payload.next().await {
+        let chunk = chunk.map_err(|e| {
+            ApiError::new(ErrorCode::BadRequest).with_cause(anyhow::anyhow!(e.to_string()))
+        })?;
+        size += chunk.len() as u64;
+        if size > MAX_UPLOAD_BYTES {
+            drop(file);
+            let _ = std::fs::remove_file(&path);
+            return Err(ApiError::new(ErrorCode::PayloadTooLarge));
+        }
+        file.write_all(&chunk).map_err(ApiError::internal)?;
+    }
+    file.flush().map_err(ApiError::internal)?;
+    drop(file);
+    if size == 0 {
+        let _ = std::fs::remove_file(&path);
+        return Err(ApiError::field("file", "empty", "The file is empty"));
+    }
+    let p = path.clone();
+    let head = tokio::task::spawn_blocking(move || read_head(&p))
+        .await
+        .map_err(ApiError::internal)?;
+    let (_, headers, head, total) = match head {
+        Ok(h) => h,
+        Err(e) => {
+            let _ = std::fs::remove_file(&path);
+            return Err(e);
+        }
+    };
+    let mut used = std::collections::HashSet::new();
+    let mapping: Vec<Option<String>> = headers
+        .iter()
+        .map(|h| guess(h).filter(|f| used.insert(*f)).map(str::to_owned))
+        .collect();
+    let filename = q.filename.unwrap_or_else(|| "leads.csv".into());
+    let (uid, iid, fname) = (me.user.id.clone(), id.clone(), filename.clone());
+    state
+        .db
+        .run(move |c| Import::create(c, &iid, &uid, &fname, size as i64, total))
+        .await?;
+    Ok(HttpResponse::Created().json(ImportPreview {
+        preview: preview_rows(&head, &mapping),
+        id,
+        filename,
+        headers,
+        mapping,
+        fields: IMPORT_FIELDS.iter().map(|s| s.to_string()).collect(),
+        total_rows: total,
+    }))
+}
+
+async fn owned(state: &AppState, me: &CurrentUser, id: String) -> ApiResult<Import> {
+    let uid = me.user.id.clone();
+    state
+        .db
+        .run(move |c| Import::find_owned(c, &uid, &id))
+        .await?
+        .ok_or_else(ApiError::not_found)
+}
+
+/// The preview again, with another mapping.
+#[utoipa::path(post, path = "/api/v1/imports/{id}/preview", tag = "leads", params(("id" = String, Path)), request_body = MappingInput,
+    responses((status = 200, body = ImportPreview), (status = 404, body = ErrorBody), (status = 422, body = ErrorBody)))]
+pub async fn preview(
+    me: CurrentUser,
+    state: web::Data<AppState>,
+    id: Path<String>,
+    Body(b): Body<MappingInput>,
+) -> ApiResult<Json<ImportPreview>> {
+    let imp = owned(&state, &me, id.into_inner()).await?;
+    let path = file_of(&state, &imp.id);
+    let (_, headers, head, total) = tokio::task::spawn_blocking(move || read_head(&path))
+        .await
+        .map_err(ApiError::internal)??;
+    check_mapping(&b.mapping, headers.len()).or_else(|e| {
+        if e.details
+            .as_ref()
+            .and_then(|d| d["fields"]["mapping"][0]["code"].as_str())
+            == Some("username_required")
+        {
+            Ok(())
+        } else {
+            Err(e)
+        }
+    })?;
+    Ok(Json(ImportPreview {
+        preview: preview_rows(&head, &b.mapping),
+        id: imp.id,
+        filename: imp.filename,
+        headers,
+        mapping: b.mapping,
+        fields: IMPORT_FIELDS.iter().map(|s| s.to_string()).collect(),
+        total_rows: total,
+    }))
+}
+
+/// Start (or resume) the import in the background; poll `GET /api/v1/imports/{id}` for progress.
+#[utoipa::path(post, path = "/api/v1/imports/{id}/run", tag = "leads", params(("id" = String, Path)), request_body = RunInput,
+    responses((status = 202, body = ImportStatus), (status = 404, body = ErrorBody), (status = 409, body = ErrorBody), (status = 422, body = ErrorBody)))]
+pub async fn run(
+    me: CurrentUser,
+    state: web::Data<AppState>,
+    id: Path<String>,
+    Body(b): Body<RunInput>,
+) -> ApiResult<HttpResponse> {
+    me.require_writer()?;
+    let imp = owned(&state, &me, id.into_inner()).await?;
+    let path = file_of(&state, &imp.id);
+    let p = path.clone();
+    let (delimiter, headers, _, _) = tokio::task::spawn_blocking(move || read_head(&p))
+        .await
+        .map_err(ApiError::internal)??;
+    check_mapping(&b.mapping, headers.len())?;
+    if b.dedupe == Dedupe::KeepBoth && b.key == DedupeKey::Username {
+        return Err(ApiError::field(
+            "dedupe",
+            "keep_both_needs_email",
+            "Usernames are unique: keep both works with key email",
+        ));
+    }
+    let options = json!({ "mapping": b.mapping, "dedupe": b.dedupe, "key": b.key });
+    let iid = imp.id.clone();
+    if !state
+        .db
+        .run(move |c| Import::start(c, &iid, &options))
+        .await?
+    {
+        return Err(ApiError::msg(
+            ErrorCode::Conflict,
+            "This import is running or finished.",
+        ));
+    }
+    let (db, owner, iid) = (state.db.clone(), me.user.id.clone(), imp.id.clone());
+    tokio::task::spawn_blocking(move || {
+        let status = match process(
+            &db, &owner, &iid, &path, delimiter, &b.mapping, b.dedupe, b.key,
+        ) {
+            Ok(()) => "done",
+            Err(e) => {
+                tracing::error!(import = %iid, error = ?e, "import failed");
+                "failed"
+            }
+        };
+        if let Ok(mut c) = db.get() {
+            if let Err(e) = Import::finish(&mut c, &iid, status) {
+                tracing::error!(import = %iid, error = ?e, "could not record the import's end");
+            }
+        }
+    });
+    let iid = imp.id.clone();
+    let now = state.db.run(move |c| Import::get(c, &iid)).await?;
+    Ok(HttpResponse::Accepted().json(ImportStatus::from(now)))
+}
+
+/// Reads the file from the first row not yet processed and writes it in batches.
+#[allow(clippy::too_many_arguments)]
+fn process(
+    db: &Db,
+    owner: &str,
+    id: &str,
+    path: &std::path::Path,
+    delimiter: u8,
+    mapping: &[Option<String>],
+    dedupe: Dedupe,
+    key: DedupeKey,
+) -> ApiResult<()> {
+    let mut conn = db.get()?;
+    let already = Import::get(&mut conn, id)?.processed;
+    let mut rdr = reader(path, delimiter)?;
+    let mut record = csv::StringRecord::new();
+    let mut row: i64 = 0;
+    let batch_id = format!("import:{id}");
+    loop {
+        let mut rows = Vec::with_capacity(BATCH);
+        let mut errors = vec![];
+        let mut read = 0;
+        while read < BATCH {
+            match rdr.read_record(&mut record) {
+                Ok(true) => {
+                    row += 1;
+                    if row <= already {
+                        continue;
+                    }
+                    read += 1;
+                    match map_row(&record, mapping) {
+                        Ok(p) => rows.push((row, p)),
+                        Err(cells) => {
+                            for (field, message) in cells {
+                                errors.push(RowError {
+                                    row,
+                                    field: Some(field),
+                                    message,
+                                });
+                            }
+                        }
+                    }
+                }
+                Ok(false) => break,
+                Err(e) => {
+                    row += 1;
+                    read += 1;
+                    errors.push(RowError {
+                        row,
+                        field: None,
+                        message: format!("Not readable as CSV: {e}"),
+                    });
+                }
+            }
+        }
+        if read == 0 {
+            return Ok(());
+        }
+        let bad_rows: std::collections::HashSet<i64> = errors.iter().map(|e| e.row).collect();
+        write_tx(&mut conn, |c| {
+            let mut out: BatchOutcome = Lead::import_batch(c, owner, rows, dedupe, key, &batch_id)?;
+            let failed_rows = (bad_rows.len() + out.errors.len()) as i64;
+            let mut reported = errors;
+            reported.append(&mut out.errors);
+            reported.sort_by_key(|e| e.row);
+            out.errors = reported;
+            Import::advance(c, id, row, &out, failed_rows)
+        })?;
+    }
+}
+
+/// An import's progress and report.
+#[utoipa::path(get, path = "/api/v1/imports/{id}", tag = "leads", params(("id" = String, Path)),
+    responses((status = 200, body = ImportStatus), (status = 404, body = ErrorBody)))]
+pub async fn status(
+    me: CurrentUser,
+    state: web::Data<AppState>,
+    id: Path<String>,
+) -> ApiResult<Json<ImportStatus>> {
+    Ok(Json(owned(&state, &me, id.into_inner()).await?.into()))
+}

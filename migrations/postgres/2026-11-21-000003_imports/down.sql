@@ -1,0 +1,2 @@
+DROP INDEX leads_owner_email;
+DROP TABLE imports;

@@ -1,0 +1,305 @@
+use leadgen_api_tests::*;
+use reqwest::StatusCode;
+use serde_json::{json, Value};
+
+async fn upload(b: &Browser, csv: impl Into<reqwest::Body>) -> (StatusCode, Value) {
+    let csrf = b.csrf_token();
+    let res = b
+        .http
+        .post(format!("{}/api/v1/imports?filename=leads.csv", b.base))
+        .header("x-csrf-token", csrf)
+        .header("content-type", "text/csv")
+        .body(csv)
+        .send()
+        .await
+        .unwrap();
+    status_json(res).await
+}
+
+async fn run_to_end(b: &Browser, id: &str, body: Value) -> Value {
+    let (st, started) =
+        status_json(b.post(&format!("/api/v1/imports/{id}/run"), &body).await).await;
+    assert_eq!(st, StatusCode::ACCEPTED, "{started}");
+    for _ in 0..1200 {
+        let (_, s) = status_json(b.get(&format!("/api/v1/imports/{id}")).await).await;
+        if s["status"] != "running" {
+            return s;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+    }
+    panic!("import did not finish");
+}
+
+#[tokio::test]
+async fn import_guesses_mapping_previews_cells_and_reports_bad_rows() {
+    let app = spawn_app().await;
+    let admin = app.first_admin().await;
+    let b = &admin.b;
+    let csv = "\u{feff}Benutzername;Name;Follower;E-Mail;Bio;Ignored\n\
+               @anna.b;Anna Bäcker;12,5k;Anna@Example.de;Vegane Bäckerei 🥐;x\n\
+               ben;Ben;1.234;not-an-email;Coach;y\n\
+               ;No Name;10;;;\n\
+               carla;Carla;lots;carla@example.com;;\n\
+               dora;Dora;0;;\"multi\nline\";\n";
+    let (st, p) = upload(b, csv).await;
+    assert_eq!(st, StatusCode::CREATED, "{p}");
+    assert_eq!(
+        p["headers"],
+        json!([
+            "Benutzername",
+            "Name",
+            "Follower",
+            "E-Mail",
+            "Bio",
+            "Ignored"
+        ])
+    );
+    assert_eq!(
+        p["mapping"],
+        json!([
+            "username",
+            "full_name",
+            "followers",
+            "email",
+            "biography",
+            null
+        ])
+    );
+    assert_eq!(p["total_rows"], 5);
+    let rows = p["preview"].as_array().unwrap();
+    assert_eq!(rows[0]["errors"], json!({}));
+    assert!(rows[1]["errors"]["email"].is_string(), "{}", rows[1]);
+    assert!(rows[2]["errors"]["username"].is_string());
+    assert!(rows[3]["errors"]["followers"].is_string());
+    assert_eq!(rows[4]["values"][4], "multi\nline");
+    let id = p["id"].as_str().unwrap();
+
+    // A mapping without username cannot run; keep_both needs key email.
+    let (st, _) = status_json(b.post(&format!("/api/v1/imports/{id}/run"), &json!({"mapping": [null, "full_name", null, null, null, null], "dedupe": "skip", "key": "username"})).await).await;
+    assert_eq!(st, StatusCode::UNPROCESSABLE_ENTITY);
+    let (st, _) = status_json(
+        b.post(
+            &format!("/api/v1/imports/{id}/run"),
+            &json!({"mapping": p["mapping"], "dedupe": "keep_both", "key": "username"}),
+        )
+        .await,
+    )
+    .await;
+    assert_eq!(st, StatusCode::UNPROCESSABLE_ENTITY);
+
+    let done = run_to_end(
+        b,
+        id,
+        json!({"mapping": p["mapping"], "dedupe": "skip", "key": "username"}),
+    )
+    .await;
+    assert_eq!(done["status"], "done", "{done}");
+    assert_eq!(
+        (
+            done["inserted"].as_i64(),
+            done["failed"].as_i64(),
+            done["processed"].as_i64()
+        ),
+        (Some(2), Some(3), Some(5))
+    );
+    let bad: Vec<i64> = done["errors"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|e| e["row"].as_i64().unwrap())
+        .collect();
+    assert_eq!(bad, vec![2, 3, 4]);
+    let (_, page) = status_json(b.get("/api/v1/leads?sort=username").await).await;
+    let anna = &page["items"][0];
+    assert_eq!(
+        (
+            anna["username"].as_str(),
+            anna["followers"].as_i64(),
+            anna["email"].as_str()
+        ),
+        (Some("anna.b"), Some(12500), Some("anna@example.de"))
+    );
+    assert_eq!(anna["biography"], "Vegane Bäckerei 🥐");
+    assert_eq!(page["total"], 2, "bad rows are never half-applied");
+    // The same file cannot run twice.
+    let (st, _) = status_json(
+        b.post(
+            &format!("/api/v1/imports/{id}/run"),
+            &json!({"mapping": p["mapping"], "dedupe": "skip", "key": "username"}),
+        )
+        .await,
+    )
+    .await;
+    assert_eq!(st, StatusCode::CONFLICT);
+}
+
+#[tokio::test]
+async fn dedupe_modes_skip_update_and_keep_both() {
+    let app = spawn_app().await;
+    let admin = app.first_admin().await;
+    let b = &admin.b;
+    b.post("/api/v1/leads", &json!({"username": "anna", "full_name": "Old Name", "email": "anna@example.com", "notes": "keep me"})).await;
+    let csv = "username,full_name,email,followers\nanna,New Name,anna@example.com,500\nanna2,Anna Two,anna@example.com,7\nneu,Neu,neu@example.com,1\n";
+    let mapping = json!(["username", "full_name", "email", "followers"]);
+
+    let (_, p) = upload(b, csv).await;
+    let s = run_to_end(
+        b,
+        p["id"].as_str().unwrap(),
+        json!({"mapping": mapping, "dedupe": "skip", "key": "username"}),
+    )
+    .await;
+    assert_eq!(
+        (
+            s["inserted"].as_i64(),
+            s["skipped"].as_i64(),
+            s["updated"].as_i64()
+        ),
+        (Some(2), Some(1), Some(0))
+    );
+    let (_, page) = status_json(b.get("/api/v1/leads?sort=username").await).await;
+    assert_eq!(page["items"][0]["full_name"], "Old Name");
+
+    let (_, p) = upload(b, csv).await;
+    let s = run_to_end(
+        b,
+        p["id"].as_str().unwrap(),
+        json!({"mapping": mapping, "dedupe": "update", "key": "username"}),
+    )
+    .await;
+    assert_eq!(
+        (s["inserted"].as_i64(), s["updated"].as_i64()),
+        (Some(0), Some(3))
+    );
+    let (_, page) = status_json(b.get("/api/v1/leads?sort=username").await).await;
+    let anna = &page["items"][0];
+    assert_eq!(
+        (
+            anna["full_name"].as_str(),
+            anna["followers"].as_i64(),
+            anna["notes"].as_str()
+        ),
+        (Some("New Name"), Some(500), Some("keep me")),
+        "update fills, keeps the rest"
+    );
+
+    // key=email, keep_both: a second lead with the same email is added under its own username.
+    let csv2 = "username,email\nanna3,anna@example.com\n";
+    let (_, p) = upload(b, csv2).await;
+    let s = run_to_end(
+        b,
+        p["id"].as_str().unwrap(),
+        json!({"mapping": ["username", "email"], "dedupe": "keep_both", "key": "email"}),
+    )
+    .await;
+    assert_eq!(s["inserted"], 1);
+    let (_, p) = upload(b, csv2.replace("anna3", "anna4")).await;
+    let s = run_to_end(
+        b,
+        p["id"].as_str().unwrap(),
+        json!({"mapping": ["username", "email"], "dedupe": "skip", "key": "email"}),
+    )
+    .await;
+    assert_eq!(
+        (s["inserted"].as_i64(), s["skipped"].as_i64()),
+        (Some(0), Some(1))
+    );
+    // The import is one undo step.
+    let (_, u) = status_json(b.post_empty("/api/v1/leads/undo").await).await;
+    assert_eq!(u["affected"], 1);
+}
+
+#[tokio::test]
+async fn export_then_import_into_an_empty_workspace_gives_identical_rows() {
+    let app = spawn_app().await;
+    let admin = app.first_admin().await;
+    for (i, bio) in [
+        "Grüße aus München 🥨",
+        "line1\nline2, with \"quotes\"",
+        "",
+        "Emoji 👩‍💻 ok",
+    ]
+    .iter()
+    .enumerate()
+    {
+        let (st, _) = status_json(admin.b.post("/api/v1/leads", &json!({"username": format!("rt{i}"), "full_name": format!("Nämé {i}"), "biography": bio, "followers": i * 1000, "email": format!("rt{i}@example.com"), "status": "qualified", "tags": ["a", "b c"], "is_business": i % 2 == 0, "website": "https://x.example/p?q=1"})).await).await;
+        assert_eq!(st, StatusCode::CREATED);
+    }
+    let cols = "username,full_name,biography,followers,following,posts,is_business,business_category,email,phone,website,source_hashtag,status,tags,notes,email_subject,email_body";
+    let csv = admin
+        .b
+        .get(&format!(
+            "/api/v1/leads/export?sort=username&columns={cols}"
+        ))
+        .await
+        .text()
+        .await
+        .unwrap();
+    let other = app.user(&admin, "empty", "user").await;
+    let (st, p) = upload(&other.b, csv.clone()).await;
+    assert_eq!(st, StatusCode::CREATED);
+    assert_eq!(
+        p["mapping"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .filter(|m| m.is_null())
+            .count(),
+        0,
+        "every exported column maps back"
+    );
+    let s = run_to_end(
+        &other.b,
+        p["id"].as_str().unwrap(),
+        json!({"mapping": p["mapping"], "dedupe": "skip", "key": "username"}),
+    )
+    .await;
+    assert_eq!(
+        (s["inserted"].as_i64(), s["failed"].as_i64()),
+        (Some(4), Some(0)),
+        "{s}"
+    );
+    let again = other
+        .b
+        .get(&format!(
+            "/api/v1/leads/export?sort=username&columns={cols}"
+        ))
+        .await
+        .text()
+        .await
+        .unwrap();
+    assert_eq!(again, csv);
+}
+
+#[tokio::test]
+async fn a_100_mb_file_streams_in_and_imports() {
+    let app = spawn_app().await;
+    let admin = app.first_admin().await;
+    let b = &admin.b;
+    let bio = "Vegane Küche, Rezepte und Workshops in Berlin 🌱 ".repeat(80); // ~4 KB
+    let mut csv = String::with_capacity(105 * 1024 * 1024);
+    csv.push_str("username,full_name,followers,biography\n");
+    let mut n = 0;
+    while csv.len() < 100 * 1024 * 1024 {
+        csv.push_str(&format!("user{n},Name {n},{},\"{bio}\"\n", n * 3));
+        n += 1;
+    }
+    let size = csv.len();
+    let (st, p) = upload(b, csv).await;
+    assert_eq!(st, StatusCode::CREATED, "{p}");
+    assert_eq!(p["total_rows"].as_i64(), Some(n as i64));
+    let s = run_to_end(
+        b,
+        p["id"].as_str().unwrap(),
+        json!({"mapping": p["mapping"], "dedupe": "skip", "key": "username"}),
+    )
+    .await;
+    assert_eq!(
+        (s["status"].as_str(), s["inserted"].as_i64()),
+        (Some("done"), Some(n as i64)),
+        "{s}"
+    );
+    let (_, page) = status_json(b.get("/api/v1/leads?limit=1").await).await;
+    assert_eq!(page["total"].as_i64(), Some(n as i64));
+    assert!(size >= 100 * 1024 * 1024);
+}
