@@ -91,6 +91,7 @@ impl Application {
             db,
             secrets: Arc::new(secrets),
             dummy_hash: Arc::new(dummy_hash),
+            counts: Arc::default(),
         };
         let listener = TcpListener::bind(&state.settings.bind)?;
         let port = listener.local_addr()?.port();

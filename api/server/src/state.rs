@@ -15,4 +15,6 @@ pub struct AppState {
     /// A bcrypt hash of a random string at the configured cost: verified against when the user is unknown, so an
     /// unknown username costs the same time as a wrong password.
     pub dummy_hash: Arc<String>,
+    /// Cached lead totals per owner and query (see `leads::counts`).
+    pub counts: Arc<crate::leads::counts::CountCache>,
 }

@@ -791,15 +791,9 @@ pub struct PageRequest {
     pub include_deleted: bool,
 }
 
-pub struct Page {
-    pub rows: Vec<Lead>,
-    pub next_cursor: Option<String>,
-    pub total: i64,
-    pub total_is_estimate: bool,
-}
-
-/// Counting stops here; beyond it the total is an estimate.
-pub const COUNT_CAP: i64 = 100_000;
+/// Counting inside a page request stops here; beyond it the page answers an estimate and the exact count is
+/// computed in the background.
+pub const COUNT_CAP: i64 = 20_000;
 
 type Query<'a> = leads::BoxedQuery<'a, crate::conn::MultiBackend>;
 
@@ -947,59 +941,19 @@ impl Lead {
         Ok((rows, next_cursor))
     }
 
-    /// A page of leads, with a total that never makes the page slow.
-    pub fn page(conn: &mut DbConn, req: &PageRequest) -> ApiResult<Page> {
-        let (rows, next_cursor) = Lead::rows(conn, req)?;
-        let capped: i64 = Lead::base(req, conn.backend())?
-            .select(leads::id)
+    /// Counts matching rows, but stops after `COUNT_CAP + 1` so the work stays bounded.
+    pub fn count_capped(conn: &mut DbConn, req: &PageRequest) -> ApiResult<i64> {
+        let ones: Vec<i32> = Lead::base(req, conn.backend())?
+            .select(sql::<diesel::sql_types::Integer>("1"))
             .limit(COUNT_CAP + 1)
-            .load::<String>(conn)?
-            .len() as i64;
-        let (total, total_is_estimate) = if capped > COUNT_CAP {
-            (Lead::estimate(conn, req)?, true)
-        } else {
-            (capped, false)
-        };
-        Ok(Page {
-            rows,
-            next_cursor,
-            total,
-            total_is_estimate,
-        })
+            .load(conn)?;
+        Ok(ones.len() as i64)
     }
 
-    /// The owner's live lead count (an upper bound for any filter), used when exact counting would be slow.
-    fn estimate(conn: &mut DbConn, req: &PageRequest) -> ApiResult<i64> {
-        Ok(leads::table
-            .filter(leads::owner_id.eq(req.owner_id.clone()))
-            .filter(leads::deleted_at.is_null())
-            .count()
-            .get_result(conn)?)
+    /// The exact count (may be slow on large workspaces; callers cache it).
+    pub fn count_exact(conn: &mut DbConn, req: &PageRequest) -> ApiResult<i64> {
+        Ok(Lead::base(req, conn.backend())?.count().get_result(conn)?)
     }
-}
-
-fn bind_cmp(col: &str, op: &str, v: &Value, num: bool, time: bool) -> Option<Cond> {
-    let lhs = format!("{col} {op} ");
-    Some(if num {
-        Box::new(
-            sql::<Bool>(&lhs)
-                .bind::<diesel::sql_types::BigInt, _>(v.as_i64()?)
-                .nullable(),
-        )
-    } else if time {
-        let t = NaiveDateTime::parse_from_str(v.as_str()?, "%Y-%m-%d %H:%M:%S%.f").ok()?;
-        Box::new(
-            sql::<Bool>(&lhs)
-                .bind::<diesel::sql_types::Timestamp, _>(t)
-                .nullable(),
-        )
-    } else {
-        Box::new(
-            sql::<Bool>(&lhs)
-                .bind::<Text, _>(v.as_str()?.to_owned())
-                .nullable(),
-        )
-    })
 }
 
 // ---------------------------------------------------------------------------------------------------------------
@@ -1659,4 +1613,28 @@ impl LeadEdit {
             skipped,
         })
     }
+}
+
+fn bind_cmp(col: &str, op: &str, v: &Value, num: bool, time: bool) -> Option<Cond> {
+    let lhs = format!("{col} {op} ");
+    Some(if num {
+        Box::new(
+            sql::<Bool>(&lhs)
+                .bind::<diesel::sql_types::BigInt, _>(v.as_i64()?)
+                .nullable(),
+        )
+    } else if time {
+        let t = NaiveDateTime::parse_from_str(v.as_str()?, "%Y-%m-%d %H:%M:%S%.f").ok()?;
+        Box::new(
+            sql::<Bool>(&lhs)
+                .bind::<diesel::sql_types::Timestamp, _>(t)
+                .nullable(),
+        )
+    } else {
+        Box::new(
+            sql::<Bool>(&lhs)
+                .bind::<Text, _>(v.as_str()?.to_owned())
+                .nullable(),
+        )
+    })
 }

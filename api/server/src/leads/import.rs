@@ -635,10 +635,15 @@ pub async fn run(
             "This import is running or finished.",
         ));
     }
-    let (db, owner, iid) = (state.db.clone(), me.user.id.clone(), imp.id.clone());
+    let (db, owner, iid, counts) = (
+        state.db.clone(),
+        me.user.id.clone(),
+        imp.id.clone(),
+        state.counts.clone(),
+    );
     tokio::task::spawn_blocking(move || {
         let status = match process(
-            &db, &owner, &iid, &path, delimiter, &b.mapping, b.dedupe, b.key,
+            &db, &counts, &owner, &iid, &path, delimiter, &b.mapping, b.dedupe, b.key,
         ) {
             Ok(()) => "done",
             Err(e) => {
@@ -661,6 +666,7 @@ pub async fn run(
 #[allow(clippy::too_many_arguments)]
 fn process(
     db: &Db,
+    counts: &crate::leads::counts::CountCache,
     owner: &str,
     id: &str,
     path: &std::path::Path,
@@ -725,6 +731,7 @@ fn process(
             out.errors = reported;
             Import::advance(c, id, row, &out, failed_rows)
         })?;
+        counts.invalidate(owner);
     }
 }
 

@@ -1,6 +1,7 @@
 //! Leads: the workspace grid's rows. List with server-side filter/sort/paging, get, create, update with
 //! `If-Match`, soft delete and restore, edit history.
 
+pub mod counts;
 pub mod dto;
 pub mod import;
 pub mod routes;

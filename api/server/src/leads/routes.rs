@@ -7,7 +7,7 @@ use actix_web::web::{self, Json, Path};
 use actix_web::{HttpRequest, HttpResponse};
 use leadgen_core::error::ErrorBody;
 use leadgen_core::{ApiError, ApiResult};
-use leadgen_db::models::lead::{Filter, Lead, LeadEdit, LeadPatch, PageRequest, Sort};
+use leadgen_db::models::lead::{Filter, Lead, LeadEdit, LeadPatch, PageRequest, Sort, COUNT_CAP};
 use leadgen_db::models::view::SavedView;
 use leadgen_db::{new_id, write_tx};
 
@@ -66,12 +66,47 @@ pub async fn list(
         offset: q.offset,
         include_deleted: q.include_deleted.unwrap_or(false),
     };
-    let page = state.db.run(move |c| Lead::page(c, &req)).await?;
+    let owner = me.user.id.clone();
+    let key = format!("{:?}|{:?}|{}", req.search, q.filter, req.include_deleted);
+    let cached = state.counts.get(&owner, &key);
+    let unfiltered_key = format!("{:?}|{:?}|{}", None::<String>, None::<String>, false);
+    let cached_all = state.counts.get(&owner, &unfiltered_key);
+    let gen = state.counts.generation(&owner);
+    let r = req.clone();
+    let (rows, next_cursor, total, estimate) = state
+        .db
+        .run(move |c| {
+            let (rows, next) = Lead::rows(c, &r)?;
+            let (total, estimate) = match cached {
+                Some(n) => (n, false),
+                None => {
+                    let n = Lead::count_capped(c, &r)?;
+                    if n <= COUNT_CAP {
+                        (n, false)
+                    } else {
+                        (cached_all.unwrap_or(n), true)
+                    }
+                }
+            };
+            Ok((rows, next, total, estimate))
+        })
+        .await?;
+    if cached.is_none() && !estimate {
+        state.counts.put(&owner, &key, total, gen);
+    } else if estimate {
+        let (state2, req2) = (state.clone(), req.clone());
+        tokio::spawn(async move {
+            match state2.db.run(move |c| Lead::count_exact(c, &req2)).await {
+                Ok(n) => state2.counts.put(&owner, &key, n, gen),
+                Err(e) => tracing::warn!(error = ?e, "background count failed"),
+            }
+        });
+    }
     Ok(Json(LeadPage {
-        items: page.rows.into_iter().map(LeadDto::from).collect(),
-        next_cursor: page.next_cursor,
-        total: page.total,
-        total_is_estimate: page.total_is_estimate,
+        items: rows.into_iter().map(LeadDto::from).collect(),
+        next_cursor,
+        total,
+        total_is_estimate: estimate,
     }))
 }
 
@@ -89,6 +124,7 @@ pub async fn create(
         .db
         .run(move |c| write_tx(c, |c| Lead::create(c, &uid, Some(&uid), patch)))
         .await?;
+    state.counts.invalidate(&me.user.id);
     let etag = format!("\"{}\"", lead.version);
     Ok(HttpResponse::Created()
         .insert_header((header::ETAG, etag))
@@ -136,6 +172,7 @@ pub async fn update(
             })
         })
         .await?;
+    state.counts.invalidate(&me.user.id);
     Ok(with_etag(lead))
 }
 
@@ -158,6 +195,7 @@ pub async fn delete(
             })
         })
         .await?;
+    state.counts.invalidate(&me.user.id);
     Ok(with_etag(lead))
 }
 
@@ -180,6 +218,7 @@ pub async fn restore(
             })
         })
         .await?;
+    state.counts.invalidate(&me.user.id);
     Ok(with_etag(lead))
 }
 
@@ -236,6 +275,7 @@ pub async fn bulk_update(
             })
         })
         .await?;
+    state.counts.invalidate(&me.user.id);
     Ok(Json(BulkResult { affected, batch_id }))
 }
 
@@ -256,6 +296,7 @@ pub async fn bulk_delete(
         .db
         .run(move |c| write_tx(c, |c| Lead::bulk_delete(c, &uid, Some(&uid), &sel, &batch)))
         .await?;
+    state.counts.invalidate(&me.user.id);
     Ok(Json(BulkResult { affected, batch_id }))
 }
 
@@ -278,6 +319,7 @@ pub async fn undo(me: CurrentUser, state: web::Data<AppState>) -> ApiResult<Json
         .run(move |c| write_tx(c, |c| LeadEdit::undo(c, &uid)))
         .await?
         .ok_or_else(|| nothing("undo"))?;
+    state.counts.invalidate(&me.user.id);
     Ok(Json(UndoResult {
         batch_id: out.batch_id,
         affected: out.affected,
@@ -295,6 +337,7 @@ pub async fn redo(me: CurrentUser, state: web::Data<AppState>) -> ApiResult<Json
         .run(move |c| write_tx(c, |c| LeadEdit::redo(c, &uid)))
         .await?
         .ok_or_else(|| nothing("redo"))?;
+    state.counts.invalidate(&me.user.id);
     Ok(Json(UndoResult {
         batch_id: out.batch_id,
         affected: out.affected,
