@@ -65,6 +65,15 @@ pub enum AdminCommand {
     },
     /// Print a fresh set of secrets as environment lines (for PostgreSQL deployments).
     GenerateSecrets,
+    /// Fill a user's workspace with realistic demo leads (deterministic for a given --seed).
+    SeedLeads {
+        #[arg(long)]
+        username: String,
+        #[arg(long, default_value_t = 1000)]
+        count: usize,
+        #[arg(long, default_value_t = 42)]
+        seed: u64,
+    },
 }
 
 pub fn run(cli: Cli) -> anyhow::Result<()> {
@@ -198,6 +207,30 @@ pub fn admin(settings: Settings, cmd: AdminCommand) -> anyhow::Result<()> {
             Ok(())
         }
         AdminCommand::RotateKeys { generate } => rotate_keys(settings, generate),
+        AdminCommand::SeedLeads {
+            username,
+            count,
+            seed,
+        } => {
+            let db = open(&settings)?;
+            let mut conn = db.get().map_err(api)?;
+            let user = find_user(&mut conn, &username)?;
+            let started = std::time::Instant::now();
+            let n = leadgen_db::models::seed::seed_leads(
+                &mut conn,
+                &user.id,
+                count,
+                seed,
+                leadgen_db::now(),
+            )
+            .map_err(api)?;
+            println!(
+                "seeded {n} leads for {} in {:.1} s",
+                user.username,
+                started.elapsed().as_secs_f64()
+            );
+            Ok(())
+        }
     }
 }
 

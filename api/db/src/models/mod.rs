@@ -6,6 +6,7 @@ pub mod import;
 pub mod lead;
 pub mod login;
 pub mod product;
+pub mod seed;
 pub mod session;
 pub mod setting;
 pub mod user;

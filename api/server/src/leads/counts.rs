@@ -18,6 +18,7 @@ pub struct CountCache {
 struct Inner {
     generation: HashMap<String, u64>,
     totals: HashMap<(String, String), (i64, Instant, u64)>,
+    counting: std::collections::HashSet<(String, String)>,
 }
 
 impl CountCache {
@@ -55,6 +56,20 @@ impl CountCache {
         }
     }
 
+    /// Claims the background count for this query; false when one is already under way.
+    pub fn begin_count(&self, owner: &str, query: &str) -> bool {
+        self.inner
+            .lock()
+            .map(|mut i| i.counting.insert((owner.to_owned(), query.to_owned())))
+            .unwrap_or(false)
+    }
+
+    pub fn end_count(&self, owner: &str, query: &str) {
+        if let Ok(mut i) = self.inner.lock() {
+            i.counting.remove(&(owner.to_owned(), query.to_owned()));
+        }
+    }
+
     /// The owner's leads changed: every cached total of theirs is stale.
     pub fn invalidate(&self, owner: &str) {
         if let Ok(mut inner) = self.inner.lock() {
@@ -80,5 +95,9 @@ mod tests {
         assert_eq!(c.get("a", "q"), None);
         c.put("a", "q", 8, c.generation("a"));
         assert_eq!(c.get("a", "q"), Some(8));
+        assert!(c.begin_count("a", "q"));
+        assert!(!c.begin_count("a", "q"), "one background count per query");
+        c.end_count("a", "q");
+        assert!(c.begin_count("a", "q"));
     }
 }

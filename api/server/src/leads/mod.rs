@@ -8,6 +8,9 @@ pub mod routes;
 
 use actix_web::web;
 
+/// Request bodies of bulk actions (100,000 ids fit).
+pub const BULK_BODY_LIMIT: usize = 8 * 1024 * 1024;
+
 /// Mounted under `/api/v1`.
 pub fn routes(cfg: &mut web::ServiceConfig) {
     use routes as r;
@@ -15,8 +18,17 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
         web::scope("/leads")
             .route("", web::get().to(r::list))
             .route("", web::post().to(r::create))
-            .route("/bulk", web::post().to(r::bulk_update))
-            .route("/bulk-delete", web::post().to(r::bulk_delete))
+            // Selections of many ids need bodies larger than the default JSON limit.
+            .service(
+                web::resource("/bulk")
+                    .app_data(web::PayloadConfig::new(BULK_BODY_LIMIT))
+                    .route(web::post().to(r::bulk_update)),
+            )
+            .service(
+                web::resource("/bulk-delete")
+                    .app_data(web::PayloadConfig::new(BULK_BODY_LIMIT))
+                    .route(web::post().to(r::bulk_delete)),
+            )
             .route("/undo", web::post().to(r::undo))
             .route("/redo", web::post().to(r::redo))
             .route("/export", web::get().to(r::export))

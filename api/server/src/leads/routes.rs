@@ -93,13 +93,14 @@ pub async fn list(
         .await?;
     if cached.is_none() && !estimate {
         state.counts.put(&owner, &key, total, gen);
-    } else if estimate {
+    } else if estimate && state.counts.begin_count(&owner, &key) {
         let (state2, req2) = (state.clone(), req.clone());
         tokio::spawn(async move {
             match state2.db.run(move |c| Lead::count_exact(c, &req2)).await {
                 Ok(n) => state2.counts.put(&owner, &key, n, gen),
                 Err(e) => tracing::warn!(error = ?e, "background count failed"),
             }
+            state2.counts.end_count(&owner, &key);
         });
     }
     Ok(Json(LeadPage {

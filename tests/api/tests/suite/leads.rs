@@ -460,3 +460,56 @@ async fn cursor_paging_skips_and_repeats_nothing_while_rows_arrive() {
         (StatusCode::UNPROCESSABLE_ENTITY, true)
     );
 }
+
+#[tokio::test]
+async fn the_demo_generator_writes_realistic_searchable_leads() {
+    let app = spawn_app().await;
+    let admin = app.first_admin().await;
+    let settings = app.settings.clone();
+    tokio::task::spawn_blocking(move || {
+        leadgen_server::cli::admin(
+            settings,
+            leadgen_server::cli::AdminCommand::SeedLeads {
+                username: "admin".into(),
+                count: 3000,
+                seed: 7,
+            },
+        )
+    })
+    .await
+    .unwrap()
+    .unwrap();
+    let (_, page) = status_json(
+        admin
+            .b
+            .get("/api/v1/leads?limit=5&sort=followers:desc")
+            .await,
+    )
+    .await;
+    assert_eq!(page["total"], 3000);
+    let top = page["items"][0]["followers"].as_i64().unwrap();
+    assert!(top > 100_000, "a long tail of big accounts: {top}");
+    let (_, rare) = status_json(
+        admin
+            .b
+            .get("/api/v1/leads?search=sauerteig&limit=500")
+            .await,
+    )
+    .await;
+    let n = rare["total"].as_i64().unwrap();
+    assert!(
+        (10..=60).contains(&n),
+        "about 1% mention the rare word: {n}"
+    );
+    let (_, today) = status_json(
+        admin
+            .b
+            .get(&format!(
+                "/api/v1/leads?{}",
+                q(json!({"field": "created_at", "cmp": "preset", "value": "today"}))
+            ))
+            .await,
+    )
+    .await;
+    assert!(today["total"].as_i64().unwrap() > 0);
+}

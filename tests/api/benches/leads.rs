@@ -1,0 +1,310 @@
+//! Leads workspace benchmark against the real server binary (a separate process, so its peak memory is its own):
+//! seeds N realistic leads (default 1,000,000) with `leadgen admin seed-leads`, then prints
+//! - p50/p95 of one grid page (100 rows) over HTTP for six queries (cold first request shown apart),
+//! - bulk update of 10,000 selected leads,
+//! - streamed CSV export of every lead,
+//! - CSV import of that export into an empty workspace (rows/s),
+//! - the server's peak resident memory (VmHWM).
+//!
+//! Run it with `scripts/bench-leads` (SQLite) or `LEADGEN_TEST_BACKEND=postgres scripts/bench-leads`.
+
+use leadgen_api_tests::*;
+use serde_json::json;
+use std::process::{Child, Command, Stdio};
+use std::time::{Duration, Instant};
+
+struct Server {
+    child: Child,
+    base: String,
+    env: Vec<(String, String)>,
+}
+
+impl Drop for Server {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+    }
+}
+
+fn free_port() -> u16 {
+    std::net::TcpListener::bind("127.0.0.1:0")
+        .and_then(|l| l.local_addr())
+        .map(|a| a.port())
+        .expect("port")
+}
+
+fn start(bin: &str, dir: &std::path::Path) -> Server {
+    let settings = test_settings(dir);
+    let port = free_port();
+    let expose = |s: &Option<secrecy::SecretString>| {
+        secrecy::ExposeSecret::expose_secret(s.as_ref().expect("secret")).to_owned()
+    };
+    let env = vec![
+        ("DATABASE_URL".to_owned(), settings.database_url.clone()),
+        ("LEADGEN_BIND".into(), format!("127.0.0.1:{port}")),
+        ("LEADGEN_DATA_DIR".into(), dir.display().to_string()),
+        (
+            "LEADGEN_WEB_DIR".into(),
+            dir.join("no-web").display().to_string(),
+        ),
+        ("LEADGEN_BCRYPT_COST".into(), "4".into()),
+        ("LEADGEN_AUTH_RATE_PER_MINUTE".into(), "100000".into()),
+        ("LEADGEN_API_RATE_PER_MINUTE".into(), "10000000".into()),
+        ("LEADGEN_LOG".into(), "error".into()),
+        ("LEADGEN_SESSION_KEY".into(), expose(&settings.session_key)),
+        ("LEADGEN_JWT_SECRET".into(), expose(&settings.jwt_secret)),
+        ("LEADGEN_HASH_KEY".into(), expose(&settings.hash_key)),
+        ("LEADGEN_DATA_KEYS".into(), expose(&settings.data_keys)),
+    ];
+    let child = Command::new(bin)
+        .arg("serve")
+        .env_clear()
+        .envs(env.iter().cloned())
+        .env("PATH", std::env::var("PATH").unwrap_or_default())
+        .stdout(Stdio::null())
+        .spawn()
+        .expect("start the server (build it: cargo build --release -p leadgen-server)");
+    Server {
+        child,
+        base: format!("http://127.0.0.1:{port}"),
+        env,
+    }
+}
+
+fn peak_rss_mb(pid: u32) -> f64 {
+    let status = std::fs::read_to_string(format!("/proc/{pid}/status")).unwrap_or_default();
+    status
+        .lines()
+        .find(|l| l.starts_with("VmHWM:"))
+        .and_then(|l| l.split_whitespace().nth(1))
+        .and_then(|kb| kb.parse::<f64>().ok())
+        .map(|kb| kb / 1024.0)
+        .unwrap_or(0.0)
+}
+
+fn pct(sorted: &[f64], p: f64) -> f64 {
+    sorted[((sorted.len() as f64 - 1.0) * p).round() as usize]
+}
+
+fn enc(s: &str) -> String {
+    s.bytes()
+        .map(|b| {
+            if b.is_ascii_alphanumeric() || b"-_.~".contains(&b) {
+                (b as char).to_string()
+            } else {
+                format!("%{b:02X}")
+            }
+        })
+        .collect()
+}
+
+fn main() {
+    let rt = tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(2)
+        .enable_all()
+        .build()
+        .expect("runtime");
+    rt.block_on(run());
+}
+
+async fn run() {
+    let count: usize = std::env::var("SEED_COUNT")
+        .ok()
+        .and_then(|s| s.parse().ok())
+        .unwrap_or(1_000_000);
+    let bin = std::env::var("LEADGEN_BIN").unwrap_or_else(|_| {
+        let target = std::env::var("CARGO_TARGET_DIR")
+            .unwrap_or_else(|_| format!("{}/../../target", env!("CARGO_MANIFEST_DIR")));
+        format!("{target}/release/leadgen")
+    });
+    let dir = tempfile::tempdir().expect("dir");
+    let server = start(&bin, dir.path());
+    let pid = server.child.id();
+    let probe = reqwest::Client::new();
+    for _ in 0..200 {
+        if probe
+            .get(format!("{}/health/ready", server.base))
+            .send()
+            .await
+            .map(|r| r.status().is_success())
+            .unwrap_or(false)
+        {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    let mut admin = Account::new(Browser::new(&server.base), "admin", "admin");
+    admin.complete_first_login(ADMIN_PASSWORD).await;
+    let backend_name = match backend() {
+        Backend::Sqlite => "SQLite",
+        Backend::Postgres => "PostgreSQL",
+    };
+    println!("leads benchmark on {backend_name}, {count} leads");
+
+    let t = Instant::now();
+    let out = Command::new(&bin)
+        .args([
+            "admin",
+            "seed-leads",
+            "--username",
+            "admin",
+            "--count",
+            &count.to_string(),
+        ])
+        .env_clear()
+        .envs(server.env.iter().cloned())
+        .output()
+        .expect("seed");
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    println!("seed: {count} leads in {:.1} s", t.elapsed().as_secs_f64());
+    let b = &admin.b;
+
+    let queries: Vec<(&str, String)> = vec![
+        ("default sort (newest first)", "limit=100".into()),
+        ("sort by followers desc", "limit=100&sort=followers:desc".into()),
+        ("followers 10k-100k + has email", format!("limit=100&filter={}", enc(&json!({"op": "and", "rules": [{"field": "followers", "cmp": "between", "value": [10000, 100000]}, {"field": "has_email", "cmp": "eq", "value": true}]}).to_string()))),
+        ("text search, word in ~1% of bios", "limit=100&search=sauerteig".into()),
+        ("date preset: last 7 days", format!("limit=100&filter={}", enc(&json!({"field": "created_at", "cmp": "preset", "value": "last_7_days"}).to_string()))),
+        ("page 5,000 by jump (offset)", "limit=100&offset=499900".into()),
+    ];
+    println!(
+        "{:<36} {:>10} {:>9} {:>9} {:>9}",
+        "grid page (100 rows)", "cold ms", "p50 ms", "p95 ms", "rows"
+    );
+    for (label, q) in &queries {
+        let url = format!("/api/v1/leads?{q}");
+        let t = Instant::now();
+        let res = b.get(&url).await;
+        assert_eq!(res.status(), 200, "{label}");
+        let cold = t.elapsed().as_secs_f64() * 1000.0;
+        let body: serde_json::Value = res.json().await.expect("json");
+        let mut lat = vec![];
+        for _ in 0..40 {
+            let t = Instant::now();
+            let res = b.get(&url).await;
+            assert_eq!(res.status(), 200);
+            let _ = res.bytes().await;
+            lat.push(t.elapsed().as_secs_f64() * 1000.0);
+        }
+        lat.sort_by(|a, b| a.partial_cmp(b).expect("number"));
+        println!(
+            "{label:<36} {cold:>10.1} {:>9.1} {:>9.1} {:>9}",
+            pct(&lat, 0.5),
+            pct(&lat, 0.95),
+            body["items"].as_array().map(|a| a.len()).unwrap_or(0)
+        );
+    }
+
+    // Bulk update of 10,000 selected leads.
+    let mut ids = vec![];
+    let mut cursor: Option<String> = None;
+    while ids.len() < 10_000 {
+        let url = match &cursor {
+            Some(c) => format!("/api/v1/leads?limit=500&cursor={c}"),
+            None => "/api/v1/leads?limit=500".into(),
+        };
+        let page: serde_json::Value = b.get(&url).await.json().await.expect("json");
+        ids.extend(
+            page["items"]
+                .as_array()
+                .expect("items")
+                .iter()
+                .map(|l| l["id"].as_str().expect("id").to_owned()),
+        );
+        cursor = page["next_cursor"].as_str().map(str::to_owned);
+    }
+    ids.truncate(10_000);
+    let t = Instant::now();
+    let res = b
+        .post(
+            "/api/v1/leads/bulk",
+            &json!({"ids": ids, "patch": {"status": "qualified", "tags": ["bench"]}}),
+        )
+        .await;
+    assert_eq!(res.status(), 200);
+    println!(
+        "bulk update of 10,000 selected leads: {:.2} s",
+        t.elapsed().as_secs_f64()
+    );
+
+    // Streamed export of everything.
+    let t = Instant::now();
+    let res = b.get("/api/v1/leads/export").await;
+    let csv = res.bytes().await.expect("csv");
+    let rows = csv.iter().filter(|c| **c == b'\n').count();
+    println!(
+        "export: {} MB streamed in {:.1} s ({} lines)",
+        csv.len() / 1_000_000,
+        t.elapsed().as_secs_f64(),
+        rows
+    );
+
+    // Import that CSV into an empty workspace.
+    let res = b
+        .post(
+            "/api/v1/admin/users",
+            &json!({"username": "importer", "role": "user", "password": "importer pass phrase 1"}),
+        )
+        .await;
+    assert_eq!(res.status(), 201);
+    b.put("/api/v1/admin/policy", &json!({"require_2fa": false}))
+        .await;
+    let imp = Browser::new(&server.base);
+    let step: serde_json::Value = imp
+        .post(
+            "/api/v1/auth/login",
+            &json!({"username": "importer", "password": "importer pass phrase 1"}),
+        )
+        .await
+        .json()
+        .await
+        .expect("json");
+    imp.set_csrf(step["csrf_token"].as_str().map(str::to_owned));
+    let t = Instant::now();
+    let csrf = imp.csrf_token();
+    let preview: serde_json::Value = imp
+        .http
+        .post(format!("{}/api/v1/imports", server.base))
+        .header("x-csrf-token", csrf)
+        .header("content-type", "text/csv")
+        .body(csv.to_vec())
+        .send()
+        .await
+        .expect("upload")
+        .json()
+        .await
+        .expect("json");
+    let upload_s = t.elapsed().as_secs_f64();
+    let id = preview["id"].as_str().expect("id").to_owned();
+    let mapping: Vec<serde_json::Value> = preview["mapping"].as_array().expect("mapping").clone();
+    let t = Instant::now();
+    let res = imp
+        .post(
+            &format!("/api/v1/imports/{id}/run"),
+            &json!({"mapping": mapping, "dedupe": "skip", "key": "username"}),
+        )
+        .await;
+    assert_eq!(res.status(), 202);
+    let status = loop {
+        let s: serde_json::Value = imp
+            .get(&format!("/api/v1/imports/{id}"))
+            .await
+            .json()
+            .await
+            .expect("json");
+        if s["status"] != "running" {
+            break s;
+        }
+        tokio::time::sleep(Duration::from_millis(250)).await;
+    };
+    let secs = t.elapsed().as_secs_f64();
+    let inserted = status["inserted"].as_i64().unwrap_or(0);
+    println!(
+        "import: upload+analyse {:.1} s; {} rows inserted in {:.1} s = {:.0} rows/s (status {}, failed {})",
+        upload_s, inserted, secs, inserted as f64 / secs, status["status"], status["failed"]
+    );
+    println!("server peak memory (VmHWM): {:.0} MB", peak_rss_mb(pid));
+}
