@@ -893,6 +893,17 @@ impl Lead {
             false,
             false,
         ));
+        // All columns in one direction: a row-value comparison, which both databases turn into one index range.
+        if cols.iter().all(|c| c.1 == last_desc) {
+            let names: Vec<&str> = cols.iter().map(|c| c.0.as_str()).collect();
+            let mut values = Vec::with_capacity(cols.len());
+            for (_, _, v, num, time) in &cols {
+                values.push(literal(v, *num, *time).ok_or_else(invalid)?);
+            }
+            let op = if last_desc { "<" } else { ">" };
+            let text = format!("({}) {op} ({})", names.join(", "), values.join(", "));
+            return Ok(Box::new(sql::<Bool>(&text).nullable()));
+        }
         // (a > x) OR (a = x AND b > y) OR …
         let mut disjuncts: Vec<Cond> = vec![];
         for i in 0..cols.len() {
@@ -1170,7 +1181,30 @@ fn conflict(current: &Lead) -> ApiError {
         ErrorCode::Conflict,
         "This lead was changed by someone else. Nothing was overwritten.",
     )
-    .with_details(json!({ "current": as_json(current), "code": "lead_version_conflict" }))
+    .with_details(json!({ "current": public_json(current), "code": "lead_version_conflict" }))
+}
+
+/// The lead as the API shows it (`LeadDto`): UTC timestamps with `Z`, no owner.
+pub fn public_json(l: &Lead) -> Value {
+    let mut v = as_json(l);
+    if let Some(o) = v.as_object_mut() {
+        o.remove("owner_id");
+        let ts = |t: NaiveDateTime| {
+            json!(t
+                .and_utc()
+                .to_rfc3339_opts(chrono::SecondsFormat::AutoSi, true))
+        };
+        o.insert("created_at".into(), ts(l.created_at));
+        o.insert("updated_at".into(), ts(l.updated_at));
+        for (k, t) in [
+            ("enriched_at", l.enriched_at),
+            ("contacted_at", l.contacted_at),
+            ("deleted_at", l.deleted_at),
+        ] {
+            o.insert(k.into(), t.map(ts).unwrap_or(Value::Null));
+        }
+    }
+    v
 }
 
 #[derive(Queryable, Selectable, Clone, Debug, Serialize)]
@@ -1392,6 +1426,7 @@ impl Lead {
                 .select(Lead::as_select())
                 .load(conn)?;
             affected += Lead::apply(conn, chunk, &patch)?;
+            let mut edits = Vec::with_capacity(before.len());
             for b in &before {
                 let old = as_json(b);
                 let mut changes = serde_json::Map::new();
@@ -1401,16 +1436,10 @@ impl Lead {
                     }
                 }
                 if !changes.is_empty() {
-                    LeadEdit::record(
-                        conn,
-                        b,
-                        actor_id,
-                        batch_id,
-                        "update",
-                        Value::Object(changes),
-                    )?;
+                    edits.push((b.id.clone(), Value::Object(changes)));
                 }
             }
+            LeadEdit::record_many(conn, owner_id, actor_id, batch_id, "update", &edits)?;
         }
         Ok(affected)
     }
@@ -1434,35 +1463,12 @@ impl Lead {
                     leads::updated_at.eq(t),
                 ))
                 .execute(conn)?;
-            for id in chunk {
-                record_kind(conn, id, owner_id, actor_id, batch_id, "delete")?;
-            }
+            let edits: Vec<(String, Value)> =
+                chunk.iter().map(|id| (id.clone(), json!({}))).collect();
+            LeadEdit::record_many(conn, owner_id, actor_id, batch_id, "delete", &edits)?;
         }
         Ok(affected)
     }
-}
-
-fn record_kind(
-    conn: &mut DbConn,
-    lead_id: &str,
-    owner_id: &str,
-    actor_id: Option<&str>,
-    batch_id: &str,
-    kind: &str,
-) -> ApiResult<()> {
-    diesel::insert_into(lead_edits::table)
-        .values((
-            lead_edits::id.eq(new_id()),
-            lead_edits::lead_id.eq(lead_id),
-            lead_edits::owner_id.eq(owner_id),
-            lead_edits::actor_id.eq(actor_id),
-            lead_edits::batch_id.eq(batch_id),
-            lead_edits::kind.eq(kind),
-            lead_edits::changes.eq("{}"),
-            lead_edits::at.eq(now()),
-        ))
-        .execute(conn)?;
-    Ok(())
 }
 
 /// What undo or redo did.
@@ -1475,6 +1481,40 @@ pub struct UndoOutcome {
 }
 
 impl LeadEdit {
+    /// Many history rows in multi-row inserts (values as SQL literals, the same on both backends).
+    pub fn record_many(
+        conn: &mut DbConn,
+        owner_id: &str,
+        actor_id: Option<&str>,
+        batch_id: &str,
+        kind: &str,
+        edits: &[(String, Value)],
+    ) -> ApiResult<()> {
+        use diesel::connection::SimpleConnection;
+        let lit = |s: &str| format!("'{}'", s.replace('\'', "''"));
+        let at = lit(&now().format("%Y-%m-%d %H:%M:%S%.f").to_string());
+        let actor = actor_id.map(lit).unwrap_or_else(|| "NULL".into());
+        for chunk in edits.chunks(500) {
+            let mut sql = String::from("INSERT INTO lead_edits (id, lead_id, owner_id, actor_id, batch_id, kind, changes, at) VALUES ");
+            for (i, (lead_id, changes)) in chunk.iter().enumerate() {
+                if i > 0 {
+                    sql.push(',');
+                }
+                sql.push_str(&format!(
+                    "({}, {}, {}, {actor}, {}, {}, {}, {at})",
+                    lit(&new_id()),
+                    lit(lead_id),
+                    lit(owner_id),
+                    lit(batch_id),
+                    lit(kind),
+                    lit(&changes.to_string())
+                ));
+            }
+            conn.batch_execute(&sql)?;
+        }
+        Ok(())
+    }
+
     fn batch(
         conn: &mut DbConn,
         owner_id: &str,
@@ -1613,6 +1653,24 @@ impl LeadEdit {
             skipped,
         })
     }
+}
+
+/// A cursor value as an SQL literal: numbers and timestamps re-formatted after parsing, text quoted with doubled
+/// single quotes (standard SQL, the same on both backends).
+fn literal(v: &Value, num: bool, time: bool) -> Option<String> {
+    if num {
+        return v.as_i64().map(|n| n.to_string());
+    }
+    let s = v.as_str()?;
+    if time {
+        let t = NaiveDateTime::parse_from_str(s, "%Y-%m-%d %H:%M:%S%.f").ok()?;
+        // The text form diesel stores on SQLite (`%F %T%.f`), so comparisons there stay exact.
+        return Some(format!("'{}'", t.format("%Y-%m-%d %H:%M:%S%.f")));
+    }
+    if s.contains('\0') {
+        return None;
+    }
+    Some(format!("'{}'", s.replace('\'', "''")))
 }
 
 fn bind_cmp(col: &str, op: &str, v: &Value, num: bool, time: bool) -> Option<Cond> {

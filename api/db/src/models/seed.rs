@@ -179,7 +179,7 @@ pub fn seed_leads(
                 )
                 .map(|d| d.naive_utc())
                 .unwrap_or(now);
-                let ts = q(&created.format("%Y-%m-%d %H:%M:%S%.6f").to_string());
+                let ts = q(&created.format("%Y-%m-%d %H:%M:%S%.f").to_string());
                 if r > 0 {
                     sql.push(',');
                 }

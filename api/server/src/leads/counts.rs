@@ -17,7 +17,7 @@ pub struct CountCache {
 #[derive(Default)]
 struct Inner {
     generation: HashMap<String, u64>,
-    totals: HashMap<(String, String), (i64, Instant, u64)>,
+    totals: HashMap<(String, String), (i64, bool, Instant, u64)>,
     counting: std::collections::HashSet<(String, String)>,
 }
 
@@ -30,28 +30,38 @@ impl CountCache {
             .unwrap_or(0)
     }
 
-    pub fn get(&self, owner: &str, query: &str) -> Option<i64> {
+    /// A cached total and whether it is an estimate.
+    pub fn get(&self, owner: &str, query: &str) -> Option<(i64, bool)> {
         let inner = self.inner.lock().ok()?;
         let gen = inner.generation.get(owner).copied().unwrap_or(0);
-        let (n, at, g) = inner.totals.get(&(owner.to_owned(), query.to_owned()))?;
-        (*g == gen && at.elapsed() < TTL).then_some(*n)
+        let (n, estimate, at, g) = inner.totals.get(&(owner.to_owned(), query.to_owned()))?;
+        (*g == gen && at.elapsed() < TTL).then_some((*n, *estimate))
     }
 
-    /// Stores a count made at generation `gen` (ignored if the owner's leads changed meanwhile).
+    /// Stores an exact count made at generation `gen` (ignored if the owner's leads changed meanwhile).
     pub fn put(&self, owner: &str, query: &str, n: i64, gen: u64) {
+        self.store(owner, query, n, false, gen);
+    }
+
+    /// Stores an estimate, answered until the exact count replaces it.
+    pub fn put_estimate(&self, owner: &str, query: &str, n: i64, gen: u64) {
+        self.store(owner, query, n, true, gen);
+    }
+
+    fn store(&self, owner: &str, query: &str, n: i64, estimate: bool, gen: u64) {
         if let Ok(mut inner) = self.inner.lock() {
             if inner.generation.get(owner).copied().unwrap_or(0) != gen {
                 return;
             }
             if inner.totals.len() >= MAX_ENTRIES {
-                inner.totals.retain(|_, (_, at, _)| at.elapsed() < TTL);
+                inner.totals.retain(|_, (_, _, at, _)| at.elapsed() < TTL);
                 if inner.totals.len() >= MAX_ENTRIES {
                     inner.totals.clear();
                 }
             }
             inner.totals.insert(
                 (owner.to_owned(), query.to_owned()),
-                (n, Instant::now(), gen),
+                (n, estimate, Instant::now(), gen),
             );
         }
     }
@@ -87,14 +97,16 @@ mod tests {
         let c = CountCache::default();
         let g = c.generation("a");
         c.put("a", "q", 5, g);
-        assert_eq!(c.get("a", "q"), Some(5));
+        assert_eq!(c.get("a", "q"), Some((5, false)));
         assert_eq!(c.get("b", "q"), None);
         c.invalidate("a");
         assert_eq!(c.get("a", "q"), None);
         c.put("a", "q", 7, g); // counted before the write
         assert_eq!(c.get("a", "q"), None);
         c.put("a", "q", 8, c.generation("a"));
-        assert_eq!(c.get("a", "q"), Some(8));
+        assert_eq!(c.get("a", "q"), Some((8, false)));
+        c.put_estimate("a", "e", 20_001, c.generation("a"));
+        assert_eq!(c.get("a", "e"), Some((20_001, true)));
         assert!(c.begin_count("a", "q"));
         assert!(!c.begin_count("a", "q"), "one background count per query");
         c.end_count("a", "q");

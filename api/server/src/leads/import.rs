@@ -270,28 +270,28 @@ pub fn map_row(
     if !values.contains_key("username") && errors.iter().all(|(f, _)| f != "username") {
         errors.push(("username".into(), "No username in this row".into()));
     }
-    if !errors.is_empty() {
-        return Err(errors);
-    }
+    // Check the cells that did parse too, so every bad cell of the row is named at once.
     let mut patch =
         LeadPatch::from_values(values).map_err(|e| vec![("row".to_owned(), e.message)])?;
-    patch.normalise().map_err(|e| {
-        let mut out = vec![];
+    if let Err(e) = patch.normalise() {
+        let before = errors.len();
         if let Some(fields) = e.details.as_ref().and_then(|d| d["fields"].as_object()) {
             for (f, list) in fields {
                 for item in list.as_array().into_iter().flatten() {
-                    out.push((
+                    errors.push((
                         f.clone(),
                         item["message"].as_str().unwrap_or("not valid").to_owned(),
                     ));
                 }
             }
         }
-        if out.is_empty() {
-            out.push(("row".into(), e.message.clone()));
+        if errors.len() == before {
+            errors.push(("row".into(), e.message.clone()));
         }
-        out
-    })?;
+    }
+    if !errors.is_empty() {
+        return Err(errors);
+    }
     Ok(patch)
 }
 

@@ -70,7 +70,11 @@ pub async fn list(
     let key = format!("{:?}|{:?}|{}", req.search, q.filter, req.include_deleted);
     let cached = state.counts.get(&owner, &key);
     let unfiltered_key = format!("{:?}|{:?}|{}", None::<String>, None::<String>, false);
-    let cached_all = state.counts.get(&owner, &unfiltered_key);
+    let cached_all = state
+        .counts
+        .get(&owner, &unfiltered_key)
+        .filter(|(_, est)| !est)
+        .map(|(n, _)| n);
     let gen = state.counts.generation(&owner);
     let r = req.clone();
     let (rows, next_cursor, total, estimate) = state
@@ -78,7 +82,7 @@ pub async fn list(
         .run(move |c| {
             let (rows, next) = Lead::rows(c, &r)?;
             let (total, estimate) = match cached {
-                Some(n) => (n, false),
+                Some(hit) => hit,
                 None => {
                     let n = Lead::count_capped(c, &r)?;
                     if n <= COUNT_CAP {
@@ -91,9 +95,14 @@ pub async fn list(
             Ok((rows, next, total, estimate))
         })
         .await?;
-    if cached.is_none() && !estimate {
-        state.counts.put(&owner, &key, total, gen);
-    } else if estimate && state.counts.begin_count(&owner, &key) {
+    if cached.is_none() {
+        if estimate {
+            state.counts.put_estimate(&owner, &key, total, gen);
+        } else {
+            state.counts.put(&owner, &key, total, gen);
+        }
+    }
+    if estimate && state.counts.begin_count(&owner, &key) {
         let (state2, req2) = (state.clone(), req.clone());
         tokio::spawn(async move {
             match state2.db.run(move |c| Lead::count_exact(c, &req2)).await {

@@ -295,7 +295,22 @@ async fn export_streams_the_current_filter_sort_and_columns() {
 async fn a_selection_of_many_ids_fits_in_one_request() {
     let app = spawn_app().await;
     let admin = app.first_admin().await;
-    let ids: Vec<String> = (0..12_000).map(|_| uuid::Uuid::new_v4().to_string()).collect();
-    let (st, res) = status_json(admin.b.post("/api/v1/leads/bulk", &json!({"ids": ids, "patch": {"notes": "x"}})).await).await;
-    assert_eq!((st, res["affected"].as_i64()), (StatusCode::OK, Some(0)), "{res}");
+    let ids: Vec<String> = (0..12_000)
+        .map(|_| uuid::Uuid::new_v4().to_string())
+        .collect();
+    let (st, res) = status_json(
+        admin
+            .b
+            .post(
+                "/api/v1/leads/bulk",
+                &json!({"ids": ids, "patch": {"notes": "x"}}),
+            )
+            .await,
+    )
+    .await;
+    assert_eq!(
+        (st, res["affected"].as_i64()),
+        (StatusCode::OK, Some(0)),
+        "{res}"
+    );
 }

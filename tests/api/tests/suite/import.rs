@@ -39,7 +39,7 @@ async fn import_guesses_mapping_previews_cells_and_reports_bad_rows() {
                @anna.b;Anna Bäcker;12,5k;Anna@Example.de;Vegane Bäckerei 🥐;x\n\
                ben;Ben;1.234;not-an-email;Coach;y\n\
                ;No Name;10;;;\n\
-               carla;Carla;lots;carla@example.com;;\n\
+               carla;Carla;lots;bad-mail;;\n\
                dora;Dora;0;;\"multi\nline\";\n";
     let (st, p) = upload(b, csv).await;
     assert_eq!(st, StatusCode::CREATED, "{p}");
@@ -70,7 +70,11 @@ async fn import_guesses_mapping_previews_cells_and_reports_bad_rows() {
     assert_eq!(rows[0]["errors"], json!({}));
     assert!(rows[1]["errors"]["email"].is_string(), "{}", rows[1]);
     assert!(rows[2]["errors"]["username"].is_string());
-    assert!(rows[3]["errors"]["followers"].is_string());
+    assert!(
+        rows[3]["errors"]["followers"].is_string() && rows[3]["errors"]["email"].is_string(),
+        "every bad cell: {}",
+        rows[3]
+    );
     assert_eq!(rows[4]["values"][4], "multi\nline");
     let id = p["id"].as_str().unwrap();
 
@@ -108,7 +112,11 @@ async fn import_guesses_mapping_previews_cells_and_reports_bad_rows() {
         .iter()
         .map(|e| e["row"].as_i64().unwrap())
         .collect();
-    assert_eq!(bad, vec![2, 3, 4]);
+    assert_eq!(
+        bad,
+        vec![2, 3, 4, 4],
+        "each bad cell is reported; row 4 has two"
+    );
     let (_, page) = status_json(b.get("/api/v1/leads?sort=username").await).await;
     let anna = &page["items"][0];
     assert_eq!(

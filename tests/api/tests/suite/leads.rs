@@ -140,6 +140,11 @@ async fn create_get_update_with_if_match_and_history() {
     let body: Value = res.json().await.unwrap();
     assert_eq!(body["error"]["details"]["current"]["followers"], 1500);
     assert_eq!(body["error"]["details"]["current"]["version"], 2);
+    let current = &body["error"]["details"]["current"];
+    assert!(
+        current["owner_id"].is_null() && current["updated_at"].as_str().unwrap().ends_with('Z'),
+        "LeadDto shape: {current}"
+    );
     let (_, now) = status_json(admin.b.get(&format!("/api/v1/leads/{id}")).await).await;
     assert_eq!(now["followers"], 1500, "the stale write changed nothing");
 
