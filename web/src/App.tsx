@@ -12,6 +12,9 @@ const ProfilePage = lazy(() => import("./features/profile/ProfilePage"));
 const UsersPage = lazy(() => import("./features/admin/UsersPage"));
 const AuditPage = lazy(() => import("./features/admin/AuditPage"));
 const PolicyPage = lazy(() => import("./features/admin/PolicyPage"));
+const LeadsPage = lazy(() => import("./features/leads/LeadsPage"));
+const ProductsPage = lazy(() => import("./features/prompts/ProductsPage"));
+const PromptsPage = lazy(() => import("./features/prompts/PromptsPage"));
 
 export function App() {
   return (
@@ -26,6 +29,10 @@ export function App() {
       >
         <Route index element={<DashboardPage />} />
         <Route path="profile" element={<ProfilePage />} />
+        <Route path="leads" element={<LeadsPage />} />
+        <Route path="products" element={<ProductsPage />} />
+        <Route path="prompts" element={<PromptsPage />} />
+        <Route path="prompts/:id" element={<PromptsPage />} />
         <Route path="admin">
           <Route index element={<Navigate to="/admin/users" replace />} />
           <Route

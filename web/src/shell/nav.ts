@@ -1,7 +1,7 @@
 // The one list of areas: the sidebar, the dashboard cards and the role checks read it.
 // Later issues add Leads, Pipeline, Accounts and Bot here (plus their routes in App.tsx).
 import type { LucideIcon } from "lucide-react";
-import { LayoutDashboard, ScrollText, ShieldCheck, UserRound, Users } from "lucide-react";
+import { Boxes, FileText, LayoutDashboard, ScrollText, ShieldCheck, Sheet, UserRound, Users } from "lucide-react";
 import type { Role } from "../api/types";
 
 export interface NavItem {
@@ -19,6 +19,27 @@ export interface NavItem {
 
 export const NAV: NavItem[] = [
   { to: "/", label: "Dashboard", icon: LayoutDashboard, end: true },
+  {
+    to: "/leads",
+    label: "Leads",
+    icon: Sheet,
+    section: "Workspace",
+    description: "The lead spreadsheet: search, filter, edit inline, import and export CSV.",
+  },
+  {
+    to: "/products",
+    label: "Products",
+    icon: Boxes,
+    section: "Workspace",
+    description: "What you sell, with the variables your email prompts use.",
+  },
+  {
+    to: "/prompts",
+    label: "Prompts",
+    icon: FileText,
+    section: "Workspace",
+    description: "System prompts for outreach emails, with live preview on a lead.",
+  },
   {
     to: "/profile",
     label: "Profile",

@@ -1,0 +1,701 @@
+import { lazy, Suspense, useCallback, useEffect, useMemo, useRef, useState, useSyncExternalStore, type FormEvent } from "react";
+import { useMutation, useQuery, useQueryClient } from "@tanstack/react-query";
+import { Columns3, Download, PanelRightOpen, Plus, Redo2, Trash2, Undo2, Upload } from "lucide-react";
+import { ApiError } from "../../api/client";
+import { errorMessage, fieldErrors } from "../../lib/errors";
+import { useDebounced } from "../../lib/useDebounced";
+import { useMediaQuery } from "../../shell/useMediaQuery";
+import { Button } from "../../ui/Button";
+import { downloadText } from "../../ui/CopyButton";
+import { FormError, TextField } from "../../ui/Field";
+import { Modal } from "../../ui/Modal";
+import { PageHeader } from "../../ui/misc";
+import { Popover } from "../../ui/Popover";
+import { Spinner } from "../../ui/Spinner";
+import { useToast } from "../../ui/Toasts";
+import { useConfirm } from "../../ui/ConfirmDialog";
+import { useCurrentUser } from "../auth/session";
+import { isMissingRoute, leadKeys, leadsApi, viewsApi, type LeadDto, type LeadPatch, type SavedView, type ViewInput } from "./api";
+import { COLUMN_BY_ID, COLUMNS, DEFAULT_VISIBLE, cellText, type LeadColumn } from "./columns";
+import { BulkEdit, type BulkScope } from "./BulkEdit";
+import { ConflictPanel } from "./ConflictPanel";
+import { FilterBar } from "./FilterBar";
+import { EMPTY_FILTERS, buildFilterTree, filterParam, sortParam, toggleSort, type FilterState, type SortKey } from "./filterTree";
+import { BlockCache } from "./grid/blockCache";
+import { LeadCards } from "./LeadCards";
+import { LeadDrawer } from "./LeadDrawer";
+import { useLeadEditing } from "./useLeadEditing";
+import { usePersisted } from "./usePersisted";
+import "./leads.css";
+
+// The grid engine is heavy (canvas grid + its deps): its own chunk, loaded with this page only.
+const LeadGrid = lazy(() => import("./grid/LeadGrid"));
+const ImportDialog = lazy(() => import("./ImportDialog"));
+
+export interface ViewState {
+  search: string;
+  filters: FilterState;
+  sort: SortKey[];
+  columns: { order: string[]; hidden: string[]; widths: Record<string, number> };
+}
+
+export const DEFAULT_STATE: ViewState = {
+  search: "",
+  filters: EMPTY_FILTERS,
+  sort: [{ col: "created_at", dir: "desc" }],
+  columns: { order: COLUMNS.map((c) => c.id), hidden: COLUMNS.map((c) => c.id).filter((id) => !DEFAULT_VISIBLE.includes(id)), widths: {} },
+};
+
+const BLOCK_SIZES = [50, 100, 200, 500];
+const STATE_KEY = "leadgen.leads.state";
+const BLOCK_KEY = "leadgen.leads.blockSize";
+const VIEW_KEY = "leadgen.leads.view";
+
+function normaliseState(s: Partial<ViewState> | null | undefined): ViewState {
+  const cols = { ...DEFAULT_STATE.columns, ...(s?.columns ?? {}) };
+  const known = new Set<string>(COLUMNS.map((c) => c.id));
+  const order = [...cols.order.filter((id) => known.has(id)), ...COLUMNS.map((c) => c.id).filter((id) => !cols.order.includes(id))];
+  // Username is always first (the frozen column).
+  const o = ["username", ...order.filter((id) => id !== "username")];
+  return {
+    search: typeof s?.search === "string" ? s.search : "",
+    filters: { ...EMPTY_FILTERS, ...(s?.filters ?? {}), advanced: { ...EMPTY_FILTERS.advanced, ...(s?.filters?.advanced ?? {}) } },
+    sort: Array.isArray(s?.sort) ? s!.sort : DEFAULT_STATE.sort,
+    columns: { order: o, hidden: (cols.hidden ?? []).filter((id) => id !== "username"), widths: cols.widths ?? {} },
+  };
+}
+
+export default function LeadsPage() {
+  const me = useCurrentUser();
+  const readOnly = me.role === "viewer";
+  const toast = useToast();
+  const confirm = useConfirm();
+  const phone = useMediaQuery("(max-width: 699px)");
+  const [rawState, setRawState] = usePersisted<ViewState>(STATE_KEY, DEFAULT_STATE);
+  const state = useMemo(() => normaliseState(rawState), [rawState]);
+  const setState = useCallback((f: (s: ViewState) => ViewState) => setRawState((prev) => f(normaliseState(prev))), [setRawState]);
+  const [blockSize, setBlockSize] = usePersisted<number>(BLOCK_KEY, 100);
+  const [viewId, setViewId] = usePersisted<string>(VIEW_KEY, "");
+  const [searchText, setSearchText] = useState(state.search);
+  const search = useDebounced(searchText, 300);
+  useEffect(() => {
+    if (search !== state.search) setState((s) => ({ ...s, search }));
+  }, [search]); // eslint-disable-line react-hooks/exhaustive-deps
+  useEffect(() => setSearchText(state.search), [state.search]);
+
+  const filter = useDebounced(filterParam(state.filters), 250);
+  const sort = sortParam(state.sort);
+  const size = BLOCK_SIZES.includes(blockSize) ? blockSize : 100;
+  const queryKey = JSON.stringify({ search: state.search, filter, sort, size });
+
+  const cache = useMemo(
+    () =>
+      new BlockCache<LeadDto>(
+        (offset, limit, signal) =>
+          leadsApi.list({ search: state.search || undefined, filter, sort, limit, offset }, signal).then((p) => ({ items: p.items, total: p.total })),
+        size,
+      ),
+    [queryKey], // eslint-disable-line react-hooks/exhaustive-deps
+  );
+  const version = useSyncExternalStore(
+    useCallback((fn) => cache.subscribe(fn), [cache]),
+    () => cache.version,
+  );
+  const visible = useRef<[number, number]>([0, size]);
+  useEffect(() => {
+    void cache.ensure(0, size - 1);
+  }, [cache, size]);
+  // Rows dropped by a delete come back when they are on screen.
+  useEffect(() => {
+    if (!cache.error && cache.total !== null) void cache.ensure(visible.current[0], visible.current[1]);
+  }, [cache, version]);
+
+  const editing = useLeadEditing(cache, toast);
+  const columns: LeadColumn[] = useMemo(
+    () => state.columns.order.filter((id) => !state.columns.hidden.includes(id)).map((id) => COLUMN_BY_ID[id]).filter(Boolean),
+    [state.columns],
+  );
+  const [selectedRows, setSelectedRows] = useState<number[]>([]);
+  const [activeRow, setActiveRow] = useState<number | null>(null);
+  const [openId, setOpenId] = useState<string | null>(null);
+  const [creating, setCreating] = useState(false);
+  const [importing, setImporting] = useState(false);
+  const total = cache.total ?? 0;
+  const getRow = useCallback((i: number) => cache.get(i), [cache]);
+  const openLead = openId ? (cache.get(cache.indexOf(openId)) ?? null) : null;
+  const drawerLead = useQuery({
+    queryKey: openId ? leadKeys.one(openId) : ["none"],
+    queryFn: () => leadsApi.get(openId!),
+    enabled: !!openId && !openLead,
+  });
+  const shownLead = openLead ?? drawerLead.data ?? null;
+
+  // ---- saved views (when the server has them) ----
+  const qc = useQueryClient();
+  const views = useQuery({ queryKey: leadKeys.views, queryFn: viewsApi.list, retry: false, staleTime: 60_000 });
+  const viewsAvailable = views.isSuccess;
+  // First visit (nothing remembered here yet): open the view marked as default, if any.
+  const firstVisit = useRef(typeof localStorage !== "undefined" && localStorage.getItem(STATE_KEY) === null);
+  useEffect(() => {
+    if (!firstVisit.current || !views.data) return;
+    firstVisit.current = false;
+    const def = views.data.find((v) => v.is_default);
+    if (def) applyView(def);
+  }, [views.data]); // eslint-disable-line react-hooks/exhaustive-deps
+  const applyView = (v: SavedView | null) => {
+    setViewId(v?.id ?? "");
+    setState(() => normaliseState(v ? (v.state as Partial<ViewState>) : DEFAULT_STATE));
+  };
+  const saveView = useMutation({
+    mutationFn: async ({ name, id, is_default }: { name: string; id?: string; is_default?: boolean }) => {
+      const body: ViewInput = { name, state: state as unknown as ViewInput["state"], ...(is_default !== undefined ? { is_default } : {}) };
+      return id ? viewsApi.update(id, body) : viewsApi.create(body);
+    },
+    onSuccess: (v) => {
+      setViewId(v.id);
+      void qc.invalidateQueries({ queryKey: leadKeys.views });
+      toast.success(`View "${v.name}" saved.`);
+    },
+    onError: (e) => toast.error(e),
+  });
+  const [namingView, setNamingView] = useState(false);
+
+  const onSort = useCallback((col: string, additive: boolean) => setState((s) => ({ ...s, sort: toggleSort(s.sort, col, additive) })), [setState]);
+  const selectedLeads = (): LeadDto[] => {
+    const rows = selectedRows.length ? selectedRows : activeRow !== null ? [activeRow] : [];
+    return rows.map((r) => cache.get(r)).filter((l): l is LeadDto => !!l);
+  };
+  const deleteSelected = async () => {
+    const leads = selectedLeads();
+    if (!leads.length) return;
+    if (leads.length > 1 && !(await confirm({ title: `Delete ${leads.length} leads?`, message: "You can undo this right after.", confirmLabel: "Delete" }))) return;
+    await editing.remove(leads);
+    setSelectedRows([]);
+  };
+
+  const bulkApply = async (scope: BulkScope, field: string, value: unknown) => {
+    const patch = { [field]: value } as LeadPatch;
+    const ids = scope === "selected" ? selectedLeads().map((l) => l.id) : undefined;
+    try {
+      const r = await leadsApi.bulk(
+        ids ? { ids, patch } : { search: state.search || undefined, filter: buildFilterTree(state.filters) ?? undefined, patch },
+      );
+      toast.success(`Changed ${r.affected.toLocaleString()} lead${r.affected === 1 ? "" : "s"}.`);
+      editing.noteServerBatch();
+      await cache.refresh();
+    } catch (e) {
+      if (!isMissingRoute(e)) return toast.error(e);
+      // No bulk endpoint: one PATCH per loaded row (selected rows, or the loaded matching rows).
+      const leads = ids ? selectedLeads() : loadedRows;
+      await editing.saveEdits(leads.map((lead) => ({ lead, field, value })));
+      toast.success(`Changed ${leads.length} lead${leads.length === 1 ? "" : "s"}.`);
+    }
+  };
+
+  const exportCsv = async () => {
+    const colIds = columns.map((c) => c.id);
+    const url = leadsApi.exportUrl({ search: state.search || undefined, filter, sort, columns: colIds });
+    try {
+      const res = await fetch(url, { credentials: "same-origin" });
+      if (res.ok) {
+        const blob = await res.blob();
+        const a = document.createElement("a");
+        a.href = URL.createObjectURL(blob);
+        a.download = "leads.csv";
+        a.click();
+        window.setTimeout(() => URL.revokeObjectURL(a.href), 1000);
+        return;
+      }
+      if (res.status !== 404) {
+        toast.error(`Export failed (${res.status}).`);
+        return;
+      }
+    } catch {
+      /* fall back below */
+    }
+    // No server export: build the CSV here from the API pages (up to 10,000 rows).
+    const rows: LeadDto[] = [];
+    for (let offset = 0; offset < 10_000; offset += 500) {
+      const page = await leadsApi.list({ search: state.search || undefined, filter, sort, limit: 500, offset });
+      rows.push(...page.items);
+      if (page.items.length < 500) break;
+    }
+    const esc = (s: string) => (/[",\n\r]/.test(s) ? `"${s.replace(/"/g, '""')}"` : s);
+    const lines = [colIds.join(","), ...rows.map((l) => columns.map((c) => esc(c.kind === "date" ? String(l[c.id] ?? "") : cellText(c, l))).join(","))];
+    downloadText("leads.csv", lines.join("\r\n") + "\r\n");
+  };
+
+  const gridHost = useRef<HTMLDivElement>(null);
+  const [gridHeight, setGridHeight] = useState(500);
+  useEffect(() => {
+    const el = gridHost.current;
+    if (!el) return;
+    const ro = new ResizeObserver(() => setGridHeight(Math.max(240, Math.floor(el.getBoundingClientRect().height))));
+    ro.observe(el);
+    return () => ro.disconnect();
+  }, [phone]);
+
+  // Ctrl+Z / Ctrl+Shift+Z also work when the focus is on the page rather than in the grid (not in a field).
+  useEffect(() => {
+    if (readOnly) return;
+    const onKey = (e: KeyboardEvent) => {
+      if (!(e.ctrlKey || e.metaKey) || e.defaultPrevented) return;
+      const k = e.key.toLowerCase();
+      if (k !== "z" && k !== "y") return;
+      const t = e.target as HTMLElement | null;
+      if (t?.closest("input, textarea, select, [contenteditable], .modal, .lead-drawer, #portal, .lead-grid")) return;
+      e.preventDefault();
+      if (k === "y" || e.shiftKey) void editing.redo();
+      else void editing.undo();
+    };
+    document.addEventListener("keydown", onKey);
+    return () => document.removeEventListener("keydown", onKey);
+  }, [readOnly, editing.undo, editing.redo]); // eslint-disable-line react-hooks/exhaustive-deps
+
+  const highlight = useMemo(() => new Set(editing.conflicts.map((c) => c.id)), [editing.conflicts]);
+  const loadedRows = useMemo(() => {
+    const out: LeadDto[] = [];
+    for (let i = 0; i < total; i++) {
+      const r = cache.get(i);
+      if (!r) break;
+      out.push(r);
+    }
+    return out;
+  }, [cache, version, total]); // eslint-disable-line react-hooks/exhaustive-deps
+
+  const err = cache.error;
+  const countText = cache.total === null ? "" : `${total.toLocaleString()} lead${total === 1 ? "" : "s"}`;
+
+  return (
+    <div className="leads-page">
+      <PageHeader
+        title="Leads"
+        description={
+          <span className="row gap">
+            <span data-testid="lead-count">{countText}</span>
+            {(cache.isLoading || editing.saving) && <Spinner size={12} label={editing.saving ? "Saving" : "Loading"} />}
+          </span>
+        }
+        actions={
+          <div className="row gap leads-actions">
+            {viewsAvailable && (
+              <ViewsMenu
+                views={views.data ?? []}
+                viewId={viewId}
+                onPick={applyView}
+                onSaveNew={() => setNamingView(true)}
+                onUpdate={(v) => saveView.mutate({ id: v.id, name: v.name })}
+                onMakeDefault={(v) => saveView.mutate({ id: v.id, name: v.name, is_default: true })}
+                onDelete={async (v) => {
+                  await viewsApi.remove(v.id).catch((e) => toast.error(e));
+                  if (v.id === viewId) setViewId("");
+                  void qc.invalidateQueries({ queryKey: leadKeys.views });
+                }}
+              />
+            )}
+            <Button size="sm" icon={<Download size={14} aria-hidden />} onClick={() => void exportCsv().catch((e) => toast.error(e))}>
+              Export CSV
+            </Button>
+            {!readOnly && (
+              <>
+                <Button size="sm" icon={<Upload size={14} aria-hidden />} onClick={() => setImporting(true)}>
+                  Import CSV
+                </Button>
+                <Button size="sm" variant="primary" icon={<Plus size={14} aria-hidden />} onClick={() => setCreating(true)}>
+                  New lead
+                </Button>
+              </>
+            )}
+          </div>
+        }
+      />
+      <FilterBar
+        search={searchText}
+        onSearch={setSearchText}
+        filters={state.filters}
+        onFilters={(f) => setState((s) => ({ ...s, filters: f }))}
+      />
+      <div className="grid-toolbar" role="toolbar" aria-label="Grid tools">
+        {!readOnly && (
+          <>
+            <Button size="sm" icon={<Undo2 size={14} aria-hidden />} onClick={() => void editing.undo()} title="Undo (Ctrl+Z)" aria-label="Undo">
+              {phone ? undefined : "Undo"}
+            </Button>
+            <Button size="sm" icon={<Redo2 size={14} aria-hidden />} onClick={() => void editing.redo()} title="Redo (Ctrl+Shift+Z)" aria-label="Redo">
+              {phone ? undefined : "Redo"}
+            </Button>
+            {!phone && (
+              <Button
+                size="sm"
+                variant="danger"
+                icon={<Trash2 size={14} aria-hidden />}
+                disabled={!selectedRows.length && activeRow === null}
+                onClick={() => void deleteSelected()}
+              >
+                {selectedRows.length > 1 ? `Delete ${selectedRows.length} rows` : "Delete row"}
+              </Button>
+            )}
+          </>
+        )}
+        {!phone && !readOnly && <BulkEdit selected={selectedRows.length} matching={total} onApply={bulkApply} />}
+        {!phone && (
+          <Button
+            size="sm"
+            icon={<PanelRightOpen size={14} aria-hidden />}
+            disabled={activeRow === null || !cache.get(activeRow)}
+            onClick={() => activeRow !== null && setOpenId(cache.get(activeRow)?.id ?? null)}
+            title="Details (Alt+Enter)"
+          >
+            Details
+          </Button>
+        )}
+        <span className="toolbar-spacer" />
+        {!phone && <SortMenu sort={state.sort} onChange={(sort) => setState((s) => ({ ...s, sort }))} />}
+        {!phone && (
+          <Popover label="Columns" icon={<Columns3 size={14} aria-hidden />} align="right" ariaLabel="Columns">
+            <fieldset className="check-list">
+              <legend className="small muted">Show columns</legend>
+              {state.columns.order.map((id) => (
+                <label key={id} className="check-row">
+                  <input
+                    type="checkbox"
+                    disabled={id === "username"}
+                    checked={!state.columns.hidden.includes(id)}
+                    onChange={(e) =>
+                      setState((s) => ({
+                        ...s,
+                        columns: {
+                          ...s.columns,
+                          hidden: e.target.checked ? s.columns.hidden.filter((h) => h !== id) : [...s.columns.hidden, id],
+                        },
+                      }))
+                    }
+                  />
+                  {COLUMN_BY_ID[id]?.title ?? id}
+                </label>
+              ))}
+              <button type="button" className="link-btn small" onClick={() => setState((s) => ({ ...s, columns: DEFAULT_STATE.columns }))}>
+                Reset columns
+              </button>
+            </fieldset>
+          </Popover>
+        )}
+        <label className="row gap small muted">
+          Rows per block
+          <select className="input input-sm" aria-label="Rows per block" value={size} onChange={(e) => setBlockSize(Number(e.target.value))}>
+            {BLOCK_SIZES.map((n) => (
+              <option key={n} value={n}>
+                {n}
+              </option>
+            ))}
+          </select>
+        </label>
+      </div>
+      <ConflictPanel conflicts={editing.conflicts} onKeepMine={(c) => void editing.keepMine(c)} onTakeTheirs={editing.takeTheirs} />
+      {err ? (
+        <FormError message={errorMessage(err) + (err instanceof ApiError && err.status === 422 ? " — adjust the filters." : "")} />
+      ) : null}
+      {phone ? (
+        <LeadCards
+          rows={loadedRows}
+          total={total}
+          loading={cache.isLoading}
+          onMore={() => void cache.ensure(loadedRows.length, loadedRows.length + size - 1)}
+          onOpen={(l) => setOpenId(l.id)}
+        />
+      ) : (
+        <div className="grid-host" ref={gridHost}>
+          {cache.total === 0 && !cache.isLoading ? (
+            <div className="grid-empty">
+              <strong>No leads match.</strong>{" "}
+              {state.search || filter ? "Change the search or remove a filter." : readOnly ? "Nothing here yet." : "Add a lead or import a CSV."}
+            </div>
+          ) : (
+            <Suspense fallback={<Spinner label="Loading the grid" />}>
+              <LeadGrid
+                columns={columns}
+                widths={state.columns.widths}
+                rowCount={total}
+                getRow={getRow}
+                dataVersion={version}
+                readOnly={readOnly}
+                sort={state.sort}
+                highlightIds={highlight}
+                height={gridHeight}
+                onSort={onSort}
+                onVisibleRows={(from, to) => {
+                  visible.current = [from, to];
+                  void cache.ensure(from, to);
+                }}
+                onEdit={(edits) => void editing.saveEdits(edits)}
+                onInvalid={(m) => toast.error(m)}
+                onResize={(col, w) => setState((s) => ({ ...s, columns: { ...s.columns, widths: { ...s.columns.widths, [col]: w } } }))}
+                onMove={(colId, toIndex) =>
+                  setState((s) => {
+                    const vis = s.columns.order.filter((id) => !s.columns.hidden.includes(id));
+                    const target = vis[toIndex];
+                    const order = s.columns.order.filter((id) => id !== colId);
+                    const at = order.indexOf(target);
+                    const from = s.columns.order.indexOf(colId);
+                    order.splice(at < 0 ? order.length : from < s.columns.order.indexOf(target) ? at + 1 : at, 0, colId);
+                    return { ...s, columns: { ...s.columns, order } };
+                  })
+                }
+                onSelectRows={setSelectedRows}
+                onActiveRow={setActiveRow}
+                onDeleteRows={(rows) => {
+                  const leads = rows.map((r) => cache.get(r)).filter((l): l is LeadDto => !!l);
+                  void editing.remove(leads);
+                }}
+                onOpenRow={(r) => setOpenId(cache.get(r)?.id ?? null)}
+                onUndo={() => void editing.undo()}
+                onRedo={() => void editing.redo()}
+              />
+            </Suspense>
+          )}
+        </div>
+      )}
+      {shownLead && (
+        <LeadDrawer
+          lead={shownLead}
+          readOnly={readOnly}
+          conflict={editing.conflicts.find((c) => c.id === shownLead.id)}
+          onKeepMine={(c) => void editing.keepMine(c)}
+          onTakeTheirs={editing.takeTheirs}
+          onClose={() => setOpenId(null)}
+          onSave={async (patch: LeadPatch) => {
+            const edits = Object.entries(patch).map(([field, value]) => ({ lead: shownLead, field, value }));
+            await editing.saveEdits(edits);
+            void qc.invalidateQueries({ queryKey: leadKeys.one(shownLead.id) });
+            return true;
+          }}
+          onDelete={() => {
+            void editing.remove([shownLead]);
+            setOpenId(null);
+          }}
+        />
+      )}
+      {creating && (
+        <NewLeadDialog
+          onClose={() => setCreating(false)}
+          onCreated={(l) => {
+            setCreating(false);
+            toast.success(`Added ${l.username}.`);
+            cache.reset(true);
+            void cache.ensure(0, size - 1);
+          }}
+        />
+      )}
+      {importing && (
+        <Suspense fallback={null}>
+          <ImportDialog
+            onClose={() => setImporting(false)}
+            onDone={() => {
+              cache.reset(true);
+              void cache.ensure(0, size - 1);
+            }}
+          />
+        </Suspense>
+      )}
+      {namingView && (
+        <NameViewDialog
+          onClose={() => setNamingView(false)}
+          onSave={(name) => {
+            setNamingView(false);
+            saveView.mutate({ name });
+          }}
+        />
+      )}
+    </div>
+  );
+}
+
+function SortMenu({ sort, onChange }: { sort: SortKey[]; onChange: (s: SortKey[]) => void }) {
+  const sortable = COLUMNS.filter((c) => c.sortable);
+  return (
+    <Popover label={sort.length ? `Sort (${sort.length})` : "Sort"} align="right" ariaLabel="Sort">
+      <div className="sort-menu">
+        <p className="small muted">Click a column header to sort; shift-click adds a column.</p>
+        {sort.map((k, i) => (
+          <div key={k.col} className="row gap">
+            <select
+              className="input input-sm"
+              aria-label={`Sort column ${i + 1}`}
+              value={k.col}
+              onChange={(e) => onChange(sort.map((x, j) => (j === i ? { ...x, col: e.target.value } : x)))}
+            >
+              {sortable.map((c) => (
+                <option key={c.id} value={c.id} disabled={c.id !== k.col && sort.some((x) => x.col === c.id)}>
+                  {c.title}
+                </option>
+              ))}
+            </select>
+            <select
+              className="input input-sm"
+              aria-label={`Sort direction ${i + 1}`}
+              value={k.dir}
+              onChange={(e) => onChange(sort.map((x, j) => (j === i ? { ...x, dir: e.target.value as "asc" | "desc" } : x)))}
+            >
+              <option value="asc">ascending</option>
+              <option value="desc">descending</option>
+            </select>
+            <button type="button" className="icon-btn" aria-label={`Remove sort ${i + 1}`} onClick={() => onChange(sort.filter((_, j) => j !== i))}>
+              ×
+            </button>
+          </div>
+        ))}
+        {sort.length < 4 && (
+          <select
+            className="input input-sm"
+            aria-label="Add sort column"
+            value=""
+            onChange={(e) => e.target.value && onChange([...sort, { col: e.target.value, dir: "asc" }])}
+          >
+            <option value="">Add a sort column…</option>
+            {sortable
+              .filter((c) => !sort.some((k) => k.col === c.id))
+              .map((c) => (
+                <option key={c.id} value={c.id}>
+                  {c.title}
+                </option>
+              ))}
+          </select>
+        )}
+      </div>
+    </Popover>
+  );
+}
+
+function ViewsMenu({
+  views,
+  viewId,
+  onPick,
+  onSaveNew,
+  onUpdate,
+  onMakeDefault,
+  onDelete,
+}: {
+  views: SavedView[];
+  viewId: string;
+  onPick: (v: SavedView | null) => void;
+  onSaveNew: () => void;
+  onUpdate: (v: SavedView) => void;
+  onMakeDefault: (v: SavedView) => void;
+  onDelete: (v: SavedView) => void;
+}) {
+  const current = views.find((v) => v.id === viewId) ?? null;
+  return (
+    <Popover label={current ? `View: ${current.name}` : "Views"} ariaLabel="Saved views" align="right">
+      {(close) => (
+        <div className="views-menu">
+          <ul className="plain-list">
+            <li>
+              <button type="button" className={`menu-item ${!current ? "active" : ""}`} onClick={() => (onPick(null), close())}>
+                Default (all leads)
+              </button>
+            </li>
+            {views.map((v) => (
+              <li key={v.id} className="row">
+                <button type="button" className={`menu-item ${v.id === viewId ? "active" : ""}`} onClick={() => (onPick(v), close())}>
+                  {v.name}
+                  {v.is_default && <span className="small muted"> · default</span>}
+                </button>
+                <button type="button" className="icon-btn" aria-label={`Delete view ${v.name}`} onClick={() => onDelete(v)}>
+                  ×
+                </button>
+              </li>
+            ))}
+          </ul>
+          <div className="row gap">
+            {current && (
+              <Button size="sm" onClick={() => (onUpdate(current), close())}>
+                Update "{current.name}"
+              </Button>
+            )}
+            {current && !current.is_default && (
+              <Button size="sm" onClick={() => (onMakeDefault(current), close())}>
+                Make default
+              </Button>
+            )}
+            <Button size="sm" variant="primary" onClick={() => (onSaveNew(), close())}>
+              Save as new view…
+            </Button>
+          </div>
+        </div>
+      )}
+    </Popover>
+  );
+}
+
+function NameViewDialog({ onClose, onSave }: { onClose: () => void; onSave: (name: string) => void }) {
+  const [name, setName] = useState("");
+  return (
+    <Modal
+      title="Save view"
+      onClose={onClose}
+      width={400}
+      footer={
+        <>
+          <Button onClick={onClose}>Cancel</Button>
+          <Button variant="primary" type="submit" form="name-view" disabled={!name.trim()}>
+            Save view
+          </Button>
+        </>
+      }
+    >
+      <form
+        id="name-view"
+        onSubmit={(e) => {
+          e.preventDefault();
+          if (name.trim()) onSave(name.trim());
+        }}
+      >
+        <TextField label="View name" value={name} onChange={(e) => setName(e.target.value)} autoFocus hint="Saves the search, filters, sort and columns." />
+      </form>
+    </Modal>
+  );
+}
+
+function NewLeadDialog({ onClose, onCreated }: { onClose: () => void; onCreated: (l: LeadDto) => void }) {
+  const [form, setForm] = useState({ username: "", full_name: "", email: "", followers: "" });
+  const create = useMutation({
+    mutationFn: () =>
+      leadsApi.create({
+        username: form.username.trim().replace(/^@/, ""),
+        full_name: form.full_name.trim() || null,
+        email: form.email.trim() || null,
+        followers: form.followers.trim() ? Number(form.followers.replace(/[\s,]/g, "")) : null,
+      }),
+    onSuccess: onCreated,
+  });
+  const fe = fieldErrors(create.error);
+  const submit = (e: FormEvent) => {
+    e.preventDefault();
+    create.mutate();
+  };
+  const generic = create.error && !Object.keys(fe).length ? errorMessage(create.error) : null;
+  return (
+    <Modal
+      title="New lead"
+      onClose={onClose}
+      footer={
+        <>
+          <Button onClick={onClose}>Cancel</Button>
+          <Button variant="primary" type="submit" form="new-lead" loading={create.isPending}>
+            Add lead
+          </Button>
+        </>
+      }
+    >
+      <form id="new-lead" className="stack" onSubmit={submit}>
+        <FormError message={generic} />
+        <TextField label="Instagram username" required value={form.username} onChange={(e) => setForm({ ...form, username: e.target.value })} errors={fe.username} autoFocus />
+        <TextField label="Full name" value={form.full_name} onChange={(e) => setForm({ ...form, full_name: e.target.value })} errors={fe.full_name} />
+        <TextField label="Email" type="email" value={form.email} onChange={(e) => setForm({ ...form, email: e.target.value })} errors={fe.email} />
+        <TextField label="Followers" inputMode="numeric" value={form.followers} onChange={(e) => setForm({ ...form, followers: e.target.value })} errors={fe.followers} />
+      </form>
+    </Modal>
+  );
+}
+
+
