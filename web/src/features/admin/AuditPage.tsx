@@ -104,7 +104,7 @@ export default function AuditPage() {
         ) : (
           <>
             <div className="table-wrap">
-              <table className="table" aria-busy={audit.isFetching || undefined}>
+              <table className="table stack" aria-busy={audit.isFetching || undefined}>
                 <thead>
                   <tr>
                     <th scope="col">Time</th>
@@ -119,19 +119,19 @@ export default function AuditPage() {
                 <tbody>
                   {audit.data.items.map((e) => (
                     <tr key={e.id} data-testid="audit-row">
-                      <td className="num nowrap">{formatDateTime(e.at)}</td>
-                      <td>{e.actor_username ?? <span className="muted">—</span>}</td>
-                      <td>
+                      <td data-label="Time" className="num nowrap">{formatDateTime(e.at)}</td>
+                      <td data-label="Actor">{e.actor_username ?? <span className="muted">—</span>}</td>
+                      <td data-label="Action">
                         <code>{e.action}</code>
                       </td>
-                      <td>
+                      <td data-label="Outcome">
                         <Badge tone={/fail|denied|error|locked/i.test(e.outcome) ? "red" : "green"}>{e.outcome}</Badge>
                       </td>
-                      <td>{e.target_label ?? (e.target_type ? `${e.target_type} ${e.target_id ?? ""}` : "—")}</td>
-                      <td className="num" title={e.user_agent ? shortUserAgent(e.user_agent) : undefined}>
+                      <td data-label="Target">{e.target_label ?? (e.target_type ? `${e.target_type} ${e.target_id ?? ""}` : "—")}</td>
+                      <td data-label="IP" className="num" title={e.user_agent ? shortUserAgent(e.user_agent) : undefined}>
                         {e.ip ?? "—"}
                       </td>
-                      <td>
+                      <td data-label="Details">
                         {e.details && Object.keys(e.details).length > 0 ? (
                           <details>
                             <summary>show</summary>

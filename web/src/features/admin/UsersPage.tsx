@@ -107,7 +107,7 @@ export default function UsersPage() {
         ) : (
           <>
             <div className="table-wrap">
-              <table className="table users-table" aria-busy={users.isFetching || undefined}>
+              <table className="table users-table stack" aria-busy={users.isFetching || undefined}>
                 <thead>
                   <tr>
                     <th scope="col">User</th>
@@ -224,14 +224,14 @@ function UserRow({ user: u, isSelf, onSecret }: { user: AdminUser; isSelf: boole
 
   return (
     <tr data-testid="user-row" data-username={u.username}>
-      <td>
+      <td data-label="User">
         <div className="user-cell">
           <span className="strong">{u.username}</span>
           {isSelf && <Badge tone="green">you</Badge>}
           <span className="muted small">{u.email ?? ""}</span>
         </div>
       </td>
-      <td>
+      <td data-label="Role">
         <select
           className="input input-sm"
           aria-label={`Role of ${u.username}`}
@@ -247,7 +247,7 @@ function UserRow({ user: u, isSelf, onSecret }: { user: AdminUser; isSelf: boole
           ))}
         </select>
       </td>
-      <td>
+      <td data-label="Status">
         {!u.active ? <Badge tone="red">deactivated</Badge> : locked ? <Badge tone="amber" title={`Locked until ${formatDateTime(u.locked_until)}`}>locked</Badge> : <Badge tone="green">active</Badge>}
         {u.must_change_password && (
           <Badge tone="amber" title="Must change password at next sign-in">
@@ -255,10 +255,10 @@ function UserRow({ user: u, isSelf, onSecret }: { user: AdminUser; isSelf: boole
           </Badge>
         )}
       </td>
-      <td>{u.two_factor_enabled ? <Badge tone="green">on</Badge> : <Badge>off</Badge>}</td>
-      <td className="num">{u.session_count}</td>
-      <td className="num nowrap">{formatDateTime(u.last_login_at)}</td>
-      <td className="actions">
+      <td data-label="2FA">{u.two_factor_enabled ? <Badge tone="green">on</Badge> : <Badge>off</Badge>}</td>
+      <td data-label="Sessions" className="num">{u.session_count}</td>
+      <td data-label="Last sign-in" className="num nowrap">{formatDateTime(u.last_login_at)}</td>
+      <td data-label="Actions" className="actions">
         <div className="row-actions">
           {u.active ? (
             <Button
