@@ -3,7 +3,7 @@
 //! - p50/p95 of one grid page (100 rows) over HTTP for six queries (cold first request shown apart),
 //! - bulk update of 10,000 selected leads,
 //! - streamed CSV export of every lead,
-//! - CSV import of that export into an empty workspace (rows/s),
+//! - CSV import of that export (or its first IMPORT_ROWS rows) into an empty workspace (rows/s),
 //! - the server's peak resident memory (VmHWM).
 //!
 //! Run it with `scripts/bench-leads` (SQLite) or `LEADGEN_TEST_BACKEND=postgres scripts/bench-leads`.
@@ -242,7 +242,23 @@ async fn run() {
         rows
     );
 
-    // Import that CSV into an empty workspace.
+    // Import that CSV (or its first IMPORT_ROWS rows) into an empty workspace.
+    let csv = match std::env::var("IMPORT_ROWS")
+        .ok()
+        .and_then(|s| s.parse::<usize>().ok())
+    {
+        Some(n) => {
+            let end = csv
+                .iter()
+                .enumerate()
+                .filter(|(_, c)| **c == b'\n')
+                .nth(n)
+                .map(|(i, _)| i + 1)
+                .unwrap_or(csv.len());
+            csv.slice(..end)
+        }
+        None => csv,
+    };
     let res = b
         .post(
             "/api/v1/admin/users",
