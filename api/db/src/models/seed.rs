@@ -207,7 +207,14 @@ pub fn seed_leads(
         write_tx(conn, |c| Ok(c.batch_execute(&sql)?))?;
         written += batch;
     }
+    analyze_leads(conn)?;
     Ok(written)
+}
+
+/// Refreshes the planner's statistics after a bulk load, so the first queries get good plans (both backends).
+pub fn analyze_leads(conn: &mut DbConn) -> ApiResult<()> {
+    conn.batch_execute("ANALYZE leads")?;
+    Ok(())
 }
 
 fn capitalise(s: &str) -> String {

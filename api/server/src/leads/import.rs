@@ -719,6 +719,10 @@ fn process(
             }
         }
         if read == 0 {
+            // A large import changes the table's statistics; refresh them for the planner.
+            if row - already > 10_000 {
+                leadgen_db::models::seed::analyze_leads(&mut conn)?;
+            }
             return Ok(());
         }
         let bad_rows: std::collections::HashSet<i64> = errors.iter().map(|e| e.row).collect();
