@@ -3,6 +3,7 @@
 pub mod conn;
 pub mod models;
 pub mod schema;
+pub mod sql;
 
 pub use conn::{write_tx, Db, DbConn};
 
@@ -14,4 +15,10 @@ pub fn now() -> chrono::NaiveDateTime {
 
 pub fn new_id() -> String {
     uuid::Uuid::new_v4().to_string()
+}
+
+/// A time-ordered id (UUID v7) for rows written in bulk (leads, their history, imports): new keys land at the end
+/// of the primary-key index instead of at random places, which keeps large imports fast.
+pub fn new_seq_id() -> String {
+    uuid::Uuid::now_v7().to_string()
 }

@@ -43,6 +43,7 @@ pub const ACTIONS: &[&str] = &[
     "user.sessions_revoked",
     "policy.changed",
     "keys.rotated",
+    "leads.read_other",
 ];
 
 /// An event by a signed-in user (or the system when `actor` is None), from this client.

@@ -47,6 +47,8 @@ impl Modify for Security {
         crate::leads::routes::bulk_update, crate::leads::routes::bulk_delete, crate::leads::routes::undo, crate::leads::routes::redo,
         crate::leads::routes::export, crate::leads::routes::list_views, crate::leads::routes::create_view,
         crate::leads::routes::update_view, crate::leads::routes::delete_view,
+        crate::leads::lists::list_dnc, crate::leads::lists::add_dnc, crate::leads::lists::remove_dnc,
+        crate::leads::lists::lead_hashtags, crate::leads::lists::list_hashtags, crate::leads::lists::record_pairs,
         crate::leads::import::upload, crate::leads::import::preview, crate::leads::import::run, crate::leads::import::status,
         crate::prompts::routes::list_products, crate::prompts::routes::create_product, crate::prompts::routes::get_product,
         crate::prompts::routes::update_product, crate::prompts::routes::delete_product, crate::prompts::routes::list_prompts,

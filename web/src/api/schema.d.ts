@@ -300,6 +300,75 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/do-not-contact": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Your do-not-contact list. */
+        get: operations["list_dnc"];
+        put?: never;
+        /** Put a username or e-mail on the list; your matching leads become "do not contact". */
+        post: operations["add_dnc"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/do-not-contact/{id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        post?: never;
+        /** Take an entry off the list (leads keep their status). */
+        delete: operations["remove_dnc"];
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/hashtags": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Your hashtags with how many usernames each found. */
+        get: operations["list_hashtags"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/hashtags/pairs": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Record which hashtag found which usernames (for discovery tools; known pairs keep their first date). */
+        post: operations["record_pairs"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/imports": {
         parameters: {
             query?: never;
@@ -494,6 +563,23 @@ export interface paths {
          *     `error.details.current`, and nothing is overwritten.
          */
         patch: operations["update"];
+        trace?: never;
+    };
+    "/api/v1/leads/{id}/hashtags": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** The hashtags that found this lead (oldest first). */
+        get: operations["lead_hashtags"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
         trace?: never;
     };
     "/api/v1/leads/{id}/history": {
@@ -1010,6 +1096,32 @@ export interface components {
         Dedupe: "skip" | "update" | "keep_both";
         /** @enum {string} */
         DedupeKey: "username" | "email";
+        DncAdded: {
+            entry: components["schemas"]["DncEntry"];
+            /** @description Leads of yours now marked "do not contact" (one undo step). */
+            leads_marked: number;
+        };
+        DncEntry: {
+            id: string;
+            /** @description `username` or `email`. */
+            kind: string;
+            /** @description Normalised: usernames without `@` and lowercased, e-mails lowercased. */
+            value: string;
+            reason?: string | null;
+            /** Format: date-time */
+            created_at: string;
+        };
+        DncInput: {
+            /** @description `username` or `email`. */
+            kind: string;
+            value: string;
+            reason?: string | null;
+        };
+        DncPage: {
+            items: components["schemas"]["DncEntry"][];
+            /** Format: int64 */
+            total: number;
+        };
         /** @description The body every error response carries; documented in the OpenAPI file. */
         ErrorBody: {
             error: components["schemas"]["ErrorInfo"];
@@ -1024,6 +1136,16 @@ export interface components {
             code: string;
             message: string;
             details?: Record<string, never> | null;
+        };
+        HashtagDto: {
+            hashtag: string;
+            /**
+             * Format: int64
+             * @description Distinct usernames this hashtag found.
+             */
+            usernames: number;
+            /** Format: date-time */
+            last_found_at?: string | null;
         };
         Health: {
             /** @description `ok` or `unavailable`. */
@@ -1119,6 +1241,11 @@ export interface components {
             /** Format: date-time */
             undone_at?: string | null;
         };
+        LeadHashtag: {
+            hashtag: string;
+            /** Format: date-time */
+            found_at: string;
+        };
         LeadPage: {
             items: components["schemas"]["LeadDto"][];
             /** @description Pass as `cursor` for the next page; absent on the last page. */
@@ -1188,6 +1315,16 @@ export interface components {
             created_at: string;
             /** Format: date-time */
             last_login_at?: string | null;
+        };
+        PairInput: {
+            hashtag: string;
+            username: string;
+        };
+        PairsInput: {
+            pairs: components["schemas"]["PairInput"][];
+        };
+        PairsRecorded: {
+            recorded: number;
         };
         PasswordPolicy: {
             min_length: number;
@@ -2116,6 +2253,154 @@ export interface operations {
             };
         };
     };
+    list_dnc: {
+        parameters: {
+            query?: {
+                /** @description Part of a username or e-mail. */
+                q?: string;
+                limit?: number;
+                offset?: number;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["DncPage"];
+                };
+            };
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    add_dnc: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["DncInput"];
+            };
+        };
+        responses: {
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["DncAdded"];
+                };
+            };
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    remove_dnc: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            204: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    list_hashtags: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HashtagDto"][];
+                };
+            };
+        };
+    };
+    record_pairs: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["PairsInput"];
+            };
+        };
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["PairsRecorded"];
+                };
+            };
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
     upload: {
         parameters: {
             query?: {
@@ -2303,6 +2588,8 @@ export interface operations {
                 offset?: number;
                 /** @description Include soft-deleted leads. */
                 include_deleted?: boolean;
+                /** @description Admins: another user's id, to read their leads (read-only; recorded in the audit log). */
+                owner?: string;
             };
             header?: never;
             path?: never;
@@ -2520,7 +2807,10 @@ export interface operations {
     };
     get: {
         parameters: {
-            query?: never;
+            query?: {
+                /** @description Admins: the owner's user id, to read another user's lead (recorded in the audit log). */
+                owner?: string;
+            };
             header?: never;
             path: {
                 id: string;
@@ -2627,9 +2917,41 @@ export interface operations {
             };
         };
     };
-    history: {
+    lead_hashtags: {
         parameters: {
             query?: never;
+            header?: never;
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["LeadHashtag"][];
+                };
+            };
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    history: {
+        parameters: {
+            query?: {
+                /** @description Admins: the owner's user id, to read another user's lead (recorded in the audit log). */
+                owner?: string;
+            };
             header?: never;
             path: {
                 id: string;

@@ -3,9 +3,11 @@
 //! resumes after the last committed row and never applies a row twice.
 
 use crate::conn::DbConn;
+use crate::models::dnc::{self, DoNotContact};
 use crate::models::lead::{Lead, LeadEdit, LeadPatch};
 use crate::schema::{imports, leads};
-use crate::{new_id, now};
+use crate::sql::{boolean, lit, num, opt, ts, MultiInsert};
+use crate::{new_seq_id, now};
 use chrono::NaiveDateTime;
 use diesel::prelude::*;
 use leadgen_core::ApiResult;
@@ -177,33 +179,8 @@ impl Import {
     }
 }
 
-/// Lead columns an import writes in one insert.
-#[derive(Insertable)]
-#[diesel(table_name = leads)]
-struct NewLeadRow<'a> {
-    id: &'a str,
-    owner_id: &'a str,
-    username: &'a str,
-    full_name: Option<&'a str>,
-    biography: Option<&'a str>,
-    followers: Option<i64>,
-    following: Option<i64>,
-    posts: Option<i64>,
-    is_business: bool,
-    business_category: Option<&'a str>,
-    email: Option<&'a str>,
-    phone: Option<&'a str>,
-    website: Option<&'a str>,
-    source_hashtag: Option<&'a str>,
-    status: &'a str,
-    tags: String,
-    notes: Option<&'a str>,
-    email_subject: Option<&'a str>,
-    email_body: Option<&'a str>,
-    created_at: NaiveDateTime,
-    updated_at: NaiveDateTime,
-    version: i64,
-}
+/// The lead columns an import writes, in the order of its values.
+const LEAD_COLUMNS: &str = "id, owner_id, username, full_name, biography, followers, following, posts, is_business, business_category, email, phone, website, source_hashtag, status, tags, notes, email_subject, email_body, created_at, updated_at, version";
 
 fn flat(v: &Option<Option<String>>) -> Option<&str> {
     v.as_ref().and_then(|x| x.as_deref())
@@ -232,11 +209,11 @@ impl Lead {
             .into_iter()
             .collect();
         let mut by_email: HashMap<String, String> = HashMap::new();
+        let emails: Vec<String> = rows
+            .iter()
+            .filter_map(|(_, p)| flat(&p.email).map(str::to_owned))
+            .collect();
         if key == DedupeKey::Email {
-            let emails: Vec<String> = rows
-                .iter()
-                .filter_map(|(_, p)| flat(&p.email).map(str::to_owned))
-                .collect();
             for (email, id) in leads::table
                 .filter(leads::owner_id.eq(owner_id))
                 .filter(leads::email.eq_any(&emails))
@@ -246,9 +223,21 @@ impl Lead {
                 by_email.entry(email).or_insert(id);
             }
         }
-        let t = now();
+        let listed = DoNotContact::listed(conn, owner_id, &usernames, &emails)?;
+        let (owner, at) = (lit(owner_id), ts(now()));
+        let mut new_rows = MultiInsert::new("leads", LEAD_COLUMNS, 250);
+        let mut created: Vec<(String, Value)> = Vec::with_capacity(rows.len());
         let mut seen_emails: HashSet<String> = HashSet::new();
-        for (row, patch) in rows {
+        let mut pending: HashSet<String> = HashSet::new();
+        for (row, mut patch) in rows {
+            let on_list = |kind: &str, v: Option<&str>| {
+                v.is_some_and(|v| listed.contains(&(kind.to_owned(), v.to_owned())))
+            };
+            if on_list("username", patch.username.as_deref())
+                || on_list("email", flat(&patch.email))
+            {
+                patch.status = Some(dnc::STATUS.into());
+            }
             let Some(username) = patch.username.clone() else {
                 out.errors.push(RowError {
                     row,
@@ -269,6 +258,11 @@ impl Lead {
                 match dedupe {
                     Dedupe::Skip | Dedupe::KeepBoth => out.skipped += 1,
                     Dedupe::Update => {
+                        if pending.remove(&id) {
+                            // The lead came from an earlier row of this batch: write those rows first.
+                            new_rows.flush(conn)?;
+                            pending.clear();
+                        }
                         let mut fill = patch.clone();
                         fill.username = None;
                         drop_empty(&mut fill);
@@ -298,46 +292,52 @@ impl Lead {
                 }
                 continue;
             }
-            let id = new_id();
+            let id = new_seq_id();
             let tags = serde_json::to_string(&patch.tags.clone().unwrap_or_default())
                 .unwrap_or_else(|_| "[]".into());
             let status = patch.status.clone().unwrap_or_else(|| "new".into());
-            let row_values = NewLeadRow {
-                id: &id,
-                owner_id,
-                username: &username,
-                full_name: flat(&patch.full_name),
-                biography: flat(&patch.biography),
-                followers: patch.followers.flatten(),
-                following: patch.following.flatten(),
-                posts: patch.posts.flatten(),
-                is_business: patch.is_business.unwrap_or(false),
-                business_category: flat(&patch.business_category),
-                email: flat(&patch.email),
-                phone: flat(&patch.phone),
-                website: flat(&patch.website),
-                source_hashtag: flat(&patch.source_hashtag),
-                status: &status,
-                tags,
-                notes: flat(&patch.notes),
-                email_subject: flat(&patch.email_subject),
-                email_body: flat(&patch.email_body),
-                created_at: t,
-                updated_at: t,
-                version: 1,
-            };
-            diesel::insert_into(leads::table)
-                .values(&row_values)
-                .execute(conn)?;
+            let followers = num(patch.followers.flatten());
+            let following = num(patch.following.flatten());
+            let posts = num(patch.posts.flatten());
+            new_rows.row(
+                conn,
+                &[
+                    &lit(&id),
+                    &owner,
+                    &lit(&username),
+                    &opt(flat(&patch.full_name)),
+                    &opt(flat(&patch.biography)),
+                    &followers,
+                    &following,
+                    &posts,
+                    boolean(patch.is_business.unwrap_or(false)),
+                    &opt(flat(&patch.business_category)),
+                    &opt(flat(&patch.email)),
+                    &opt(flat(&patch.phone)),
+                    &opt(flat(&patch.website)),
+                    &opt(flat(&patch.source_hashtag)),
+                    &lit(&status),
+                    &lit(&tags),
+                    &opt(flat(&patch.notes)),
+                    &opt(flat(&patch.email_subject)),
+                    &opt(flat(&patch.email_body)),
+                    &at,
+                    &at,
+                    "1",
+                ],
+            )?;
             by_username.insert(username, id.clone());
             if let Some(e) = flat(&patch.email) {
                 if seen_emails.insert(e.to_owned()) {
                     by_email.entry(e.to_owned()).or_insert_with(|| id.clone());
                 }
             }
-            LeadEdit::record_create(conn, &id, owner_id, batch_id)?;
+            pending.insert(id.clone());
+            created.push((id, json!({})));
             out.inserted += 1;
         }
+        new_rows.flush(conn)?;
+        LeadEdit::record_many(conn, owner_id, Some(owner_id), batch_id, "create", &created)?;
         Ok(out)
     }
 }
@@ -368,29 +368,5 @@ fn drop_empty(p: &mut LeadPatch) {
     }
     if p.tags.as_ref().is_some_and(|t| t.is_empty()) {
         p.tags = None;
-    }
-}
-
-impl LeadEdit {
-    fn record_create(
-        conn: &mut DbConn,
-        lead_id: &str,
-        owner_id: &str,
-        batch_id: &str,
-    ) -> ApiResult<()> {
-        use crate::schema::lead_edits;
-        diesel::insert_into(lead_edits::table)
-            .values((
-                lead_edits::id.eq(new_id()),
-                lead_edits::lead_id.eq(lead_id),
-                lead_edits::owner_id.eq(owner_id),
-                lead_edits::actor_id.eq(owner_id),
-                lead_edits::batch_id.eq(batch_id),
-                lead_edits::kind.eq("create"),
-                lead_edits::changes.eq(json!({}).to_string()),
-                lead_edits::at.eq(now()),
-            ))
-            .execute(conn)?;
-        Ok(())
     }
 }

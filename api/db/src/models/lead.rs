@@ -2,8 +2,9 @@
 //! paging, capped counts), optimistic concurrency (`version`) and the edit history that powers undo.
 
 use crate::conn::DbConn;
+use crate::models::dnc;
 use crate::schema::{lead_edits, leads};
-use crate::{new_id, now};
+use crate::{new_id, new_seq_id, now};
 use chrono::NaiveDateTime;
 use diesel::dsl::sql;
 use diesel::expression::BoxableExpression;
@@ -13,6 +14,7 @@ use leadgen_core::config::Backend;
 use leadgen_core::{ApiError, ApiResult, ErrorCode};
 use serde::{Deserialize, Deserializer, Serialize};
 use serde_json::{json, Value};
+use std::collections::HashMap;
 
 pub const STATUSES: &[&str] = &[
     "new",
@@ -121,6 +123,23 @@ pub fn normalise_username(raw: &str) -> String {
     raw.trim().trim_start_matches('@').trim().to_lowercase()
 }
 
+/// A normalised Instagram username: 1-30 lowercase letters, digits, '.' or '_'.
+pub fn valid_username(u: &str) -> bool {
+    !u.is_empty()
+        && u.len() <= 30
+        && u.chars()
+            .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '.' || c == '_')
+}
+
+/// A lowercased e-mail address of a plausible shape.
+pub fn valid_email(e: &str) -> bool {
+    e.len() <= 254
+        && e.split_once('@').is_some_and(|(l, d)| {
+            !l.is_empty() && d.contains('.') && !d.starts_with('.') && !d.ends_with('.')
+        })
+        && !e.chars().any(char::is_whitespace)
+}
+
 fn clean(v: &mut Option<Option<String>>) {
     if let Some(inner) = v {
         *inner = inner
@@ -136,11 +155,7 @@ impl LeadPatch {
         let mut errors = serde_json::Map::new();
         if let Some(u) = &mut self.username {
             *u = normalise_username(u);
-            let ok = !u.is_empty()
-                && u.len() <= 30
-                && u.chars()
-                    .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '.' || c == '_');
-            if !ok {
+            if !valid_username(u) {
                 field_error(
                     &mut errors,
                     "username",
@@ -166,12 +181,7 @@ impl LeadPatch {
         }
         if let Some(Some(e)) = &mut self.email {
             *e = e.to_lowercase();
-            let valid = e.len() <= 254
-                && e.split_once('@').is_some_and(|(l, d)| {
-                    !l.is_empty() && d.contains('.') && !d.starts_with('.') && !d.ends_with('.')
-                })
-                && !e.chars().any(char::is_whitespace);
-            if !valid {
+            if !valid_email(e) {
                 field_error(
                     &mut errors,
                     "email",
@@ -936,8 +946,27 @@ impl Lead {
         let mut q = Lead::base(req, conn.backend())?;
         if let Some(c) = &req.cursor {
             q = q.filter(Lead::after(&req.sort, c)?);
-        } else if let Some(off) = req.offset {
-            q = q.offset(off);
+        } else if let Some(off) = req.offset.filter(|o| *o > 0) {
+            // A jump: skip over the sort index alone (index-only, no table rows read for the skipped part), then
+            // read the page's rows by id.
+            let ids: Vec<String> = q
+                .offset(off)
+                .order(sql::<Bool>(&req.sort.order_sql()))
+                .limit(req.limit)
+                .select(leads::id)
+                .load(conn)?;
+            let mut by_id: HashMap<String, Lead> = leads::table
+                .filter(leads::id.eq_any(&ids))
+                .select(Lead::as_select())
+                .load::<Lead>(conn)?
+                .into_iter()
+                .map(|l| (l.id.clone(), l))
+                .collect();
+            let rows: Vec<Lead> = ids.iter().filter_map(|id| by_id.remove(id)).collect();
+            let next_cursor = (rows.len() as i64 == req.limit)
+                .then(|| rows.last().map(|l| req.sort.cursor_of(l)))
+                .flatten();
+            return Ok((rows, next_cursor));
         }
         let rows: Vec<Lead> = q
             .order(sql::<Bool>(&req.sort.order_sql()))
@@ -996,8 +1025,14 @@ impl Lead {
         let username = new.username.clone().ok_or_else(|| {
             ApiError::field("username", "required", "A lead needs an Instagram username")
         })?;
+        let emails: Vec<String> = new.email.clone().flatten().into_iter().collect();
+        if !dnc::DoNotContact::listed(conn, owner_id, std::slice::from_ref(&username), &emails)?
+            .is_empty()
+        {
+            new.status = Some(dnc::STATUS.into());
+        }
         let t = now();
-        let id = new_id();
+        let id = new_seq_id();
         let tags = serde_json::to_string(&new.tags.clone().unwrap_or_default())
             .map_err(ApiError::internal)?;
         let res = diesel::insert_into(leads::table)
@@ -1066,60 +1101,28 @@ impl Lead {
         if patch.changed_fields().is_empty() {
             return Ok(before);
         }
-        let t = now();
-        let status_change = patch.status.clone();
-        let n = diesel::update(
-            leads::table
-                .find(id)
-                .filter(leads::version.eq(before.version)),
-        )
-        .set((
+        let n = Lead::apply(
+            conn,
+            std::slice::from_ref(&before.id),
+            Some(before.version),
             &patch,
-            leads::version.eq(leads::version + 1),
-            leads::updated_at.eq(t),
-        ))
-        .execute(conn);
-        let n = match n {
-            Err(diesel::result::Error::DatabaseError(
-                diesel::result::DatabaseErrorKind::UniqueViolation,
-                _,
-            )) => {
-                return Err(ApiError::conflict(
-                    "username",
-                    "Another lead in your workspace has this username",
-                ));
-            }
-            Err(diesel::result::Error::DatabaseError(
-                diesel::result::DatabaseErrorKind::ForeignKeyViolation,
-                _,
-            )) => {
-                return Err(ApiError::field(
-                    "product_id",
-                    "unknown_product",
-                    "No such product",
-                ));
-            }
-            other => other?,
-        };
+        )?;
         if n == 0 {
             let current = Lead::find_owned(conn, owner_id, id)?.ok_or_else(ApiError::not_found)?;
             return Err(conflict(&current));
-        }
-        if let Some(tags) = &patch.tags {
-            let text = serde_json::to_string(tags).map_err(ApiError::internal)?;
-            diesel::update(leads::table.find(id))
-                .set(leads::tags.eq(text))
-                .execute(conn)?;
-        }
-        if status_change.as_deref() == Some("contacted") && before.contacted_at.is_none() {
-            diesel::update(leads::table.find(id))
-                .set(leads::contacted_at.eq(t))
-                .execute(conn)?;
         }
         let after = leads::table
             .find(id)
             .select(Lead::as_select())
             .first(conn)?;
+        if patch.status.as_deref() == Some(dnc::STATUS) {
+            dnc::DoNotContact::remember(
+                conn,
+                owner_id,
+                &[(after.username.clone(), after.email.clone())],
+                "Marked in the grid",
+            )?;
+        }
         let (old, new) = (as_json(&before), as_json(&after));
         let mut changes = serde_json::Map::new();
         for f in patch.changed_fields() {
@@ -1232,7 +1235,7 @@ impl LeadEdit {
     ) -> ApiResult<()> {
         diesel::insert_into(lead_edits::table)
             .values((
-                lead_edits::id.eq(new_id()),
+                lead_edits::id.eq(new_seq_id()),
                 lead_edits::lead_id.eq(&lead.id),
                 lead_edits::owner_id.eq(&lead.owner_id),
                 lead_edits::actor_id.eq(actor_id),
@@ -1307,36 +1310,47 @@ impl LeadPatch {
 }
 
 impl Lead {
-    /// Writes a normalised patch to one row, bumping its version. No history (callers record it).
-    fn apply(conn: &mut DbConn, ids: &[String], patch: &LeadPatch) -> ApiResult<usize> {
+    /// Writes a normalised patch to the rows (only where the version is still `expected`, when given), bumping
+    /// their version; the first change to "contacted" stamps contacted_at. No history (callers record it).
+    fn apply(
+        conn: &mut DbConn,
+        ids: &[String],
+        expected: Option<i64>,
+        patch: &LeadPatch,
+    ) -> ApiResult<usize> {
         let t = now();
-        let n = diesel::update(leads::table.filter(leads::id.eq_any(ids)))
-            .set((
-                patch,
-                leads::version.eq(leads::version + 1),
-                leads::updated_at.eq(t),
-            ))
-            .execute(conn)
-            .map_err(|e| match e {
-                diesel::result::Error::DatabaseError(
-                    diesel::result::DatabaseErrorKind::UniqueViolation,
-                    _,
-                ) => ApiError::conflict(
-                    "username",
-                    "Another lead in your workspace has this username",
-                ),
-                diesel::result::Error::DatabaseError(
-                    diesel::result::DatabaseErrorKind::ForeignKeyViolation,
-                    _,
-                ) => ApiError::field("product_id", "unknown_product", "No such product"),
-                other => other.into(),
-            })?;
-        if let Some(tags) = &patch.tags {
-            let text = serde_json::to_string(tags).map_err(ApiError::internal)?;
-            diesel::update(leads::table.filter(leads::id.eq_any(ids)))
-                .set(leads::tags.eq(text))
-                .execute(conn)?;
-        }
+        let tags = match &patch.tags {
+            Some(tags) => Some(serde_json::to_string(tags).map_err(ApiError::internal)?),
+            None => None,
+        };
+        let n = diesel::update(
+            leads::table.filter(leads::id.eq_any(ids)).filter(
+                leads::version
+                    .eq(expected.unwrap_or_default())
+                    .or(expected.is_none().into_sql::<Bool>()),
+            ),
+        )
+        .set((
+            patch,
+            tags.map(|text| leads::tags.eq(text)),
+            leads::version.eq(leads::version + 1),
+            leads::updated_at.eq(t),
+        ))
+        .execute(conn)
+        .map_err(|e| match e {
+            diesel::result::Error::DatabaseError(
+                diesel::result::DatabaseErrorKind::UniqueViolation,
+                _,
+            ) => ApiError::conflict(
+                "username",
+                "Another lead in your workspace has this username",
+            ),
+            diesel::result::Error::DatabaseError(
+                diesel::result::DatabaseErrorKind::ForeignKeyViolation,
+                _,
+            ) => ApiError::field("product_id", "unknown_product", "No such product"),
+            other => other.into(),
+        })?;
         if patch.status.as_deref() == Some("contacted") {
             diesel::update(
                 leads::table
@@ -1425,7 +1439,14 @@ impl Lead {
                 .filter(leads::id.eq_any(chunk))
                 .select(Lead::as_select())
                 .load(conn)?;
-            affected += Lead::apply(conn, chunk, &patch)?;
+            affected += Lead::apply(conn, chunk, None, &patch)?;
+            if patch.status.as_deref() == Some(dnc::STATUS) {
+                let marked: Vec<(String, Option<String>)> = before
+                    .iter()
+                    .map(|l| (l.username.clone(), l.email.clone()))
+                    .collect();
+                dnc::DoNotContact::remember(conn, owner_id, &marked, "Marked in the grid")?;
+            }
             let mut edits = Vec::with_capacity(before.len());
             for b in &before {
                 let old = as_json(b);
@@ -1490,29 +1511,35 @@ impl LeadEdit {
         kind: &str,
         edits: &[(String, Value)],
     ) -> ApiResult<()> {
-        use diesel::connection::SimpleConnection;
-        let lit = |s: &str| format!("'{}'", s.replace('\'', "''"));
-        let at = lit(&now().format("%Y-%m-%d %H:%M:%S%.f").to_string());
-        let actor = actor_id.map(lit).unwrap_or_else(|| "NULL".into());
-        for chunk in edits.chunks(500) {
-            let mut sql = String::from("INSERT INTO lead_edits (id, lead_id, owner_id, actor_id, batch_id, kind, changes, at) VALUES ");
-            for (i, (lead_id, changes)) in chunk.iter().enumerate() {
-                if i > 0 {
-                    sql.push(',');
-                }
-                sql.push_str(&format!(
-                    "({}, {}, {}, {actor}, {}, {}, {}, {at})",
-                    lit(&new_id()),
-                    lit(lead_id),
-                    lit(owner_id),
-                    lit(batch_id),
-                    lit(kind),
-                    lit(&changes.to_string())
-                ));
-            }
-            conn.batch_execute(&sql)?;
+        use crate::sql::{lit, opt, ts, MultiInsert};
+        let (owner, actor, batch, kind, at) = (
+            lit(owner_id),
+            opt(actor_id),
+            lit(batch_id),
+            lit(kind),
+            ts(now()),
+        );
+        let mut out = MultiInsert::new(
+            "lead_edits",
+            "id, lead_id, owner_id, actor_id, batch_id, kind, changes, at",
+            500,
+        );
+        for (lead_id, changes) in edits {
+            out.row(
+                conn,
+                &[
+                    &lit(&new_seq_id()),
+                    &lit(lead_id),
+                    &owner,
+                    &actor,
+                    &batch,
+                    &kind,
+                    &lit(&changes.to_string()),
+                    &at,
+                ],
+            )?;
         }
-        Ok(())
+        out.flush(conn)
     }
 
     fn batch(
@@ -1645,7 +1672,7 @@ impl LeadEdit {
                 })
                 .collect();
             let patch = LeadPatch::from_values(target)?;
-            affected += Lead::apply(conn, std::slice::from_ref(&e.lead_id), &patch)?;
+            affected += Lead::apply(conn, std::slice::from_ref(&e.lead_id), None, &patch)?;
         }
         Ok(UndoOutcome {
             batch_id: String::new(),

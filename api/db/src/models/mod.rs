@@ -2,6 +2,8 @@
 
 pub mod audit;
 pub mod auth_tokens;
+pub mod dnc;
+pub mod hashtag;
 pub mod import;
 pub mod lead;
 pub mod login;

@@ -2,7 +2,8 @@
 //! inserts (both backends take the same statement).
 
 use crate::conn::DbConn;
-use crate::{new_id, write_tx};
+use crate::sql::{self, lit as q, opt};
+use crate::{new_seq_id, write_tx};
 use chrono::NaiveDateTime;
 use diesel::connection::SimpleConnection;
 use leadgen_core::ApiResult;
@@ -96,14 +97,6 @@ const STATUSES: &[(&str, u32)] = &[
     ("do_not_contact", 1),
 ];
 
-fn q(s: &str) -> String {
-    format!("'{}'", s.replace('\'', "''"))
-}
-
-fn opt(s: Option<String>) -> String {
-    s.map(|v| q(&v)).unwrap_or_else(|| "NULL".into())
-}
-
 fn pick<'a>(rng: &mut StdRng, list: &[&'a str]) -> &'a str {
     list[rng.gen_range(0..list.len())]
 }
@@ -179,13 +172,13 @@ pub fn seed_leads(
                 )
                 .map(|d| d.naive_utc())
                 .unwrap_or(now);
-                let ts = q(&created.format("%Y-%m-%d %H:%M:%S%.f").to_string());
+                let ts = sql::ts(created);
                 if r > 0 {
                     sql.push(',');
                 }
                 sql.push_str(&format!(
                     "({}, {}, {}, {}, {}, {}, {}, {}, {}, {}, {}, {}, {}, {}, {}, {ts}, {ts}, 1)",
-                    q(&new_id()),
+                    q(&new_seq_id()),
                     q(owner_id),
                     q(&username),
                     q(&format!("{} {}", capitalise(f), capitalise(l))),
@@ -194,9 +187,9 @@ pub fn seed_leads(
                     rng.gen_range(50..3000),
                     rng.gen_range(0..2000),
                     if is_business { "TRUE" } else { "FALSE" },
-                    opt(category),
-                    opt(email),
-                    opt(website),
+                    opt(category.as_deref()),
+                    opt(email.as_deref()),
+                    opt(website.as_deref()),
                     q(pick(&mut rng, HASHTAGS)),
                     q(status(&mut rng)),
                     q(&serde_json::to_string(&tags).unwrap_or_else(|_| "[]".into())),

@@ -107,6 +107,17 @@ pub struct LeadQuery {
     pub offset: Option<i64>,
     /// Include soft-deleted leads.
     pub include_deleted: Option<bool>,
+    /// Admins: another user's id, to read their leads (read-only; recorded in the audit log).
+    #[validate(length(max = 64))]
+    pub owner: Option<String>,
+}
+
+#[derive(Deserialize, Validate, IntoParams)]
+#[into_params(parameter_in = Query)]
+pub struct ReadAs {
+    /// Admins: the owner's user id, to read another user's lead (recorded in the audit log).
+    #[validate(length(max = 64))]
+    pub owner: Option<String>,
 }
 
 #[derive(Serialize, ToSchema)]

@@ -14,7 +14,7 @@ use leadgen_core::error::ErrorBody;
 use leadgen_core::{ApiError, ApiResult, ErrorCode};
 use leadgen_db::models::import::{BatchOutcome, Dedupe, DedupeKey, Import, RowError};
 use leadgen_db::models::lead::{Lead, LeadPatch};
-use leadgen_db::{new_id, write_tx, Db};
+use leadgen_db::{new_id, write_tx};
 use serde::{Deserialize, Serialize};
 use serde_json::{json, Map};
 use std::collections::BTreeMap;
@@ -44,7 +44,7 @@ pub const IMPORT_FIELDS: &[&str] = &[
     "email_body",
 ];
 const PREVIEW_ROWS: usize = 20;
-const BATCH: usize = 2000;
+const BATCH: usize = 5000;
 /// Uploads larger than this are refused.
 pub const MAX_UPLOAD_BYTES: u64 = 2 * 1024 * 1024 * 1024;
 
@@ -642,9 +642,15 @@ pub async fn run(
         state.counts.clone(),
     );
     tokio::task::spawn_blocking(move || {
-        let status = match process(
-            &db, &counts, &owner, &iid, &path, delimiter, &b.mapping, b.dedupe, b.key,
-        ) {
+        let result = db.get().and_then(|mut conn| {
+            leadgen_db::conn::bulk_cache(&mut conn, true)?;
+            let result = process(
+                &mut conn, &counts, &owner, &iid, &path, delimiter, &b.mapping, b.dedupe, b.key,
+            );
+            leadgen_db::conn::bulk_cache(&mut conn, false)?;
+            result
+        });
+        let status = match result {
             Ok(()) => "done",
             Err(e) => {
                 tracing::error!(import = %iid, error = ?e, "import failed");
@@ -665,7 +671,7 @@ pub async fn run(
 /// Reads the file from the first row not yet processed and writes it in batches.
 #[allow(clippy::too_many_arguments)]
 fn process(
-    db: &Db,
+    conn: &mut leadgen_db::DbConn,
     counts: &crate::leads::counts::CountCache,
     owner: &str,
     id: &str,
@@ -675,8 +681,7 @@ fn process(
     dedupe: Dedupe,
     key: DedupeKey,
 ) -> ApiResult<()> {
-    let mut conn = db.get()?;
-    let already = Import::get(&mut conn, id)?.processed;
+    let already = Import::get(conn, id)?.processed;
     let mut rdr = reader(path, delimiter)?;
     let mut record = csv::StringRecord::new();
     let mut row: i64 = 0;
@@ -721,12 +726,12 @@ fn process(
         if read == 0 {
             // A large import changes the table's statistics; refresh them for the planner.
             if row - already > 10_000 {
-                leadgen_db::models::seed::analyze_leads(&mut conn)?;
+                leadgen_db::models::seed::analyze_leads(conn)?;
             }
             return Ok(());
         }
         let bad_rows: std::collections::HashSet<i64> = errors.iter().map(|e| e.row).collect();
-        write_tx(&mut conn, |c| {
+        write_tx(conn, |c| {
             let mut out: BatchOutcome = Lead::import_batch(c, owner, rows, dedupe, key, &batch_id)?;
             let failed_rows = (bad_rows.len() + out.errors.len()) as i64;
             let mut reported = errors;

@@ -4,6 +4,7 @@
 pub mod counts;
 pub mod dto;
 pub mod import;
+pub mod lists;
 pub mod routes;
 
 use actix_web::web;
@@ -36,7 +37,19 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
             .route("/{id}", web::patch().to(r::update))
             .route("/{id}", web::delete().to(r::delete))
             .route("/{id}/restore", web::post().to(r::restore))
-            .route("/{id}/history", web::get().to(r::history)),
+            .route("/{id}/history", web::get().to(r::history))
+            .route("/{id}/hashtags", web::get().to(lists::lead_hashtags)),
+    )
+    .service(
+        web::scope("/do-not-contact")
+            .route("", web::get().to(lists::list_dnc))
+            .route("", web::post().to(lists::add_dnc))
+            .route("/{id}", web::delete().to(lists::remove_dnc)),
+    )
+    .service(
+        web::scope("/hashtags")
+            .route("", web::get().to(lists::list_hashtags))
+            .route("/pairs", web::post().to(lists::record_pairs)),
     )
     .service(
         web::scope("/imports")

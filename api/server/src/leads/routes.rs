@@ -1,15 +1,55 @@
 use crate::extract::{Body, Params, Shape};
 use crate::identity::extract::CurrentUser;
 use crate::leads::dto::*;
+use crate::security::ClientInfo;
 use crate::state::AppState;
 use actix_web::http::header;
 use actix_web::web::{self, Json, Path};
 use actix_web::{HttpRequest, HttpResponse};
 use leadgen_core::error::ErrorBody;
-use leadgen_core::{ApiError, ApiResult};
+use leadgen_core::{ApiError, ApiResult, ErrorCode};
 use leadgen_db::models::lead::{Filter, Lead, LeadEdit, LeadPatch, PageRequest, Sort, COUNT_CAP};
+use leadgen_db::models::user::User;
 use leadgen_db::models::view::SavedView;
 use leadgen_db::{new_id, write_tx};
+
+/// Whose leads a read shows: your own, or (admins only) another user's, read-only; `record` puts the read in the
+/// audit log. Anyone else asking for another owner gets 403; an unknown owner 404.
+async fn read_owner(
+    state: &AppState,
+    me: &CurrentUser,
+    client: &ClientInfo,
+    owner: Option<String>,
+    record: bool,
+) -> ApiResult<String> {
+    let Some(owner) = owner.filter(|o| *o != me.user.id) else {
+        return Ok(me.user.id.clone());
+    };
+    if !me.user.is_admin() {
+        return Err(ApiError::msg(
+            ErrorCode::Forbidden,
+            "Only admins may read another user's leads.",
+        ));
+    }
+    let o = owner.clone();
+    let target = state
+        .db
+        .run(move |c| User::find(c, &o))
+        .await?
+        .ok_or_else(ApiError::not_found)?;
+    if record {
+        crate::audit::record(
+            state,
+            crate::audit::event("leads.read_other", Some(&me.user), client).target(
+                "user",
+                Some(&target.id),
+                Some(&target.username),
+            ),
+        )
+        .await;
+    }
+    Ok(owner)
+}
 
 fn with_etag(lead: Lead) -> HttpResponse {
     let etag = format!("\"{}\"", lead.version);
@@ -44,20 +84,15 @@ fn if_match(req: &HttpRequest) -> ApiResult<Option<i64>> {
 pub async fn list(
     me: CurrentUser,
     state: web::Data<AppState>,
+    client: ClientInfo,
     Params(q): Params<LeadQuery>,
 ) -> ApiResult<Json<LeadPage>> {
-    let filter = match q.filter.as_deref().filter(|s| !s.trim().is_empty()) {
-        Some(text) => Some(serde_json::from_str::<Filter>(text).map_err(|e| {
-            ApiError::field(
-                "filter",
-                "invalid_filter",
-                format!("Not a filter tree: {e}"),
-            )
-        })?),
-        None => None,
-    };
+    let filter = parse_filter(q.filter.as_deref())?;
+    // A new query (not a later page of it) is what gets recorded when an admin reads someone else's leads.
+    let first_page = q.cursor.is_none() && q.offset.unwrap_or(0) == 0;
+    let owner = read_owner(&state, &me, &client, q.owner.clone(), first_page).await?;
     let req = PageRequest {
-        owner_id: me.user.id.clone(),
+        owner_id: owner.clone(),
         search: q.search,
         filter,
         sort: Sort::parse(q.sort.as_deref())?,
@@ -66,7 +101,6 @@ pub async fn list(
         offset: q.offset,
         include_deleted: q.include_deleted.unwrap_or(false),
     };
-    let owner = me.user.id.clone();
     let key = format!("{:?}|{:?}|{}", req.search, q.filter, req.include_deleted);
     let cached = state.counts.get(&owner, &key);
     let unfiltered_key = format!("{:?}|{:?}|{}", None::<String>, None::<String>, false);
@@ -142,14 +176,17 @@ pub async fn create(
 }
 
 /// One lead (with its version in `ETag`).
-#[utoipa::path(get, path = "/api/v1/leads/{id}", tag = "leads", params(("id" = String, Path)),
+#[utoipa::path(get, path = "/api/v1/leads/{id}", tag = "leads", params(("id" = String, Path), ReadAs),
     responses((status = 200, body = LeadDto), (status = 404, body = ErrorBody)))]
 pub async fn get(
     me: CurrentUser,
     state: web::Data<AppState>,
+    client: ClientInfo,
     id: Path<String>,
+    Params(r): Params<ReadAs>,
 ) -> ApiResult<HttpResponse> {
-    let (uid, id) = (me.user.id.clone(), id.into_inner());
+    let uid = read_owner(&state, &me, &client, r.owner, true).await?;
+    let id = id.into_inner();
     let lead = state
         .db
         .run(move |c| Lead::find_owned(c, &uid, &id))
@@ -233,14 +270,17 @@ pub async fn restore(
 }
 
 /// The lead's edit history, newest first.
-#[utoipa::path(get, path = "/api/v1/leads/{id}/history", tag = "leads", params(("id" = String, Path)),
+#[utoipa::path(get, path = "/api/v1/leads/{id}/history", tag = "leads", params(("id" = String, Path), ReadAs),
     responses((status = 200, body = Vec<LeadEditDto>), (status = 404, body = ErrorBody)))]
 pub async fn history(
     me: CurrentUser,
     state: web::Data<AppState>,
+    client: ClientInfo,
     id: Path<String>,
+    Params(r): Params<ReadAs>,
 ) -> ApiResult<Json<Vec<LeadEditDto>>> {
-    let (uid, id) = (me.user.id.clone(), id.into_inner());
+    let uid = read_owner(&state, &me, &client, r.owner, false).await?;
+    let id = id.into_inner();
     let edits = state
         .db
         .run(move |c| {

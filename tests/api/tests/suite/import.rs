@@ -2,7 +2,7 @@ use leadgen_api_tests::*;
 use reqwest::StatusCode;
 use serde_json::{json, Value};
 
-async fn upload(b: &Browser, csv: impl Into<reqwest::Body>) -> (StatusCode, Value) {
+pub(crate) async fn upload(b: &Browser, csv: impl Into<reqwest::Body>) -> (StatusCode, Value) {
     let csrf = b.csrf_token();
     let res = b
         .http
@@ -16,7 +16,7 @@ async fn upload(b: &Browser, csv: impl Into<reqwest::Body>) -> (StatusCode, Valu
     status_json(res).await
 }
 
-async fn run_to_end(b: &Browser, id: &str, body: Value) -> Value {
+pub(crate) async fn run_to_end(b: &Browser, id: &str, body: Value) -> Value {
     let (st, started) =
         status_json(b.post(&format!("/api/v1/imports/{id}/run"), &body).await).await;
     assert_eq!(st, StatusCode::ACCEPTED, "{started}");

@@ -521,3 +521,64 @@ async fn the_demo_generator_writes_realistic_searchable_leads() {
         "some leads are from the last hour"
     );
 }
+
+#[tokio::test]
+async fn admins_read_other_users_leads_read_only_and_audited() {
+    let app = spawn_app().await;
+    let admin = app.first_admin().await;
+    let alice = app.user(&admin, "alice", "user").await;
+    let bob = app.user(&admin, "bob", "user").await;
+    let lead = add(&alice.b, json!({"username": "alices.lead"})).await;
+    let id = lead["id"].as_str().unwrap();
+    let (_, users) = status_json(admin.b.get("/api/v1/admin/users?q=alice").await).await;
+    let alice_id = users["items"][0]["id"].as_str().unwrap().to_owned();
+
+    // The admin reads with ?owner=…: the list, one lead and its history.
+    assert_eq!(
+        usernames(&admin.b, &format!("owner={alice_id}")).await,
+        vec!["alices.lead"]
+    );
+    for path in [
+        format!("/api/v1/leads/{id}?owner={alice_id}"),
+        format!("/api/v1/leads/{id}/history?owner={alice_id}"),
+    ] {
+        assert_eq!(admin.b.get(&path).await.status(), StatusCode::OK, "{path}");
+    }
+    // Reading is all: writes still answer 404.
+    let (st, _) = status_json(
+        admin
+            .b
+            .patch(
+                &format!("/api/v1/leads/{id}?owner={alice_id}"),
+                &json!({"notes": "x"}),
+            )
+            .await,
+    )
+    .await;
+    assert_eq!(st, StatusCode::NOT_FOUND);
+    // Others may not; unknown owners are 404.
+    let (st, body) = status_json(bob.b.get(&format!("/api/v1/leads?owner={alice_id}")).await).await;
+    assert_eq!(
+        (st, error_code(&body)),
+        (StatusCode::FORBIDDEN, "forbidden")
+    );
+    assert_eq!(
+        admin.b.get("/api/v1/leads?owner=nobody").await.status(),
+        StatusCode::NOT_FOUND
+    );
+    // Each read is in the audit log, naming whose leads.
+    let (_, log) = status_json(
+        admin
+            .b
+            .get("/api/v1/admin/audit?action=leads.read_other")
+            .await,
+    )
+    .await;
+    let targets: Vec<&str> = log["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|e| e["target_label"].as_str().unwrap_or_default())
+        .collect();
+    assert_eq!(targets, vec!["alice", "alice"], "{log}");
+}

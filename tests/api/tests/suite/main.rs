@@ -6,6 +6,7 @@ mod bulk;
 mod contract;
 mod import;
 mod leads;
+mod lists;
 mod login;
 mod parity;
 mod prompts;

@@ -1,0 +1,263 @@
+//! The do-not-contact list and the hashtag↔username pairs: handlers and their shapes.
+
+use crate::extract::{Body, Params};
+use crate::identity::dto::utc;
+use crate::identity::extract::CurrentUser;
+use crate::state::AppState;
+use actix_web::web::{self, Json, Path};
+use actix_web::HttpResponse;
+use chrono::{DateTime, Utc};
+use leadgen_core::error::ErrorBody;
+use leadgen_core::{ApiError, ApiResult};
+use leadgen_db::models::dnc::DoNotContact;
+use leadgen_db::models::hashtag::{HashtagPair, HashtagSummary};
+use leadgen_db::models::lead::Lead;
+use leadgen_db::{new_id, write_tx};
+use serde::{Deserialize, Serialize};
+use utoipa::{IntoParams, ToSchema};
+use validator::Validate;
+
+#[derive(Serialize, ToSchema)]
+pub struct DncEntry {
+    pub id: String,
+    /// `username` or `email`.
+    pub kind: String,
+    /// Normalised: usernames without `@` and lowercased, e-mails lowercased.
+    pub value: String,
+    pub reason: Option<String>,
+    pub created_at: DateTime<Utc>,
+}
+
+impl From<DoNotContact> for DncEntry {
+    fn from(d: DoNotContact) -> Self {
+        DncEntry {
+            id: d.id,
+            kind: d.kind,
+            value: d.value,
+            reason: d.reason,
+            created_at: utc(d.created_at),
+        }
+    }
+}
+
+#[derive(Serialize, ToSchema)]
+pub struct DncPage {
+    pub items: Vec<DncEntry>,
+    pub total: i64,
+}
+
+#[derive(Deserialize, Validate, IntoParams)]
+#[into_params(parameter_in = Query)]
+pub struct DncQuery {
+    /// Part of a username or e-mail.
+    #[validate(length(max = 200))]
+    pub q: Option<String>,
+    #[validate(range(min = 1, max = 500))]
+    pub limit: Option<i64>,
+    #[validate(range(min = 0))]
+    pub offset: Option<i64>,
+}
+
+#[derive(Deserialize, Validate, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct DncInput {
+    /// `username` or `email`.
+    pub kind: String,
+    #[validate(length(min = 1, max = 254))]
+    pub value: String,
+    #[validate(length(max = 500))]
+    pub reason: Option<String>,
+}
+
+#[derive(Serialize, ToSchema)]
+pub struct DncAdded {
+    pub entry: DncEntry,
+    /// Leads of yours now marked "do not contact" (one undo step).
+    pub leads_marked: usize,
+}
+
+/// Your do-not-contact list.
+#[utoipa::path(get, path = "/api/v1/do-not-contact", tag = "leads", params(DncQuery),
+    responses((status = 200, body = DncPage), (status = 422, body = ErrorBody)))]
+pub async fn list_dnc(
+    me: CurrentUser,
+    state: web::Data<AppState>,
+    Params(q): Params<DncQuery>,
+) -> ApiResult<Json<DncPage>> {
+    let uid = me.user.id.clone();
+    let (rows, total) = state
+        .db
+        .run(move |c| {
+            DoNotContact::list(
+                c,
+                &uid,
+                q.q.as_deref(),
+                q.limit.unwrap_or(100),
+                q.offset.unwrap_or(0),
+            )
+        })
+        .await?;
+    Ok(Json(DncPage {
+        items: rows.into_iter().map(DncEntry::from).collect(),
+        total,
+    }))
+}
+
+/// Put a username or e-mail on the list; your matching leads become "do not contact".
+#[utoipa::path(post, path = "/api/v1/do-not-contact", tag = "leads", request_body = DncInput,
+    responses((status = 201, body = DncAdded), (status = 409, body = ErrorBody), (status = 422, body = ErrorBody)))]
+pub async fn add_dnc(
+    me: CurrentUser,
+    state: web::Data<AppState>,
+    Body(b): Body<DncInput>,
+) -> ApiResult<HttpResponse> {
+    me.require_writer()?;
+    let uid = me.user.id.clone();
+    let (entry, marked) = state
+        .db
+        .run(move |c| {
+            write_tx(c, |c| {
+                DoNotContact::add(c, &uid, &b.kind, &b.value, b.reason.as_deref(), &new_id())
+            })
+        })
+        .await?;
+    if marked > 0 {
+        state.counts.invalidate(&me.user.id);
+    }
+    Ok(HttpResponse::Created().json(DncAdded {
+        entry: entry.into(),
+        leads_marked: marked,
+    }))
+}
+
+/// Take an entry off the list (leads keep their status).
+#[utoipa::path(delete, path = "/api/v1/do-not-contact/{id}", tag = "leads", params(("id" = String, Path)),
+    responses((status = 204), (status = 404, body = ErrorBody)))]
+pub async fn remove_dnc(
+    me: CurrentUser,
+    state: web::Data<AppState>,
+    id: Path<String>,
+) -> ApiResult<HttpResponse> {
+    me.require_writer()?;
+    let (uid, id) = (me.user.id.clone(), id.into_inner());
+    if !state
+        .db
+        .run(move |c| DoNotContact::remove(c, &uid, &id))
+        .await?
+    {
+        return Err(ApiError::not_found());
+    }
+    Ok(HttpResponse::NoContent().finish())
+}
+
+#[derive(Serialize, ToSchema)]
+pub struct LeadHashtag {
+    pub hashtag: String,
+    pub found_at: DateTime<Utc>,
+}
+
+/// The hashtags that found this lead (oldest first).
+#[utoipa::path(get, path = "/api/v1/leads/{id}/hashtags", tag = "leads", params(("id" = String, Path)),
+    responses((status = 200, body = Vec<LeadHashtag>), (status = 404, body = ErrorBody)))]
+pub async fn lead_hashtags(
+    me: CurrentUser,
+    state: web::Data<AppState>,
+    id: Path<String>,
+) -> ApiResult<Json<Vec<LeadHashtag>>> {
+    let (uid, id) = (me.user.id.clone(), id.into_inner());
+    let pairs = state
+        .db
+        .run(move |c| {
+            let lead = Lead::find_owned(c, &uid, &id)?.ok_or_else(ApiError::not_found)?;
+            HashtagPair::for_username(c, &uid, &lead.username)
+        })
+        .await?;
+    Ok(Json(
+        pairs
+            .into_iter()
+            .map(|(hashtag, at)| LeadHashtag {
+                hashtag,
+                found_at: utc(at),
+            })
+            .collect(),
+    ))
+}
+
+#[derive(Serialize, ToSchema)]
+pub struct HashtagDto {
+    pub hashtag: String,
+    /// Distinct usernames this hashtag found.
+    pub usernames: i64,
+    pub last_found_at: Option<DateTime<Utc>>,
+}
+
+impl From<HashtagSummary> for HashtagDto {
+    fn from(h: HashtagSummary) -> Self {
+        HashtagDto {
+            hashtag: h.hashtag,
+            usernames: h.usernames,
+            last_found_at: h.last_found_at.map(utc),
+        }
+    }
+}
+
+/// Your hashtags with how many usernames each found.
+#[utoipa::path(get, path = "/api/v1/hashtags", tag = "leads", responses((status = 200, body = Vec<HashtagDto>)))]
+pub async fn list_hashtags(
+    me: CurrentUser,
+    state: web::Data<AppState>,
+) -> ApiResult<Json<Vec<HashtagDto>>> {
+    let uid = me.user.id.clone();
+    let rows = state.db.run(move |c| HashtagPair::summary(c, &uid)).await?;
+    Ok(Json(rows.into_iter().map(HashtagDto::from).collect()))
+}
+
+#[derive(Serialize, Deserialize, Validate, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct PairInput {
+    #[validate(length(min = 1, max = 100))]
+    pub hashtag: String,
+    #[validate(length(min = 1, max = 31))]
+    pub username: String,
+}
+
+#[derive(Deserialize, Validate, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct PairsInput {
+    #[validate(length(min = 1, max = 10000), nested)]
+    pub pairs: Vec<PairInput>,
+}
+
+#[derive(Serialize, ToSchema)]
+pub struct PairsRecorded {
+    pub recorded: usize,
+}
+
+/// Record which hashtag found which usernames (for discovery tools; known pairs keep their first date).
+#[utoipa::path(post, path = "/api/v1/hashtags/pairs", tag = "leads", request_body = PairsInput,
+    responses((status = 200, body = PairsRecorded), (status = 422, body = ErrorBody)))]
+pub async fn record_pairs(
+    me: CurrentUser,
+    state: web::Data<AppState>,
+    Body(b): Body<PairsInput>,
+) -> ApiResult<Json<PairsRecorded>> {
+    me.require_writer()?;
+    let mut pairs = Vec::with_capacity(b.pairs.len());
+    for (i, p) in b.pairs.into_iter().enumerate() {
+        let u = leadgen_db::models::lead::normalise_username(&p.username);
+        if !leadgen_db::models::lead::valid_username(&u) {
+            return Err(ApiError::field(
+                &format!("pairs[{i}].username"),
+                "invalid_username",
+                "1-30 characters: letters, digits, '.' or '_'",
+            ));
+        }
+        pairs.push((p.hashtag, u));
+    }
+    let uid = me.user.id.clone();
+    let recorded = state
+        .db
+        .run(move |c| write_tx(c, |c| HashtagPair::record(c, &uid, &pairs)))
+        .await?;
+    Ok(Json(PairsRecorded { recorded }))
+}
