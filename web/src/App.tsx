@@ -13,6 +13,7 @@ const UsersPage = lazy(() => import("./features/admin/UsersPage"));
 const AuditPage = lazy(() => import("./features/admin/AuditPage"));
 const PolicyPage = lazy(() => import("./features/admin/PolicyPage"));
 const LeadsPage = lazy(() => import("./features/leads/LeadsPage"));
+const DoNotContactPage = lazy(() => import("./features/dnc/DoNotContactPage"));
 const ProductsPage = lazy(() => import("./features/prompts/ProductsPage"));
 const PromptsPage = lazy(() => import("./features/prompts/PromptsPage"));
 
@@ -30,6 +31,7 @@ export function App() {
         <Route index element={<DashboardPage />} />
         <Route path="profile" element={<ProfilePage />} />
         <Route path="leads" element={<LeadsPage />} />
+        <Route path="do-not-contact" element={<DoNotContactPage />} />
         <Route path="products" element={<ProductsPage />} />
         <Route path="prompts" element={<PromptsPage />} />
         <Route path="prompts/:id" element={<PromptsPage />} />

@@ -30,6 +30,7 @@ export const qk = {
   tokens: ["me", "tokens"] as const,
   adminUsers: (params: AdminUserQuery) => ["admin", "users", params] as const,
   adminUsersAll: ["admin", "users"] as const,
+  adminUser: (id: string) => ["admin", "user", id] as const,
   policy: ["admin", "policy"] as const,
   audit: (params: AuditQuery) => ["admin", "audit", params] as const,
   auditActions: ["admin", "audit", "actions"] as const,

@@ -1252,7 +1252,11 @@ export interface components {
             next_cursor?: string | null;
             /** Format: int64 */
             total: number;
-            /** @description True when counting exactly would be slow; `total` is then an upper bound. */
+            /**
+             * @description True when counting exactly would make this page slow. `total` is then the size of the whole workspace
+             *     when known (an upper bound), else 20,001 (a lower bound); the exact count is computed in the background,
+             *     so ask again shortly (the same query answers it once ready).
+             */
             total_is_estimate: boolean;
         };
         /** @description The editable fields of a lead; each is optional so one field or many can change at once. */
@@ -2725,6 +2729,8 @@ export interface operations {
                 sort?: string;
                 /** @description Comma-separated columns in order; default all. */
                 columns?: string;
+                /** @description Admins: another user's id, to export their leads (recorded in the audit log). */
+                owner?: string;
             };
             header?: never;
             path?: never;
@@ -2919,7 +2925,10 @@ export interface operations {
     };
     lead_hashtags: {
         parameters: {
-            query?: never;
+            query?: {
+                /** @description Admins: the owner's user id, to read another user's lead (recorded in the audit log). */
+                owner?: string;
+            };
             header?: never;
             path: {
                 id: string;

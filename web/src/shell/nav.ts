@@ -1,7 +1,7 @@
 // The one list of areas: the sidebar, the dashboard cards and the role checks read it.
 // Later issues add Leads, Pipeline, Accounts and Bot here (plus their routes in App.tsx).
 import type { LucideIcon } from "lucide-react";
-import { Boxes, FileText, LayoutDashboard, ScrollText, ShieldCheck, Sheet, UserRound, Users } from "lucide-react";
+import { Ban, Boxes, FileText, LayoutDashboard, ScrollText, ShieldCheck, Sheet, UserRound, Users } from "lucide-react";
 import type { Role } from "../api/types";
 
 export interface NavItem {
@@ -25,6 +25,13 @@ export const NAV: NavItem[] = [
     icon: Sheet,
     section: "Workspace",
     description: "The lead spreadsheet: search, filter, edit inline, import and export CSV.",
+  },
+  {
+    to: "/do-not-contact",
+    label: "Do not contact",
+    icon: Ban,
+    section: "Workspace",
+    description: "Usernames and e-mails never to reach; matching leads are marked do not contact.",
   },
   {
     to: "/products",

@@ -4,7 +4,7 @@
 
 use crate::conn::DbConn;
 use crate::models::lead::{
-    normalise_username, valid_email, valid_username, Lead, LeadPatch, Selection,
+    like_escape, normalise_username, valid_email, valid_username, Lead, LeadPatch, Selection,
 };
 use crate::schema::{do_not_contact, leads};
 use crate::sql::{lit, opt, ts, MultiInsert};
@@ -76,8 +76,8 @@ impl DoNotContact {
                 .filter(do_not_contact::owner_id.eq(owner_id.to_owned()))
                 .into_boxed();
             if let Some(q) = q.map(str::trim).filter(|q| !q.is_empty()) {
-                let pattern = format!("%{}%", q.to_lowercase().replace(['%', '_'], ""));
-                b = b.filter(do_not_contact::value.like(pattern));
+                let pattern = format!("%{}%", like_escape(&q.to_lowercase()));
+                b = b.filter(do_not_contact::value.like(pattern).escape('\\'));
             }
             b
         };

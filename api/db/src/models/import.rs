@@ -224,11 +224,11 @@ impl Lead {
             }
         }
         let listed = DoNotContact::listed(conn, owner_id, &usernames, &emails)?;
-        let (owner, at) = (lit(owner_id), ts(now()));
-        let mut new_rows = MultiInsert::new("leads", LEAD_COLUMNS, 250);
-        let mut created: Vec<(String, Value)> = Vec::with_capacity(rows.len());
+        // New leads are collected and written together at the end; a later row of this batch that updates one
+        // of them is merged into it here.
+        let mut fresh: Vec<(String, String, LeadPatch)> = Vec::with_capacity(rows.len());
+        let mut fresh_at: HashMap<String, usize> = HashMap::new();
         let mut seen_emails: HashSet<String> = HashSet::new();
-        let mut pending: HashSet<String> = HashSet::new();
         for (row, mut patch) in rows {
             let on_list = |kind: &str, v: Option<&str>| {
                 v.is_some_and(|v| listed.contains(&(kind.to_owned(), v.to_owned())))
@@ -258,17 +258,27 @@ impl Lead {
                 match dedupe {
                     Dedupe::Skip | Dedupe::KeepBoth => out.skipped += 1,
                     Dedupe::Update => {
-                        if pending.remove(&id) {
-                            // The lead came from an earlier row of this batch: write those rows first.
-                            new_rows.flush(conn)?;
-                            pending.clear();
-                        }
                         let mut fill = patch.clone();
                         fill.username = None;
                         drop_empty(&mut fill);
-                        let lead =
-                            Lead::update(conn, owner_id, Some(owner_id), &id, None, fill, batch_id);
-                        match lead {
+                        let result = match fresh_at.get(&id) {
+                            Some(&i) => {
+                                let mut values = fresh[i].2.values();
+                                values.extend(fill.values());
+                                LeadPatch::from_values(values).map(|merged| fresh[i].2 = merged)
+                            }
+                            None => Lead::update(
+                                conn,
+                                owner_id,
+                                Some(owner_id),
+                                &id,
+                                None,
+                                fill,
+                                batch_id,
+                            )
+                            .map(drop),
+                        };
+                        match result {
                             Ok(_) => out.updated += 1,
                             Err(e) => out.errors.push(RowError {
                                 row,
@@ -293,53 +303,67 @@ impl Lead {
                 continue;
             }
             let id = new_seq_id();
-            let tags = serde_json::to_string(&patch.tags.clone().unwrap_or_default())
-                .unwrap_or_else(|_| "[]".into());
-            let status = patch.status.clone().unwrap_or_else(|| "new".into());
-            let followers = num(patch.followers.flatten());
-            let following = num(patch.following.flatten());
-            let posts = num(patch.posts.flatten());
-            new_rows.row(
-                conn,
-                &[
-                    &lit(&id),
-                    &owner,
-                    &lit(&username),
-                    &opt(flat(&patch.full_name)),
-                    &opt(flat(&patch.biography)),
-                    &followers,
-                    &following,
-                    &posts,
-                    boolean(patch.is_business.unwrap_or(false)),
-                    &opt(flat(&patch.business_category)),
-                    &opt(flat(&patch.email)),
-                    &opt(flat(&patch.phone)),
-                    &opt(flat(&patch.website)),
-                    &opt(flat(&patch.source_hashtag)),
-                    &lit(&status),
-                    &lit(&tags),
-                    &opt(flat(&patch.notes)),
-                    &opt(flat(&patch.email_subject)),
-                    &opt(flat(&patch.email_body)),
-                    &at,
-                    &at,
-                    "1",
-                ],
-            )?;
-            by_username.insert(username, id.clone());
+            by_username.insert(username.clone(), id.clone());
             if let Some(e) = flat(&patch.email) {
                 if seen_emails.insert(e.to_owned()) {
                     by_email.entry(e.to_owned()).or_insert_with(|| id.clone());
                 }
             }
-            pending.insert(id.clone());
-            created.push((id, json!({})));
+            fresh_at.insert(id.clone(), fresh.len());
+            fresh.push((id, username, patch));
             out.inserted += 1;
         }
-        new_rows.flush(conn)?;
+        insert_new(conn, owner_id, &fresh)?;
+        let created: Vec<(String, Value)> = fresh
+            .into_iter()
+            .map(|(id, _, _)| (id, json!({})))
+            .collect();
         LeadEdit::record_many(conn, owner_id, Some(owner_id), batch_id, "create", &created)?;
         Ok(out)
     }
+}
+
+/// Writes new leads `(id, username, values)` in multi-row inserts.
+fn insert_new(
+    conn: &mut DbConn,
+    owner_id: &str,
+    rows: &[(String, String, LeadPatch)],
+) -> ApiResult<()> {
+    let (owner, at) = (lit(owner_id), ts(now()));
+    let mut out = MultiInsert::new("leads", LEAD_COLUMNS, 250);
+    for (id, username, patch) in rows {
+        let tags = serde_json::to_string(&patch.tags.clone().unwrap_or_default())
+            .unwrap_or_else(|_| "[]".into());
+        let status = patch.status.as_deref().unwrap_or("new");
+        out.row(
+            conn,
+            &[
+                &lit(id),
+                &owner,
+                &lit(username),
+                &opt(flat(&patch.full_name)),
+                &opt(flat(&patch.biography)),
+                &num(patch.followers.flatten()),
+                &num(patch.following.flatten()),
+                &num(patch.posts.flatten()),
+                boolean(patch.is_business.unwrap_or(false)),
+                &opt(flat(&patch.business_category)),
+                &opt(flat(&patch.email)),
+                &opt(flat(&patch.phone)),
+                &opt(flat(&patch.website)),
+                &opt(flat(&patch.source_hashtag)),
+                &lit(status),
+                &lit(&tags),
+                &opt(flat(&patch.notes)),
+                &opt(flat(&patch.email_subject)),
+                &opt(flat(&patch.email_body)),
+                &at,
+                &at,
+                "1",
+            ],
+        )?;
+    }
+    out.flush(conn)
 }
 
 /// An import's update only fills: empty cells leave the existing value alone.

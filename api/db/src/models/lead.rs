@@ -6,6 +6,7 @@ use crate::models::dnc;
 use crate::schema::{lead_edits, leads};
 use crate::{new_id, new_seq_id, now};
 use chrono::NaiveDateTime;
+use diesel::connection::SimpleConnection;
 use diesel::dsl::sql;
 use diesel::expression::BoxableExpression;
 use diesel::prelude::*;
@@ -405,7 +406,8 @@ fn text_col(
     })
 }
 
-fn like_escape(s: &str) -> String {
+/// Escapes LIKE wildcards (`%`, `_`) and the escape character (a backslash) itself.
+pub fn like_escape(s: &str) -> String {
     s.chars()
         .flat_map(|c| {
             if matches!(c, '\\' | '%' | '_') {
@@ -993,6 +995,31 @@ impl Lead {
     /// The exact count (may be slow on large workspaces; callers cache it).
     pub fn count_exact(conn: &mut DbConn, req: &PageRequest) -> ApiResult<i64> {
         Ok(Lead::base(req, conn.backend())?.count().get_result(conn)?)
+    }
+}
+
+impl Lead {
+    /// Runs a bulk load of new leads (inside a write transaction). On SQLite the rows it inserts are added to the
+    /// search index in one statement at the end instead of one trigger call per row, which makes large imports
+    /// several times faster; PostgreSQL maintains its index itself.
+    pub fn bulk_load<T>(
+        conn: &mut DbConn,
+        load: impl FnOnce(&mut DbConn) -> ApiResult<T>,
+    ) -> ApiResult<T> {
+        if conn.backend() != Backend::Sqlite {
+            return load(conn);
+        }
+        let last: i64 = leads::table
+            .select(sql::<diesel::sql_types::BigInt>("COALESCE(MAX(rowid), 0)"))
+            .first(conn)?;
+        conn.batch_execute("INSERT INTO leads_fts_deferred (on_hold) VALUES (1)")?;
+        let out = load(conn)?;
+        conn.batch_execute(&format!(
+            "INSERT INTO leads_fts (rowid, username, full_name, biography, email) \
+             SELECT rowid, username, full_name, biography, email FROM leads WHERE rowid > {last}; \
+             DELETE FROM leads_fts_deferred;"
+        ))?;
+        Ok(out)
     }
 }
 

@@ -2,6 +2,7 @@
 //! inserts (both backends take the same statement).
 
 use crate::conn::DbConn;
+use crate::models::lead::Lead;
 use crate::sql::{self, lit as q, opt};
 use crate::{new_seq_id, write_tx};
 use chrono::NaiveDateTime;
@@ -197,7 +198,7 @@ pub fn seed_leads(
             }
             sql.push_str(";\n");
         }
-        write_tx(conn, |c| Ok(c.batch_execute(&sql)?))?;
+        write_tx(conn, |c| Lead::bulk_load(c, |c| Ok(c.batch_execute(&sql)?)))?;
         written += batch;
     }
     analyze_leads(conn)?;

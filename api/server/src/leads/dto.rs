@@ -74,7 +74,9 @@ pub struct LeadPage {
     /// Pass as `cursor` for the next page; absent on the last page.
     pub next_cursor: Option<String>,
     pub total: i64,
-    /// True when counting exactly would be slow; `total` is then an upper bound.
+    /// True when counting exactly would make this page slow. `total` is then the size of the whole workspace
+    /// when known (an upper bound), else 20,001 (a lower bound); the exact count is computed in the background,
+    /// so ask again shortly (the same query answers it once ready).
     pub total_is_estimate: bool,
 }
 
@@ -272,6 +274,9 @@ pub struct ExportQuery {
     /// Comma-separated columns in order; default all.
     #[validate(length(max = 1000))]
     pub columns: Option<String>,
+    /// Admins: another user's id, to export their leads (recorded in the audit log).
+    #[validate(length(max = 64))]
+    pub owner: Option<String>,
 }
 
 /// Columns a CSV export may hold, in their default order.

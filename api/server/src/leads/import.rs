@@ -732,7 +732,9 @@ fn process(
         }
         let bad_rows: std::collections::HashSet<i64> = errors.iter().map(|e| e.row).collect();
         write_tx(conn, |c| {
-            let mut out: BatchOutcome = Lead::import_batch(c, owner, rows, dedupe, key, &batch_id)?;
+            let mut out: BatchOutcome = Lead::bulk_load(c, |c| {
+                Lead::import_batch(c, owner, rows, dedupe, key, &batch_id)
+            })?;
             let failed_rows = (bad_rows.len() + out.errors.len()) as i64;
             let mut reported = errors;
             reported.append(&mut out.errors);

@@ -3,6 +3,9 @@
 use crate::extract::{Body, Params};
 use crate::identity::dto::utc;
 use crate::identity::extract::CurrentUser;
+use crate::leads::dto::ReadAs;
+use crate::leads::routes::read_owner;
+use crate::security::ClientInfo;
 use crate::state::AppState;
 use actix_web::web::{self, Json, Path};
 use actix_web::HttpResponse;
@@ -157,14 +160,17 @@ pub struct LeadHashtag {
 }
 
 /// The hashtags that found this lead (oldest first).
-#[utoipa::path(get, path = "/api/v1/leads/{id}/hashtags", tag = "leads", params(("id" = String, Path)),
+#[utoipa::path(get, path = "/api/v1/leads/{id}/hashtags", tag = "leads", params(("id" = String, Path), ReadAs),
     responses((status = 200, body = Vec<LeadHashtag>), (status = 404, body = ErrorBody)))]
 pub async fn lead_hashtags(
     me: CurrentUser,
     state: web::Data<AppState>,
+    client: ClientInfo,
     id: Path<String>,
+    Params(r): Params<ReadAs>,
 ) -> ApiResult<Json<Vec<LeadHashtag>>> {
-    let (uid, id) = (me.user.id.clone(), id.into_inner());
+    let uid = read_owner(&state, &me, &client, r.owner, false).await?;
+    let id = id.into_inner();
     let pairs = state
         .db
         .run(move |c| {

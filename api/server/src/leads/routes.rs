@@ -15,7 +15,7 @@ use leadgen_db::{new_id, write_tx};
 
 /// Whose leads a read shows: your own, or (admins only) another user's, read-only; `record` puts the read in the
 /// audit log. Anyone else asking for another owner gets 403; an unknown owner 404.
-async fn read_owner(
+pub(crate) async fn read_owner(
     state: &AppState,
     me: &CurrentUser,
     client: &ClientInfo,
@@ -526,8 +526,10 @@ fn csv_value(l: &Lead, col: &str) -> String {
 pub async fn export(
     me: CurrentUser,
     state: web::Data<AppState>,
+    client: ClientInfo,
     Params(q): Params<ExportQuery>,
 ) -> ApiResult<HttpResponse> {
+    let owner = read_owner(&state, &me, &client, q.owner.clone(), true).await?;
     let columns: Vec<String> = match q.columns.as_deref().filter(|s| !s.trim().is_empty()) {
         Some(list) => {
             let cols: Vec<String> = list
@@ -547,7 +549,7 @@ pub async fn export(
         None => EXPORT_COLUMNS.iter().map(|c| c.to_string()).collect(),
     };
     let mut req = PageRequest {
-        owner_id: me.user.id.clone(),
+        owner_id: owner,
         search: q.search,
         filter: parse_filter(q.filter.as_deref())?,
         sort: Sort::parse(q.sort.as_deref())?,

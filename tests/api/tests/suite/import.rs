@@ -324,3 +324,60 @@ async fn a_100_mb_file_streams_in_and_imports() {
     assert_eq!(exact, Some(n as i64));
     assert!(size >= 100 * 1024 * 1024);
 }
+
+#[tokio::test]
+async fn a_username_twice_in_one_file_is_merged_and_searchable() {
+    let app = spawn_app().await;
+    let admin = app.first_admin().await;
+    let b = &admin.b;
+    let (st, p) = upload(
+        b,
+        "username,full_name,followers,biography\nsame.one,Erste Zeile,,Sauerteig Bäckerei\nsame.one,,200,\nother.one,Andere,5,Kaffee\n",
+    )
+    .await;
+    assert_eq!(st, StatusCode::CREATED, "{p}");
+    let s = run_to_end(
+        b,
+        p["id"].as_str().unwrap(),
+        json!({"mapping": p["mapping"], "dedupe": "update", "key": "username"}),
+    )
+    .await;
+    assert_eq!(
+        (
+            s["inserted"].as_i64(),
+            s["updated"].as_i64(),
+            s["failed"].as_i64()
+        ),
+        (Some(2), Some(1), Some(0)),
+        "{s}"
+    );
+    // The second row filled the first; both new leads are in the search index.
+    let (_, page) = status_json(b.get("/api/v1/leads?search=sauerteig").await).await;
+    let lead = &page["items"][0];
+    assert_eq!(
+        (
+            lead["username"].as_str(),
+            lead["full_name"].as_str(),
+            lead["followers"].as_i64()
+        ),
+        (Some("same.one"), Some("Erste Zeile"), Some(200)),
+        "{page}"
+    );
+    let (_, page) = status_json(b.get("/api/v1/leads?search=kaffee").await).await;
+    assert_eq!(page["items"][0]["username"], "other.one", "{page}");
+    // Editing an imported lead keeps the index right: the old words are gone, the new ones found.
+    let id = lead["id"].as_str().unwrap();
+    let (st, _) = status_json(
+        b.patch(
+            &format!("/api/v1/leads/{id}"),
+            &json!({"biography": "Vegane Küche"}),
+        )
+        .await,
+    )
+    .await;
+    assert_eq!(st, StatusCode::OK);
+    let (_, gone) = status_json(b.get("/api/v1/leads?search=sauerteig").await).await;
+    assert_eq!(gone["total"], 0, "{gone}");
+    let (_, found) = status_json(b.get("/api/v1/leads?search=vegane").await).await;
+    assert_eq!(found["items"][0]["username"], "same.one", "{found}");
+}

@@ -541,9 +541,18 @@ async fn admins_read_other_users_leads_read_only_and_audited() {
     for path in [
         format!("/api/v1/leads/{id}?owner={alice_id}"),
         format!("/api/v1/leads/{id}/history?owner={alice_id}"),
+        format!("/api/v1/leads/{id}/hashtags?owner={alice_id}"),
     ] {
         assert_eq!(admin.b.get(&path).await.status(), StatusCode::OK, "{path}");
     }
+    let csv = admin
+        .b
+        .get(&format!("/api/v1/leads/export?owner={alice_id}"))
+        .await
+        .text()
+        .await
+        .unwrap();
+    assert!(csv.contains("alices.lead"), "{csv}");
     // Reading is all: writes still answer 404.
     let (st, _) = status_json(
         admin
@@ -580,5 +589,5 @@ async fn admins_read_other_users_leads_read_only_and_audited() {
         .iter()
         .map(|e| e["target_label"].as_str().unwrap_or_default())
         .collect();
-    assert_eq!(targets, vec!["alice", "alice"], "{log}");
+    assert_eq!(targets, vec!["alice", "alice", "alice"], "{log}");
 }

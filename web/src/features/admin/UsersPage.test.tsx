@@ -24,9 +24,11 @@ describe("UsersPage", () => {
     expect(mine.getByRole("button", { name: "Delete admin" })).toBeDisabled();
     expect(mine.getByRole("button", { name: "Delete admin" })).toHaveAttribute("title", "You can't delete yourself");
     expect(mine.getByRole("button", { name: "Deactivate admin" })).toBeDisabled();
+    expect(mine.getByRole("button", { name: "View leads of admin" })).toBeDisabled();
 
     const theirs = within(rows[1]);
     expect(theirs.getByLabelText("Role of bob")).toBeEnabled();
+    expect(theirs.getByRole("link", { name: "View leads of bob" })).toHaveAttribute("href", `/leads?owner=${other.id}`);
     await user.click(theirs.getByRole("button", { name: "Delete bob" }));
     const dialog = await screen.findByRole("alertdialog");
     expect(dialog).toHaveTextContent("Delete bob?");

@@ -1,7 +1,7 @@
 import { useEffect, useState, type FormEvent } from "react";
 import { keepPreviousData, useMutation, useQuery, useQueryClient } from "@tanstack/react-query";
-import { useSearchParams } from "react-router";
-import { KeyRound, LogOut, Plus, ShieldOff, Trash2, UserCheck, UserX, Users } from "lucide-react";
+import { Link, useSearchParams } from "react-router";
+import { Eye, KeyRound, LogOut, Plus, ShieldOff, Trash2, UserCheck, UserX, Users } from "lucide-react";
 import { adminApi, qk, type AdminUserQuery } from "../../api/endpoints";
 import type { AdminUser, CreatedUser, Role } from "../../api/types";
 import { errorMessage, fieldErrors } from "../../lib/errors";
@@ -260,6 +260,18 @@ function UserRow({ user: u, isSelf, onSecret }: { user: AdminUser; isSelf: boole
       <td data-label="Last sign-in" className="num nowrap">{formatDateTime(u.last_login_at)}</td>
       <td data-label="Actions" className="actions">
         <div className="row-actions">
+          {isSelf ? (
+            <Button size="sm" icon={<Eye size={14} aria-hidden />} disabled title="Your own leads are on the Leads page" aria-label={`View leads of ${u.username}`} />
+          ) : (
+            <Link
+              className="btn btn-sm"
+              to={`/leads?owner=${encodeURIComponent(u.id)}`}
+              title="View their leads (read-only; recorded in the audit log)"
+              aria-label={`View leads of ${u.username}`}
+            >
+              <Eye size={14} aria-hidden />
+            </Link>
+          )}
           {u.active ? (
             <Button
               size="sm"

@@ -1,12 +1,14 @@
 import { useEffect, useId, useMemo, useRef, useState, type FormEvent } from "react";
 import { useQuery } from "@tanstack/react-query";
-import { History, Trash2, X } from "lucide-react";
+import { Hash, History, Trash2, X } from "lucide-react";
 import { Button } from "../../ui/Button";
 import { formatDateTime } from "../../ui/format";
+import { Badge } from "../../ui/misc";
 import { Spinner } from "../../ui/Spinner";
 import { LEAD_STATUSES, leadKeys, leadsApi, statusLabel, type LeadDto, type LeadPatch } from "./api";
 import { COLUMNS, parseCellInput, type LeadColumn } from "./columns";
 import { ConflictPanel } from "./ConflictPanel";
+import { sourceHashtags } from "./hashtags";
 import type { Conflict } from "./useLeadEditing";
 
 const EDITABLE: LeadColumn[] = [
@@ -31,7 +33,10 @@ export function LeadDrawer({
   conflict,
   onKeepMine,
   onTakeTheirs,
+  owner,
 }: {
+  /** Admins reading another user's lead: their id (history is read as them; the drawer is read-only). */
+  owner?: string | null;
   conflict?: Conflict;
   onKeepMine?: (c: Conflict) => void;
   onTakeTheirs?: (c: Conflict) => void;
@@ -54,7 +59,10 @@ export function LeadDrawer({
     document.addEventListener("keydown", onKey);
     return () => document.removeEventListener("keydown", onKey);
   }, [onClose]);
-  const history = useQuery({ queryKey: [...leadKeys.history(lead.id), lead.version], queryFn: () => leadsApi.history(lead.id) });
+  const history = useQuery({
+    queryKey: [...leadKeys.history(lead.id), lead.version, owner ?? null],
+    queryFn: () => leadsApi.history(lead.id, owner),
+  });
 
   const submit = async (e: FormEvent) => {
     e.preventDefault();
@@ -150,6 +158,7 @@ export function LeadDrawer({
               </Button>
             </div>
           )}
+          <SourceHashtags lead={lead} owner={owner} />
           <section aria-label="History" className="drawer-history">
             <h3>
               <History size={14} aria-hidden /> History
@@ -179,6 +188,51 @@ export function LeadDrawer({
         </form>
       </aside>
     </div>
+  );
+}
+
+/** The lead's `source_hashtag` and every hashtag a discovery run found its username with, deduplicated. */
+function SourceHashtags({ lead, owner }: { lead: LeadDto; owner?: string | null }) {
+  // The pairs endpoint reads your own leads only: for another user's lead the field is all there is.
+  const found = useQuery({
+    queryKey: leadKeys.hashtags(lead.id),
+    queryFn: () => leadsApi.hashtags(lead.id),
+    enabled: !owner,
+    staleTime: 30_000,
+  });
+  const tags = sourceHashtags(lead.source_hashtag, found.data);
+  return (
+    <section aria-labelledby={`${lead.id}-hashtags`} className="drawer-history drawer-hashtags">
+      <h3 id={`${lead.id}-hashtags`}>
+        <Hash size={14} aria-hidden /> Source hashtags
+      </h3>
+      {!owner && found.isPending ? (
+        <Spinner label="Loading hashtags" />
+      ) : (
+        <>
+          {found.isError && <p className="field-error">Could not load the hashtags that found this lead.</p>}
+          {tags.length === 0 ? (
+            !found.isError && (
+              <p className="small muted">No hashtag found this lead. Leads from hashtag discovery list the hashtags that found them here.</p>
+            )
+          ) : (
+            <ul className="hashtag-list" data-testid="lead-hashtags">
+              {tags.map((t) => (
+                <li key={t.hashtag.toLowerCase()}>
+                  <span className="strong">#{t.hashtag}</span>
+                  {t.source && (
+                    <Badge tone="green" title="The lead's Hashtag field">
+                      source
+                    </Badge>
+                  )}
+                  <span className="small muted num">{t.found_at ? `found ${formatDateTime(t.found_at)}` : "date not recorded"}</span>
+                </li>
+              ))}
+            </ul>
+          )}
+        </>
+      )}
+    </section>
   );
 }
 

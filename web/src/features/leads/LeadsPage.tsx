@@ -1,7 +1,9 @@
 import { lazy, Suspense, useCallback, useEffect, useMemo, useRef, useState, useSyncExternalStore, type FormEvent } from "react";
 import { useMutation, useQuery, useQueryClient } from "@tanstack/react-query";
-import { Columns3, Download, PanelRightOpen, Plus, Redo2, Trash2, Undo2, Upload } from "lucide-react";
+import { Link, useSearchParams } from "react-router";
+import { Columns3, Download, Eye, PanelRightOpen, Plus, Redo2, Trash2, Undo2, Upload } from "lucide-react";
 import { ApiError } from "../../api/client";
+import { adminApi, qk } from "../../api/endpoints";
 import { errorMessage, fieldErrors } from "../../lib/errors";
 import { useDebounced } from "../../lib/useDebounced";
 import { useMediaQuery } from "../../shell/useMediaQuery";
@@ -65,13 +67,30 @@ function normaliseState(s: Partial<ViewState> | null | undefined): ViewState {
   };
 }
 
+/** `?owner=<user id>` (admins): another user's leads, read-only. Your own id means your own leads. */
+export function ownerParam(params: URLSearchParams, myId: string): string | null {
+  const o = params.get("owner")?.trim();
+  return o && o !== myId ? o : null;
+}
+
 export default function LeadsPage() {
   const me = useCurrentUser();
-  const readOnly = me.role === "viewer";
+  const [params] = useSearchParams();
+  const owner = ownerParam(params, me.id);
+  // A fresh workspace per owner: rows, selection, open drawer and undo stack never mix between two users.
+  return <LeadsWorkspace key={owner ?? ""} owner={owner} />;
+}
+
+function LeadsWorkspace({ owner }: { owner: string | null }) {
+  const me = useCurrentUser();
+  // Viewers read their own leads; admins reading someone else's get the same read-only workspace.
+  const readOnly = me.role === "viewer" || owner !== null;
   const toast = useToast();
   const confirm = useConfirm();
   const phone = useMediaQuery("(max-width: 699px)");
-  const [rawState, setRawState] = usePersisted<ViewState>(STATE_KEY, DEFAULT_STATE);
+  // Searches and filters made while reading another user's leads are kept apart from your own.
+  const stateKey = owner ? `${STATE_KEY}.other` : STATE_KEY;
+  const [rawState, setRawState] = usePersisted<ViewState>(stateKey, DEFAULT_STATE);
   const state = useMemo(() => normaliseState(rawState), [rawState]);
   const setState = useCallback((f: (s: ViewState) => ViewState) => setRawState((prev) => f(normaliseState(prev))), [setRawState]);
   const [blockSize, setBlockSize] = usePersisted<number>(BLOCK_KEY, 100);
@@ -86,13 +105,15 @@ export default function LeadsPage() {
   const filter = useDebounced(filterParam(state.filters), 250);
   const sort = sortParam(state.sort);
   const size = BLOCK_SIZES.includes(blockSize) ? blockSize : 100;
-  const queryKey = JSON.stringify({ search: state.search, filter, sort, size });
+  const queryKey = JSON.stringify({ search: state.search, filter, sort, size, owner });
 
   const cache = useMemo(
     () =>
       new BlockCache<LeadDto>(
         (offset, limit, signal) =>
-          leadsApi.list({ search: state.search || undefined, filter, sort, limit, offset }, signal).then((p) => ({ items: p.items, total: p.total })),
+          leadsApi
+            .list({ search: state.search || undefined, filter, sort, limit, offset, owner: owner ?? undefined }, signal)
+            .then((p) => ({ items: p.items, total: p.total })),
         size,
       ),
     [queryKey], // eslint-disable-line react-hooks/exhaustive-deps
@@ -124,8 +145,8 @@ export default function LeadsPage() {
   const getRow = useCallback((i: number) => cache.get(i), [cache]);
   const openLead = openId ? (cache.get(cache.indexOf(openId)) ?? null) : null;
   const drawerLead = useQuery({
-    queryKey: openId ? leadKeys.one(openId) : ["none"],
-    queryFn: () => leadsApi.get(openId!),
+    queryKey: openId ? [...leadKeys.one(openId), owner] : ["none"],
+    queryFn: () => leadsApi.get(openId!, owner),
     enabled: !!openId && !openLead,
   });
   const shownLead = openLead ?? drawerLead.data ?? null;
@@ -134,8 +155,9 @@ export default function LeadsPage() {
   const qc = useQueryClient();
   const views = useQuery({ queryKey: leadKeys.views, queryFn: viewsApi.list, retry: false, staleTime: 60_000 });
   const viewsAvailable = views.isSuccess;
-  // First visit (nothing remembered here yet): open the view marked as default, if any.
-  const firstVisit = useRef(typeof localStorage !== "undefined" && localStorage.getItem(STATE_KEY) === null);
+  // First visit (nothing remembered here yet): open the view marked as default, if any (your views are about
+  // your own leads, so not when reading someone else's).
+  const firstVisit = useRef(!owner && typeof localStorage !== "undefined" && localStorage.getItem(stateKey) === null);
   useEffect(() => {
     if (!firstVisit.current || !views.data) return;
     firstVisit.current = false;
@@ -195,28 +217,31 @@ export default function LeadsPage() {
   const exportCsv = async () => {
     const colIds = columns.map((c) => c.id);
     const url = leadsApi.exportUrl({ search: state.search || undefined, filter, sort, columns: colIds });
-    try {
-      const res = await fetch(url, { credentials: "same-origin" });
-      if (res.ok) {
-        const blob = await res.blob();
-        const a = document.createElement("a");
-        a.href = URL.createObjectURL(blob);
-        a.download = "leads.csv";
-        a.click();
-        window.setTimeout(() => URL.revokeObjectURL(a.href), 1000);
-        return;
+    // The server's export covers your own leads only: another user's are built here from the list pages.
+    if (!owner) {
+      try {
+        const res = await fetch(url, { credentials: "same-origin" });
+        if (res.ok) {
+          const blob = await res.blob();
+          const a = document.createElement("a");
+          a.href = URL.createObjectURL(blob);
+          a.download = "leads.csv";
+          a.click();
+          window.setTimeout(() => URL.revokeObjectURL(a.href), 1000);
+          return;
+        }
+        if (res.status !== 404) {
+          toast.error(`Export failed (${res.status}).`);
+          return;
+        }
+      } catch {
+        /* fall back below */
       }
-      if (res.status !== 404) {
-        toast.error(`Export failed (${res.status}).`);
-        return;
-      }
-    } catch {
-      /* fall back below */
     }
-    // No server export: build the CSV here from the API pages (up to 10,000 rows).
+    // No server export (or another user's leads): build the CSV here from the API pages (up to 10,000 rows).
     const rows: LeadDto[] = [];
     for (let offset = 0; offset < 10_000; offset += 500) {
-      const page = await leadsApi.list({ search: state.search || undefined, filter, sort, limit: 500, offset });
+      const page = await leadsApi.list({ search: state.search || undefined, filter, sort, limit: 500, offset, owner: owner ?? undefined });
       rows.push(...page.items);
       if (page.items.length < 500) break;
     }
@@ -309,6 +334,7 @@ export default function LeadsPage() {
           </div>
         }
       />
+      {owner && <OwnerBanner owner={owner} />}
       <FilterBar
         search={searchText}
         onSearch={setSearchText}
@@ -443,13 +469,18 @@ export default function LeadsPage() {
                 }
                 onSelectRows={setSelectedRows}
                 onActiveRow={setActiveRow}
-                onDeleteRows={(rows) => {
-                  const leads = rows.map((r) => cache.get(r)).filter((l): l is LeadDto => !!l);
-                  void editing.remove(leads);
-                }}
+                onDeleteRows={
+                  readOnly
+                    ? undefined
+                    : (rows) => {
+                        const leads = rows.map((r) => cache.get(r)).filter((l): l is LeadDto => !!l);
+                        void editing.remove(leads);
+                      }
+                }
                 onOpenRow={(r) => setOpenId(cache.get(r)?.id ?? null)}
-                onUndo={() => void editing.undo()}
-                onRedo={() => void editing.redo()}
+                // Read-only: Ctrl+Z in the grid must not undo your own last change behind the scenes.
+                onUndo={readOnly ? undefined : () => void editing.undo()}
+                onRedo={readOnly ? undefined : () => void editing.redo()}
               />
             </Suspense>
           )}
@@ -459,6 +490,7 @@ export default function LeadsPage() {
         <LeadDrawer
           lead={shownLead}
           readOnly={readOnly}
+          owner={owner}
           conflict={editing.conflicts.find((c) => c.id === shownLead.id)}
           onKeepMine={(c) => void editing.keepMine(c)}
           onTakeTheirs={editing.takeTheirs}
@@ -506,6 +538,31 @@ export default function LeadsPage() {
           }}
         />
       )}
+    </div>
+  );
+}
+
+/** Shown while an admin reads another user's leads: whose they are, that nothing can be changed, the way back. */
+function OwnerBanner({ owner }: { owner: string }) {
+  const me = useCurrentUser();
+  const user = useQuery({
+    queryKey: qk.adminUser(owner),
+    queryFn: () => adminApi.user(owner),
+    enabled: me.role === "admin",
+    staleTime: 60_000,
+    retry: false,
+  });
+  const who = user.data?.username ?? (user.isPending && me.role === "admin" ? "…" : "another user");
+  return (
+    <div className="notice owner-banner" role="status" data-testid="owner-banner">
+      <Eye size={16} aria-hidden />
+      <span>
+        Viewing <strong>{who}</strong>'s leads — read-only
+      </span>
+      <span className="owner-banner-links">
+        <Link to="/leads">Back to my leads</Link>
+        {me.role === "admin" && <Link to="/admin/users">Users</Link>}
+      </span>
     </div>
   );
 }

@@ -18,6 +18,7 @@ export type PromptVersion = S["PromptVersionDto"];
 export type TemplateError = S["TemplateError"];
 export type TemplateNames = S["TemplateNames"];
 export type PreviewResponse = S["PreviewResponse"];
+export type LeadHashtag = S["LeadHashtag"];
 
 export const LEAD_STATUSES = [
   "new",
@@ -44,6 +45,8 @@ export interface LeadListQuery {
   offset?: number;
   cursor?: string;
   include_deleted?: boolean;
+  /** Admins: another user's id, to read their leads (read-only on the server too). */
+  owner?: string;
 }
 
 export type BatchResult = S["BulkResult"];
@@ -92,12 +95,15 @@ export function conflictCurrent(e: unknown): LeadDto | null {
 
 export const leadsApi = {
   list: (q: LeadListQuery, signal?: AbortSignal) => http.get<LeadPage>("/leads", { query: { ...q }, signal }),
-  get: (id: string) => http.get<LeadDto>(`/leads/${enc(id)}`),
+  /** `owner`: admins reading another user's lead (read-only). */
+  get: (id: string, owner?: string | null) => http.get<LeadDto>(`/leads/${enc(id)}`, { query: { owner } }),
   create: (body: LeadPatch) => http.post<LeadDto>("/leads", body),
   patch: patchLead,
   remove: (id: string) => http.del<LeadDto>(`/leads/${enc(id)}`),
   restore: (id: string) => http.post<LeadDto>(`/leads/${enc(id)}/restore`),
-  history: (id: string) => http.get<LeadEdit[]>(`/leads/${enc(id)}/history`),
+  history: (id: string, owner?: string | null) => http.get<LeadEdit[]>(`/leads/${enc(id)}/history`, { query: { owner } }),
+  /** The hashtags that found this lead's username, oldest first (own leads only). */
+  hashtags: (id: string) => http.get<LeadHashtag[]>(`/leads/${enc(id)}/hashtags`),
   bulk: (body: { ids?: string[]; filter?: unknown; search?: string; patch: LeadPatch }) =>
     http.post<BatchResult>("/leads/bulk", body),
   bulkDelete: (body: { ids?: string[]; filter?: unknown; search?: string }) =>
@@ -167,6 +173,7 @@ export const leadKeys = {
   list: (q: unknown) => ["leads", "list", q] as const,
   one: (id: string) => ["leads", "one", id] as const,
   history: (id: string) => ["leads", "history", id] as const,
+  hashtags: (id: string) => ["leads", "hashtags", id] as const,
   views: ["leads", "views"] as const,
   products: ["products"] as const,
   prompts: ["prompts"] as const,

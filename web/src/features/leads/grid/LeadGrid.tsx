@@ -256,6 +256,8 @@ function usePortal() {
   }, []);
 }
 
+const KEYBINDINGS = { search: false, downFill: true } as const;
+
 const EMPTY_SELECTION: GridSelection = { columns: CompactSelection.empty(), rows: CompactSelection.empty() };
 
 export function LeadGrid(props: LeadGridProps): ReactNode {
@@ -408,6 +410,25 @@ export function LeadGrid(props: LeadGridProps): ReactNode {
     }
   };
 
+  // What the canvas shows, as attributes on the wrapper (for tests and the speed benchmark, which cannot read
+  // the canvas): data-first-row/data-last-row are the visible row range, data-rows-loaded is "true" once every
+  // row in it has its data (no loading placeholders). Written straight to the DOM so scrolling re-renders nothing.
+  const wrapper = useRef<HTMLDivElement>(null);
+  const visibleRange = useRef<[number, number]>([0, 0]);
+  const markVisible = useCallback(() => {
+    const el = wrapper.current;
+    if (!el) return;
+    const [from, to] = visibleRange.current;
+    const last = Math.min(to, rowCount) - 1;
+    let loaded = last >= from;
+    for (let r = from; loaded && r <= last; r++) loaded = getRow(r) !== undefined;
+    el.dataset.firstRow = String(from);
+    el.dataset.lastRow = String(last);
+    el.dataset.rowsLoaded = String(loaded);
+  }, [rowCount, getRow]);
+  // After the commit that drew new rows (dataVersion), not before.
+  useEffect(markVisible, [markVisible, dataVersion]);
+
   const highlightKey = highlightIds ? [...highlightIds].join(",") : "";
   const getRowThemeOverride = useCallback(
     (row: number): Partial<Theme> | undefined => {
@@ -420,7 +441,7 @@ export function LeadGrid(props: LeadGridProps): ReactNode {
   );
 
   return (
-    <div className="lead-grid" onKeyDownCapture={onKeyDownCapture} data-testid="lead-grid" data-rows={rowCount}>
+    <div ref={wrapper} className="lead-grid" onKeyDownCapture={onKeyDownCapture} data-testid="lead-grid" data-rows={rowCount}>
       <DataEditor
         ref={ref}
         columns={gridColumns}
@@ -466,8 +487,14 @@ export function LeadGrid(props: LeadGridProps): ReactNode {
           }
           return true;
         }}
-        onVisibleRegionChanged={(r) => cb.current.onVisibleRows(r.y, r.y + r.height)}
-        keybindings={{ search: false }}
+        onVisibleRegionChanged={(r) => {
+          visibleRange.current = [r.y, r.y + r.height];
+          markVisible();
+          cb.current.onVisibleRows(r.y, r.y + r.height);
+        }}
+        // Ctrl+D fills the selection down from its first row (like a spreadsheet); it goes through
+        // onCellsEdited like a paste, so it is saved and undone as one step.
+        keybindings={KEYBINDINGS}
       />
     </div>
   );

@@ -1,0 +1,131 @@
+import { afterEach, beforeEach, describe, expect, it } from "vitest";
+import { screen, waitFor, within } from "@testing-library/react";
+import userEvent from "@testing-library/user-event";
+import LeadsPage, { ownerParam } from "./LeadsPage";
+import { ME, mockFetch, renderApp } from "../../test/utils";
+
+const BOB = "00000000-0000-0000-0000-000000000002";
+const LEAD = {
+  id: "l1",
+  username: "bobs_lead",
+  full_name: "Bob's Lead",
+  is_business: false,
+  status: "new",
+  tags: [],
+  source_hashtag: "travel",
+  created_at: "2026-03-01T10:00:00Z",
+  updated_at: "2026-03-01T10:00:00Z",
+  version: 1,
+};
+const page = { items: [LEAD], total: 1, total_is_estimate: false, next_cursor: null };
+
+// The phone layout (cards instead of the canvas grid, which jsdom cannot draw).
+const realMatchMedia = window.matchMedia;
+beforeEach(() => {
+  localStorage.clear();
+  window.matchMedia = ((query: string) => ({
+    matches: query.includes("max-width"),
+    media: query,
+    onchange: null,
+    addEventListener: () => {},
+    removeEventListener: () => {},
+    addListener: () => {},
+    removeListener: () => {},
+    dispatchEvent: () => false,
+  })) as typeof window.matchMedia;
+});
+afterEach(() => {
+  window.matchMedia = realMatchMedia;
+});
+
+describe("ownerParam", () => {
+  it("reads ?owner= and ignores your own id", () => {
+    expect(ownerParam(new URLSearchParams("owner=abc"), "me")).toBe("abc");
+    expect(ownerParam(new URLSearchParams("owner=me"), "me")).toBeNull();
+    expect(ownerParam(new URLSearchParams(""), "me")).toBeNull();
+  });
+});
+
+describe("LeadsPage", () => {
+  it("reads another user's leads read-only when an admin opens ?owner=", async () => {
+    const calls = mockFetch({
+      "GET /api/v1/leads": { body: page },
+      "GET /api/v1/views": { body: [] },
+      [`GET /api/v1/admin/users/${BOB}`]: { body: { ...ME, id: BOB, username: "bob", role: "user", locked_until: null, session_count: 0 } },
+      "GET /api/v1/leads/l1/history": { body: [] },
+    });
+    renderApp(<LeadsPage />, { route: `/leads?owner=${BOB}`, path: "/leads", me: ME });
+    const banner = await screen.findByTestId("owner-banner");
+    await waitFor(() => expect(banner).toHaveTextContent("Viewing bob's leads — read-only"));
+    expect(within(banner).getByRole("link", { name: "Back to my leads" })).toHaveAttribute("href", "/leads");
+
+    await screen.findByTestId("lead-card");
+    const list = calls.find((c) => c.url.startsWith("/api/v1/leads?"));
+    expect(new URL(list!.url, "http://x").searchParams.get("owner")).toBe(BOB);
+    for (const name of ["New lead", "Import CSV", "Undo", "Redo"]) {
+      expect(screen.queryByRole("button", { name })).not.toBeInTheDocument();
+    }
+
+    const user = userEvent.setup();
+    await user.click(screen.getByTestId("lead-card"));
+    const drawer = await screen.findByRole("dialog", { name: "@bobs_lead" });
+    expect(within(drawer).queryByRole("button", { name: "Save changes" })).not.toBeInTheDocument();
+    expect(within(drawer).queryByRole("button", { name: "Delete lead" })).not.toBeInTheDocument();
+    expect(within(drawer).getByLabelText("Full name")).toHaveAttribute("readonly");
+    // The field is all there is for someone else's lead (the pairs endpoint reads your own leads only).
+    expect(within(drawer).getByTestId("lead-hashtags")).toHaveTextContent("#travel");
+    await waitFor(() => expect(calls.some((c) => c.url.startsWith("/api/v1/leads/l1/history"))).toBe(true));
+    const history = calls.find((c) => c.url.startsWith("/api/v1/leads/l1/history"));
+    expect(new URL(history!.url, "http://x").searchParams.get("owner")).toBe(BOB);
+    expect(calls.some((c) => c.url.includes("/hashtags"))).toBe(false);
+    expect(calls.some((c) => c.method !== "GET")).toBe(false);
+  });
+
+  it("keeps the normal workspace without ?owner=: editing controls, own leads, source hashtags with dates", async () => {
+    const user1 = { ...ME, role: "user" as const };
+    const calls = mockFetch({
+      "GET /api/v1/leads": { body: page },
+      "GET /api/v1/views": { body: [] },
+      "GET /api/v1/leads/l1/history": { body: [] },
+      "GET /api/v1/leads/l1/hashtags": {
+        body: [
+          { hashtag: "travel", found_at: "2026-02-01T10:00:00Z" },
+          { hashtag: "food", found_at: "2026-02-03T10:00:00Z" },
+        ],
+      },
+    });
+    renderApp(<LeadsPage />, { route: "/leads", path: "/leads", me: user1 });
+    await screen.findByTestId("lead-card");
+    expect(screen.queryByTestId("owner-banner")).not.toBeInTheDocument();
+    expect(screen.getByRole("button", { name: "New lead" })).toBeInTheDocument();
+    expect(screen.getByRole("button", { name: "Import CSV" })).toBeInTheDocument();
+    const list = calls.find((c) => c.url.startsWith("/api/v1/leads?"));
+    expect(new URL(list!.url, "http://x").searchParams.has("owner")).toBe(false);
+
+    const user = userEvent.setup();
+    await user.click(screen.getByTestId("lead-card"));
+    const drawer = await screen.findByRole("dialog", { name: "@bobs_lead" });
+    expect(within(drawer).getByRole("button", { name: "Save changes" })).toBeInTheDocument();
+    const tags = await within(drawer).findByTestId("lead-hashtags");
+    const items = within(tags).getAllByRole("listitem");
+    expect(items).toHaveLength(2);
+    expect(items[0]).toHaveTextContent("#travel");
+    expect(items[0]).toHaveTextContent("source");
+    expect(items[0]).toHaveTextContent("found");
+    expect(items[1]).toHaveTextContent("#food");
+  });
+
+  it("shows an empty state when no hashtag found the lead", async () => {
+    mockFetch({
+      "GET /api/v1/leads": { body: { ...page, items: [{ ...LEAD, source_hashtag: null }] } },
+      "GET /api/v1/views": { body: [] },
+      "GET /api/v1/leads/l1/history": { body: [] },
+      "GET /api/v1/leads/l1/hashtags": { body: [] },
+    });
+    renderApp(<LeadsPage />, { route: "/leads", path: "/leads", me: { ...ME, role: "user" as const } });
+    const user = userEvent.setup();
+    await user.click(await screen.findByTestId("lead-card"));
+    const drawer = await screen.findByRole("dialog", { name: "@bobs_lead" });
+    expect(await within(drawer).findByText(/No hashtag found this lead/)).toBeInTheDocument();
+  });
+});
