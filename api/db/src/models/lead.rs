@@ -770,7 +770,7 @@ impl Sort {
         Ok(Sort { keys })
     }
 
-    fn order_sql(&self) -> String {
+    pub fn order_sql(&self) -> String {
         let last_desc = self.keys.last().map(|(_, d)| *d).unwrap_or(false);
         let mut parts: Vec<String> = self
             .keys
@@ -840,7 +840,8 @@ fn search_cond(backend: Backend, q: &str) -> Option<Cond> {
                 .collect::<Vec<_>>()
                 .join(" & ");
             Box::new(
-                sql::<Bool>("to_tsvector('simple', translate(coalesce(username, '') || ' ' || coalesce(full_name, '') || ' ' || coalesce(biography, '') || ' ' || coalesce(email, ''), '@._-/:+', '       ')) @@ to_tsquery('simple', ")
+                // `search` is a stored tsvector column (PostgreSQL only; see the migrations).
+                sql::<Bool>("leads.search @@ to_tsquery('simple', ")
                     .bind::<Text, _>(expr)
                     .sql(")")
                     .nullable(),
@@ -948,8 +949,9 @@ impl Lead {
         let mut q = Lead::base(req, conn.backend())?;
         if let Some(c) = &req.cursor {
             q = q.filter(Lead::after(&req.sort, c)?);
-        } else if let Some(off) = req.offset.filter(|o| *o > 0) {
-            // A jump: skip over the sort index alone (index-only, no table rows read for the skipped part), then
+        }
+        if let Some(off) = req.offset.filter(|o| *o > 0) {
+            // A jump (from the start, or from a cursor): skip over the sort index alone (index-only, no table rows read for the skipped part), then
             // read the page's rows by id.
             let ids: Vec<String> = q
                 .offset(off)
@@ -981,6 +983,23 @@ impl Lead {
             None
         };
         Ok((rows, next_cursor))
+    }
+
+    /// Cursors after every `step`-th row of a query, in sort order: the n-th cursor is followed by row
+    /// `(n + 1) * step` (0-based). A jump to a far offset then starts from the nearest cursor and skips less than
+    /// `step` rows. Each cursor costs one walk of `step` index entries.
+    pub fn anchors(conn: &mut DbConn, req: &PageRequest, step: i64) -> ApiResult<Vec<String>> {
+        let mut out = vec![];
+        let mut probe = req.clone();
+        probe.limit = 1;
+        probe.offset = Some(step - 1);
+        probe.cursor = None;
+        while let Some(row) = Lead::rows(conn, &probe)?.0.first() {
+            let cursor = req.sort.cursor_of(row);
+            probe.cursor = Some(cursor.clone());
+            out.push(cursor);
+        }
+        Ok(out)
     }
 
     /// Counts matching rows, but stops after `COUNT_CAP + 1` so the work stays bounded.

@@ -206,8 +206,13 @@ pub fn seed_leads(
 }
 
 /// Refreshes the planner's statistics after a bulk load, so the first queries get good plans (both backends).
+/// PostgreSQL also vacuums, which marks the new rows all-visible so jumps over the sort indexes run index-only.
+/// Call outside a transaction.
 pub fn analyze_leads(conn: &mut DbConn) -> ApiResult<()> {
-    conn.batch_execute("ANALYZE leads")?;
+    match conn.backend() {
+        leadgen_core::config::Backend::Sqlite => conn.batch_execute("ANALYZE leads")?,
+        leadgen_core::config::Backend::Postgres => conn.batch_execute("VACUUM (ANALYZE) leads")?,
+    }
     Ok(())
 }
 

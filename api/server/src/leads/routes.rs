@@ -78,6 +78,46 @@ fn if_match(req: &HttpRequest) -> ApiResult<Option<i64>> {
     })
 }
 
+/// A far jump starts from the nearest cached anchor (a keyset cursor) and skips fewer than `ANCHOR_STEP` rows;
+/// without anchors for this query yet, it skips from the start and the anchors are built in the background.
+fn anchored(
+    state: &web::Data<AppState>,
+    owner: &str,
+    key: &str,
+    mut req: PageRequest,
+) -> PageRequest {
+    use crate::leads::counts::ANCHOR_STEP;
+    let Some(offset) = req
+        .offset
+        .filter(|o| *o >= ANCHOR_STEP && req.cursor.is_none())
+    else {
+        return req;
+    };
+    let key = format!("{key}|{}", req.sort.order_sql());
+    if let Some((cursor, rest)) = state.counts.anchor(owner, &key, offset) {
+        req.cursor = Some(cursor);
+        req.offset = Some(rest);
+        return req;
+    }
+    let claim = format!("anchors|{key}");
+    if state.counts.begin_count(owner, &claim) {
+        let (state, owner, plain) = (state.clone(), owner.to_owned(), req.clone());
+        let gen = state.counts.generation(&owner);
+        tokio::spawn(async move {
+            match state
+                .db
+                .run(move |c| Lead::anchors(c, &plain, ANCHOR_STEP))
+                .await
+            {
+                Ok(list) => state.counts.put_anchors(&owner, &key, list, gen),
+                Err(e) => tracing::warn!(error = ?e, "building jump anchors failed"),
+            }
+            state.counts.end_count(&owner, &claim);
+        });
+    }
+    req
+}
+
 /// List leads: search, filter tree, multi-column sort, keyset (`cursor`) or jump (`offset`) paging.
 #[utoipa::path(get, path = "/api/v1/leads", tag = "leads", params(LeadQuery),
     responses((status = 200, body = LeadPage), (status = 422, body = ErrorBody)))]
@@ -102,6 +142,7 @@ pub async fn list(
         include_deleted: q.include_deleted.unwrap_or(false),
     };
     let key = format!("{:?}|{:?}|{}", req.search, q.filter, req.include_deleted);
+    let req = anchored(&state, &owner, &key, req);
     let cached = state.counts.get(&owner, &key);
     let unfiltered_key = format!("{:?}|{:?}|{}", None::<String>, None::<String>, false);
     let cached_all = state

@@ -13,10 +13,13 @@ export type BulkScope = "selected" | "matching";
 export function BulkEdit({
   selected,
   matching,
+  matchingIsEstimate = false,
   onApply,
 }: {
   selected: number;
   matching: number;
+  /** `matching` is an estimate (the server is still counting). */
+  matchingIsEstimate?: boolean;
   onApply: (scope: BulkScope, field: string, value: unknown) => Promise<void>;
 }) {
   const [field, setField] = useState("status");
@@ -50,7 +53,9 @@ export function BulkEdit({
             </label>
             <label className="check-row">
               <input type="radio" name="bulk-scope" checked={effectiveScope === "matching"} onChange={() => setScope("matching")} />
-              all {matching.toLocaleString()} matching lead{matching === 1 ? "" : "s"}
+              all {matchingIsEstimate ? "≈" : ""}
+              {matching.toLocaleString()}
+              {matchingIsEstimate ? "+" : ""} matching lead{matching === 1 ? "" : "s"}
             </label>
           </fieldset>
           <select

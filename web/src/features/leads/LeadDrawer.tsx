@@ -193,11 +193,10 @@ export function LeadDrawer({
 
 /** The lead's `source_hashtag` and every hashtag a discovery run found its username with, deduplicated. */
 function SourceHashtags({ lead, owner }: { lead: LeadDto; owner?: string | null }) {
-  // The pairs endpoint reads your own leads only: for another user's lead the field is all there is.
+  // `owner`: an admin reading another user's lead (read-only).
   const found = useQuery({
-    queryKey: leadKeys.hashtags(lead.id),
-    queryFn: () => leadsApi.hashtags(lead.id),
-    enabled: !owner,
+    queryKey: [...leadKeys.hashtags(lead.id), owner ?? null],
+    queryFn: () => leadsApi.hashtags(lead.id, owner),
     staleTime: 30_000,
   });
   const tags = sourceHashtags(lead.source_hashtag, found.data);
@@ -206,7 +205,7 @@ function SourceHashtags({ lead, owner }: { lead: LeadDto; owner?: string | null 
       <h3 id={`${lead.id}-hashtags`}>
         <Hash size={14} aria-hidden /> Source hashtags
       </h3>
-      {!owner && found.isPending ? (
+      {found.isPending ? (
         <Spinner label="Loading hashtags" />
       ) : (
         <>

@@ -1,4 +1,4 @@
-import { afterEach, beforeEach, describe, expect, it } from "vitest";
+import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
 import { screen, waitFor, within } from "@testing-library/react";
 import userEvent from "@testing-library/user-event";
 import LeadsPage, { ownerParam } from "./LeadsPage";
@@ -53,6 +53,7 @@ describe("LeadsPage", () => {
       "GET /api/v1/views": { body: [] },
       [`GET /api/v1/admin/users/${BOB}`]: { body: { ...ME, id: BOB, username: "bob", role: "user", locked_until: null, session_count: 0 } },
       "GET /api/v1/leads/l1/history": { body: [] },
+      "GET /api/v1/leads/l1/hashtags": { body: [{ hashtag: "food", found_at: "2026-02-03T10:00:00Z" }] },
     });
     renderApp(<LeadsPage />, { route: `/leads?owner=${BOB}`, path: "/leads", me: ME });
     const banner = await screen.findByTestId("owner-banner");
@@ -72,12 +73,16 @@ describe("LeadsPage", () => {
     expect(within(drawer).queryByRole("button", { name: "Save changes" })).not.toBeInTheDocument();
     expect(within(drawer).queryByRole("button", { name: "Delete lead" })).not.toBeInTheDocument();
     expect(within(drawer).getByLabelText("Full name")).toHaveAttribute("readonly");
-    // The field is all there is for someone else's lead (the pairs endpoint reads your own leads only).
-    expect(within(drawer).getByTestId("lead-hashtags")).toHaveTextContent("#travel");
+    // The hashtags that found someone else's lead come from the server too, asked for with the owner.
+    const tags = await within(drawer).findByTestId("lead-hashtags");
+    await waitFor(() => expect(within(tags).getAllByRole("listitem")).toHaveLength(2));
+    expect(tags).toHaveTextContent("#travel");
+    expect(tags).toHaveTextContent("#food");
+    const hashtags = calls.find((c) => c.url.startsWith("/api/v1/leads/l1/hashtags"));
+    expect(new URL(hashtags!.url, "http://x").searchParams.get("owner")).toBe(BOB);
     await waitFor(() => expect(calls.some((c) => c.url.startsWith("/api/v1/leads/l1/history"))).toBe(true));
     const history = calls.find((c) => c.url.startsWith("/api/v1/leads/l1/history"));
     expect(new URL(history!.url, "http://x").searchParams.get("owner")).toBe(BOB);
-    expect(calls.some((c) => c.url.includes("/hashtags"))).toBe(false);
     expect(calls.some((c) => c.method !== "GET")).toBe(false);
   });
 
@@ -127,5 +132,61 @@ describe("LeadsPage", () => {
     await user.click(await screen.findByTestId("lead-card"));
     const drawer = await screen.findByRole("dialog", { name: "@bobs_lead" });
     expect(await within(drawer).findByText(/No hashtag found this lead/)).toBeInTheDocument();
+  });
+
+  it("exports another user's leads through the server with the owner", async () => {
+    const calls = mockFetch({
+      "GET /api/v1/leads": { body: page },
+      "GET /api/v1/views": { body: [] },
+      [`GET /api/v1/admin/users/${BOB}`]: { body: { ...ME, id: BOB, username: "bob", role: "user", locked_until: null, session_count: 0 } },
+      "GET /api/v1/leads/export": { body: "username\r\nbobs_lead\r\n" },
+    });
+    // jsdom has no object URLs; the download itself is an anchor click.
+    const saved = { create: URL.createObjectURL, revoke: URL.revokeObjectURL };
+    URL.createObjectURL = vi.fn(() => "blob:x");
+    URL.revokeObjectURL = vi.fn();
+    const click = vi.spyOn(HTMLAnchorElement.prototype, "click").mockImplementation(() => {});
+    try {
+      renderApp(<LeadsPage />, { route: `/leads?owner=${BOB}`, path: "/leads", me: ME });
+      await screen.findByTestId("lead-card");
+      const user = userEvent.setup();
+      await user.click(screen.getByRole("button", { name: "Export CSV" }));
+      await waitFor(() => expect(click).toHaveBeenCalled());
+      const exp = calls.find((c) => c.url.includes("/leads/export"));
+      const q = new URL(exp!.url, "http://x").searchParams;
+      expect(q.get("owner")).toBe(BOB);
+      expect(q.get("columns")).toContain("username");
+      // No list pages fetched to build the file here: the one list request is the grid's.
+      expect(calls.filter((c) => c.url.startsWith("/api/v1/leads?")).length).toBe(1);
+    } finally {
+      URL.createObjectURL = saved.create;
+      URL.revokeObjectURL = saved.revoke;
+    }
+  });
+
+  it("shows an estimated total as such and replaces it with the exact count", async () => {
+    let asked = 0;
+    const calls = mockFetch({
+      // An estimate until the total is asked for again (a one-row request).
+      "GET /api/v1/leads": (call) => {
+        const q = new URL(call.url, "http://x").searchParams;
+        const [limit, offset] = [Number(q.get("limit")), Number(q.get("offset") ?? 0)];
+        if (limit === 1) asked++;
+        const items = Array.from({ length: limit }, (_, i) => ({ ...LEAD, id: `l${offset + i}`, username: `lead_${offset + i}` }));
+        return { body: { items, next_cursor: null, ...(asked < 1 ? { total: 20_001, total_is_estimate: true } : { total: 1_000_000, total_is_estimate: false }) } };
+      },
+      "GET /api/v1/views": { body: [] },
+    });
+    renderApp(<LeadsPage />, { route: "/leads", path: "/leads", me: { ...ME, role: "user" as const } });
+    const count = await screen.findByTestId("lead-count");
+    await waitFor(() => expect(count).toHaveTextContent("≈20,001+ leads"));
+    await waitFor(() => expect(count).toHaveTextContent(/^1,000,000 leads$/), { timeout: 3000 });
+    // The re-ask: one row of the same query, not its first page.
+    const again = calls.filter((c) => c.url.startsWith("/api/v1/leads?")).map((c) => new URL(c.url, "http://x").searchParams);
+    expect(again.filter((q) => q.get("limit") === "1").map((q) => q.get("offset"))).toEqual(["1"]);
+    // Exact now: no more asking.
+    const n = calls.length;
+    await new Promise((r) => setTimeout(r, 1200));
+    expect(calls.length).toBe(n);
   });
 });

@@ -2,13 +2,12 @@ import { lazy, Suspense, useCallback, useEffect, useMemo, useRef, useState, useS
 import { useMutation, useQuery, useQueryClient } from "@tanstack/react-query";
 import { Link, useSearchParams } from "react-router";
 import { Columns3, Download, Eye, PanelRightOpen, Plus, Redo2, Trash2, Undo2, Upload } from "lucide-react";
-import { ApiError } from "../../api/client";
+import { ApiError, parseError } from "../../api/client";
 import { adminApi, qk } from "../../api/endpoints";
 import { errorMessage, fieldErrors } from "../../lib/errors";
 import { useDebounced } from "../../lib/useDebounced";
 import { useMediaQuery } from "../../shell/useMediaQuery";
 import { Button } from "../../ui/Button";
-import { downloadText } from "../../ui/CopyButton";
 import { FormError, TextField } from "../../ui/Field";
 import { Modal } from "../../ui/Modal";
 import { PageHeader } from "../../ui/misc";
@@ -18,7 +17,7 @@ import { useToast } from "../../ui/Toasts";
 import { useConfirm } from "../../ui/ConfirmDialog";
 import { useCurrentUser } from "../auth/session";
 import { isMissingRoute, leadKeys, leadsApi, viewsApi, type LeadDto, type LeadPatch, type SavedView, type ViewInput } from "./api";
-import { COLUMN_BY_ID, COLUMNS, DEFAULT_VISIBLE, cellText, type LeadColumn } from "./columns";
+import { COLUMN_BY_ID, COLUMNS, DEFAULT_VISIBLE, type LeadColumn } from "./columns";
 import { BulkEdit, type BulkScope } from "./BulkEdit";
 import { ConflictPanel } from "./ConflictPanel";
 import { FilterBar } from "./FilterBar";
@@ -107,17 +106,16 @@ function LeadsWorkspace({ owner }: { owner: string | null }) {
   const size = BLOCK_SIZES.includes(blockSize) ? blockSize : 100;
   const queryKey = JSON.stringify({ search: state.search, filter, sort, size, owner });
 
-  const cache = useMemo(
-    () =>
-      new BlockCache<LeadDto>(
-        (offset, limit, signal) =>
-          leadsApi
-            .list({ search: state.search || undefined, filter, sort, limit, offset, owner: owner ?? undefined }, signal)
-            .then((p) => ({ items: p.items, total: p.total })),
-        size,
-      ),
-    [queryKey], // eslint-disable-line react-hooks/exhaustive-deps
-  );
+  const cache = useMemo(() => {
+    const list = (offset: number, limit: number, signal: AbortSignal) =>
+      leadsApi
+        .list({ search: state.search || undefined, filter, sort, limit, offset, owner: owner ?? undefined }, signal)
+        .then((p) => ({ items: p.items, total: p.total, estimate: p.total_is_estimate }));
+    // Above 20,000 matches the first total is an estimate and the server counts exactly in the background; the
+    // cache asks again with a one-row page of the same query. Not the first page: for an admin reading another
+    // user's leads, a first page is a new read that goes into the audit log.
+    return new BlockCache<LeadDto>(list, size, { totalFetcher: (signal) => list(1, 1, signal) });
+  }, [queryKey]); // eslint-disable-line react-hooks/exhaustive-deps
   const version = useSyncExternalStore(
     useCallback((fn) => cache.subscribe(fn), [cache]),
     () => cache.version,
@@ -216,38 +214,16 @@ function LeadsWorkspace({ owner }: { owner: string | null }) {
 
   const exportCsv = async () => {
     const colIds = columns.map((c) => c.id);
-    const url = leadsApi.exportUrl({ search: state.search || undefined, filter, sort, columns: colIds });
-    // The server's export covers your own leads only: another user's are built here from the list pages.
-    if (!owner) {
-      try {
-        const res = await fetch(url, { credentials: "same-origin" });
-        if (res.ok) {
-          const blob = await res.blob();
-          const a = document.createElement("a");
-          a.href = URL.createObjectURL(blob);
-          a.download = "leads.csv";
-          a.click();
-          window.setTimeout(() => URL.revokeObjectURL(a.href), 1000);
-          return;
-        }
-        if (res.status !== 404) {
-          toast.error(`Export failed (${res.status}).`);
-          return;
-        }
-      } catch {
-        /* fall back below */
-      }
-    }
-    // No server export (or another user's leads): build the CSV here from the API pages (up to 10,000 rows).
-    const rows: LeadDto[] = [];
-    for (let offset = 0; offset < 10_000; offset += 500) {
-      const page = await leadsApi.list({ search: state.search || undefined, filter, sort, limit: 500, offset, owner: owner ?? undefined });
-      rows.push(...page.items);
-      if (page.items.length < 500) break;
-    }
-    const esc = (s: string) => (/[",\n\r]/.test(s) ? `"${s.replace(/"/g, '""')}"` : s);
-    const lines = [colIds.join(","), ...rows.map((l) => columns.map((c) => esc(c.kind === "date" ? String(l[c.id] ?? "") : cellText(c, l))).join(","))];
-    downloadText("leads.csv", lines.join("\r\n") + "\r\n");
+    // The server writes the CSV (the whole result, not only the loaded rows); `owner` for another user's leads.
+    const url = leadsApi.exportUrl({ search: state.search || undefined, filter, sort, columns: colIds, owner: owner ?? undefined });
+    const res = await fetch(url, { credentials: "same-origin" });
+    if (!res.ok) throw await parseError(res);
+    const blob = await res.blob();
+    const a = document.createElement("a");
+    a.href = URL.createObjectURL(blob);
+    a.download = "leads.csv";
+    a.click();
+    window.setTimeout(() => URL.revokeObjectURL(a.href), 1000);
   };
 
   const gridHost = useRef<HTMLDivElement>(null);
@@ -289,7 +265,9 @@ function LeadsWorkspace({ owner }: { owner: string | null }) {
   }, [cache, version, total]); // eslint-disable-line react-hooks/exhaustive-deps
 
   const err = cache.error;
-  const countText = cache.total === null ? "" : `${total.toLocaleString()} lead${total === 1 ? "" : "s"}`;
+  const estimate = cache.totalIsEstimate;
+  // While the server is still counting: "≈20,001+ leads" (the exact count replaces it shortly).
+  const countText = cache.total === null ? "" : `${estimate ? "≈" : ""}${total.toLocaleString()}${estimate ? "+" : ""} lead${total === 1 ? "" : "s"}`;
 
   return (
     <div className="leads-page">
@@ -297,7 +275,9 @@ function LeadsWorkspace({ owner }: { owner: string | null }) {
         title="Leads"
         description={
           <span className="row gap">
-            <span data-testid="lead-count">{countText}</span>
+            <span data-testid="lead-count" data-estimate={estimate} title={estimate ? "Estimated: counting the exact number…" : undefined}>
+              {countText}
+            </span>
             {(cache.isLoading || editing.saving) && <Spinner size={12} label={editing.saving ? "Saving" : "Loading"} />}
           </span>
         }
@@ -363,7 +343,7 @@ function LeadsWorkspace({ owner }: { owner: string | null }) {
             )}
           </>
         )}
-        {!phone && !readOnly && <BulkEdit selected={selectedRows.length} matching={total} onApply={bulkApply} />}
+        {!phone && !readOnly && <BulkEdit selected={selectedRows.length} matching={total} matchingIsEstimate={estimate} onApply={bulkApply} />}
         {!phone && (
           <Button
             size="sm"
@@ -442,6 +422,7 @@ function LeadsWorkspace({ owner }: { owner: string | null }) {
                 columns={columns}
                 widths={state.columns.widths}
                 rowCount={total}
+                rowCountIsEstimate={estimate}
                 getRow={getRow}
                 dataVersion={version}
                 readOnly={readOnly}

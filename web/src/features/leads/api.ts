@@ -102,20 +102,22 @@ export const leadsApi = {
   remove: (id: string) => http.del<LeadDto>(`/leads/${enc(id)}`),
   restore: (id: string) => http.post<LeadDto>(`/leads/${enc(id)}/restore`),
   history: (id: string, owner?: string | null) => http.get<LeadEdit[]>(`/leads/${enc(id)}/history`, { query: { owner } }),
-  /** The hashtags that found this lead's username, oldest first (own leads only). */
-  hashtags: (id: string) => http.get<LeadHashtag[]>(`/leads/${enc(id)}/hashtags`),
+  /** The hashtags that found this lead's username, oldest first; `owner`: admins reading another user's lead. */
+  hashtags: (id: string, owner?: string | null) => http.get<LeadHashtag[]>(`/leads/${enc(id)}/hashtags`, { query: { owner } }),
   bulk: (body: { ids?: string[]; filter?: unknown; search?: string; patch: LeadPatch }) =>
     http.post<BatchResult>("/leads/bulk", body),
   bulkDelete: (body: { ids?: string[]; filter?: unknown; search?: string }) =>
     http.post<BatchResult>("/leads/bulk-delete", body),
   undo: () => http.post<UndoResult>("/leads/undo"),
   redo: () => http.post<UndoResult>("/leads/redo"),
-  exportUrl: (q: { search?: string; filter?: string; sort?: string; columns: string[] }) => {
+  /** `owner`: admins exporting another user's leads (recorded in the audit log). */
+  exportUrl: (q: { search?: string; filter?: string; sort?: string; columns: string[]; owner?: string }) => {
     const qs = new URLSearchParams();
     if (q.search) qs.set("search", q.search);
     if (q.filter) qs.set("filter", q.filter);
     if (q.sort) qs.set("sort", q.sort);
     qs.set("columns", q.columns.join(","));
+    if (q.owner) qs.set("owner", q.owner);
     return `${API_BASE}/leads/export?${qs.toString()}`;
   },
 };

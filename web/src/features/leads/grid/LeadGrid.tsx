@@ -19,6 +19,7 @@ import "@glideapps/glide-data-grid/dist/index.css";
 import { LEAD_STATUSES, statusLabel, type LeadDto } from "../api";
 import { cellText, parseCellInput, type LeadColumn } from "../columns";
 import type { SortKey } from "../filterTree";
+import { followEnd } from "./followEnd";
 
 export interface GridEdit {
   row: number;
@@ -31,6 +32,8 @@ export interface LeadGridProps {
   columns: LeadColumn[];
   widths: Record<string, number>;
   rowCount: number;
+  /** `rowCount` is an estimate (the exact count follows): a view at the end then follows it to the new end. */
+  rowCountIsEstimate?: boolean;
   getRow: (row: number) => LeadDto | undefined;
   /** Changes whenever rows were loaded or replaced, so the canvas redraws. */
   dataVersion: number;
@@ -262,6 +265,7 @@ const EMPTY_SELECTION: GridSelection = { columns: CompactSelection.empty(), rows
 
 export function LeadGrid(props: LeadGridProps): ReactNode {
   const { columns, widths, rowCount, getRow, dataVersion, readOnly, sort, highlightIds } = props;
+  const rowCountIsEstimate = props.rowCountIsEstimate ?? false;
   usePortal();
   const theme = useGridTheme();
   const ref = useRef<DataEditorRef>(null);
@@ -413,6 +417,7 @@ export function LeadGrid(props: LeadGridProps): ReactNode {
   // What the canvas shows, as attributes on the wrapper (for tests and the speed benchmark, which cannot read
   // the canvas): data-first-row/data-last-row are the visible row range, data-rows-loaded is "true" once every
   // row in it has its data (no loading placeholders). Written straight to the DOM so scrolling re-renders nothing.
+  // data-rows is the row count, data-rows-estimate "true" while that count is an estimate.
   const wrapper = useRef<HTMLDivElement>(null);
   const visibleRange = useRef<[number, number]>([0, 0]);
   const markVisible = useCallback(() => {
@@ -429,6 +434,29 @@ export function LeadGrid(props: LeadGridProps): ReactNode {
   // After the commit that drew new rows (dataVersion), not before.
   useEffect(markVisible, [markVisible, dataVersion]);
 
+  // The exact row count replaced an estimate: a view that was at the end (Ctrl+End, or scrolled to the bottom)
+  // moves to the new last row, with the selected cell if it was on the old last row.
+  const selectionRef = useRef(selection);
+  selectionRef.current = selection;
+  const lastCount = useRef({ rows: rowCount, estimate: rowCountIsEstimate });
+  useEffect(() => {
+    const prev = lastCount.current;
+    const next = { rows: rowCount, estimate: rowCountIsEstimate };
+    lastCount.current = next;
+    const sel = selectionRef.current;
+    const cell = sel.current?.cell;
+    const move = followEnd(prev, next, visibleRange.current[1], cell?.[1] ?? null);
+    if (!move) return;
+    const col = cell?.[0] ?? 0;
+    if (cell && move.moveSelection) {
+      onSelection({
+        ...sel,
+        current: { cell: [col, move.row], range: { x: col, y: move.row, width: 1, height: 1 }, rangeStack: [] },
+      });
+    }
+    ref.current?.scrollTo(col, move.row, "vertical", 0, 0, { vAlign: "end" });
+  }, [rowCount, rowCountIsEstimate]); // eslint-disable-line react-hooks/exhaustive-deps
+
   const highlightKey = highlightIds ? [...highlightIds].join(",") : "";
   const getRowThemeOverride = useCallback(
     (row: number): Partial<Theme> | undefined => {
@@ -441,7 +469,14 @@ export function LeadGrid(props: LeadGridProps): ReactNode {
   );
 
   return (
-    <div ref={wrapper} className="lead-grid" onKeyDownCapture={onKeyDownCapture} data-testid="lead-grid" data-rows={rowCount}>
+    <div
+      ref={wrapper}
+      className="lead-grid"
+      onKeyDownCapture={onKeyDownCapture}
+      data-testid="lead-grid"
+      data-rows={rowCount}
+      data-rows-estimate={rowCountIsEstimate}
+    >
       <DataEditor
         ref={ref}
         columns={gridColumns}

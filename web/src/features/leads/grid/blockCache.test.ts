@@ -1,4 +1,4 @@
-import { describe, expect, it, vi } from "vitest";
+import { afterEach, describe, expect, it, vi } from "vitest";
 import { BlockCache } from "./blockCache";
 
 interface Row {
@@ -124,5 +124,201 @@ describe("BlockCache", () => {
     await c.refresh();
     expect(c.get(5)?.n).toBe(555);
     expect(c.get(15)?.n).toBe(15);
+  });
+});
+
+describe("BlockCache: estimated totals", () => {
+  afterEach(() => {
+    vi.useRealTimers();
+  });
+
+  /** 100,000 rows; the total is an estimate (20,001) until `exactAfter` total-only requests were answered. */
+  function estimating(exactAfter: number) {
+    const rows = 100_000;
+    let asked = 0;
+    const totalFetcher = vi.fn(async () => {
+      asked++;
+      return asked >= exactAfter ? { total: rows, estimate: false } : { total: 20_001, estimate: true };
+    });
+    const fetcher = vi.fn(async (offset: number, limit: number) => ({
+      items: Array.from({ length: Math.max(0, Math.min(limit, rows - offset)) }, (_, i) => ({ id: `r${offset + i}`, n: offset + i })),
+      total: asked >= exactAfter ? rows : 20_001,
+      estimate: asked < exactAfter,
+    }));
+    return { fetcher, totalFetcher };
+  }
+
+  it("re-asks for the total while it is an estimate, backing off, and stops once it is exact", async () => {
+    vi.useFakeTimers();
+    const src = estimating(3);
+    const c = new BlockCache<Row>(src.fetcher, 100, { totalFetcher: src.totalFetcher });
+    const seen = vi.fn();
+    c.subscribe(seen);
+    await c.ensure(0, 99);
+    expect(c.total).toBe(20_001);
+    expect(c.totalIsEstimate).toBe(true);
+    expect(c.isPollingTotal).toBe(true);
+
+    await vi.advanceTimersByTimeAsync(499);
+    expect(src.totalFetcher).not.toHaveBeenCalled();
+    await vi.advanceTimersByTimeAsync(1);
+    expect(src.totalFetcher).toHaveBeenCalledTimes(1);
+    expect(c.totalIsEstimate).toBe(true);
+    // Backing off: the second re-ask 750 ms after the first answer.
+    await vi.advanceTimersByTimeAsync(749);
+    expect(src.totalFetcher).toHaveBeenCalledTimes(1);
+    await vi.advanceTimersByTimeAsync(1);
+    expect(src.totalFetcher).toHaveBeenCalledTimes(2);
+    const versionBefore = c.version;
+    await vi.advanceTimersByTimeAsync(1125);
+    expect(src.totalFetcher).toHaveBeenCalledTimes(3);
+    expect(c.total).toBe(100_000);
+    expect(c.totalIsEstimate).toBe(false);
+    expect(c.version).toBeGreaterThan(versionBefore);
+    expect(c.isPollingTotal).toBe(false);
+    // Exact: nothing more is asked.
+    await vi.advanceTimersByTimeAsync(60_000);
+    expect(src.totalFetcher).toHaveBeenCalledTimes(3);
+    expect(vi.getTimerCount()).toBe(0);
+  });
+
+  it("never polls when the total is exact", async () => {
+    vi.useFakeTimers();
+    const src = source(250);
+    const totalFetcher = vi.fn(async () => ({ total: 250 }));
+    const c = new BlockCache<Row>(src.fetcher, 100, { totalFetcher });
+    c.subscribe(() => {});
+    await c.ensure(0, 99);
+    expect(c.totalIsEstimate).toBe(false);
+    expect(c.isPollingTotal).toBe(false);
+    await vi.advanceTimersByTimeAsync(10_000);
+    expect(totalFetcher).not.toHaveBeenCalled();
+    expect(vi.getTimerCount()).toBe(0);
+  });
+
+  it("gives up after a while and only polls while someone listens", async () => {
+    vi.useFakeTimers();
+    const src = estimating(Infinity);
+    const c = new BlockCache<Row>(src.fetcher, 100, { totalFetcher: src.totalFetcher });
+    await c.ensure(0, 99);
+    expect(c.totalIsEstimate).toBe(true);
+    // Nobody subscribed: no re-asking.
+    await vi.advanceTimersByTimeAsync(5_000);
+    expect(src.totalFetcher).not.toHaveBeenCalled();
+    const off = c.subscribe(() => {});
+    await vi.advanceTimersByTimeAsync(500);
+    expect(src.totalFetcher).toHaveBeenCalledTimes(1);
+    off();
+    expect(c.isPollingTotal).toBe(false);
+    await vi.advanceTimersByTimeAsync(5_000);
+    expect(src.totalFetcher).toHaveBeenCalledTimes(1);
+    c.subscribe(() => {});
+    await vi.advanceTimersByTimeAsync(40_000);
+    const n = src.totalFetcher.mock.calls.length;
+    // 500 ms, then backing off by 1.5 up to 4 s: about a dozen requests in 30 s, then none.
+    expect(n).toBeGreaterThan(5);
+    expect(n).toBeLessThan(16);
+    await vi.advanceTimersByTimeAsync(60_000);
+    expect(src.totalFetcher.mock.calls.length).toBe(n);
+    expect(c.isPollingTotal).toBe(false);
+    expect(c.totalIsEstimate).toBe(true);
+  });
+
+  it("uses the first row of the query by default and keeps retrying after a failed re-ask", async () => {
+    vi.useFakeTimers();
+    let calls = 0;
+    const fetcher = vi.fn(async (offset: number, limit: number) => {
+      calls++;
+      if (calls === 2) throw new Error("offline");
+      return {
+        items: Array.from({ length: limit }, (_, i) => ({ id: `r${offset + i}`, n: offset + i })),
+        total: calls >= 3 ? 50_000 : 20_001,
+        estimate: calls < 3,
+      };
+    });
+    const c = new BlockCache<Row>(fetcher, 100);
+    c.subscribe(() => {});
+    await c.ensure(0, 99);
+    await vi.advanceTimersByTimeAsync(500);
+    expect(fetcher.mock.calls[1].slice(0, 2)).toEqual([0, 1]);
+    expect(c.totalIsEstimate).toBe(true);
+    await vi.advanceTimersByTimeAsync(750);
+    expect(c.total).toBe(50_000);
+    expect(c.totalIsEstimate).toBe(false);
+  });
+
+  it("a late estimate does not undo an exact total; after a refresh it keeps the number while counting again", async () => {
+    vi.useFakeTimers();
+    let answer = { total: 20_001, estimate: true };
+    const pending: Array<() => void> = [];
+    const fetcher = vi.fn(
+      (offset: number, limit: number) =>
+        new Promise<{ items: Row[]; total: number; estimate: boolean }>((resolve) => {
+          const a = answer;
+          pending.push(() => resolve({ items: Array.from({ length: limit }, (_, i) => ({ id: `r${offset + i}`, n: offset + i })), ...a }));
+        }),
+    );
+    const totalFetcher = vi.fn(async () => ({ total: 100_000, estimate: false }));
+    const c = new BlockCache<Row>(fetcher, 100, { totalFetcher });
+    c.subscribe(() => {});
+    const first = c.ensure(0, 99);
+    const late = c.ensure(19_900, 19_999); // sent while the server still estimates
+    pending.shift()!();
+    await first;
+    expect(c.totalIsEstimate).toBe(true);
+    await vi.advanceTimersByTimeAsync(500);
+    expect(c.total).toBe(100_000);
+    expect(c.totalIsEstimate).toBe(false);
+    pending.shift()!();
+    await late;
+    expect(c.total).toBe(100_000);
+    expect(c.totalIsEstimate).toBe(false);
+    expect(c.isPollingTotal).toBe(false);
+
+    // After a change the server counts again: the known number stays (no shrinking grid), marked as an estimate.
+    answer = { total: 20_001, estimate: true };
+    const r = c.refresh();
+    while (pending.length) pending.shift()!();
+    await r;
+    expect(c.total).toBe(100_000);
+    expect(c.totalIsEstimate).toBe(true);
+    expect(c.isPollingTotal).toBe(true);
+    await vi.advanceTimersByTimeAsync(500);
+    expect(c.totalIsEstimate).toBe(false);
+  });
+
+  it("an estimated total past the data's end is lowered by an empty block and fixed by a short one", async () => {
+    const rows = 30_050;
+    const fetcher = vi.fn(async (offset: number, limit: number) => ({
+      items: Array.from({ length: Math.max(0, Math.min(limit, rows - offset)) }, (_, i) => ({ id: `r${offset + i}`, n: offset + i })),
+      total: 1_000_000,
+      estimate: true,
+    }));
+    const c = new BlockCache<Row>(fetcher, 100, { totalFetcher: async () => ({ total: 1_000_000, estimate: true }) });
+    await c.ensure(0, 99);
+    expect(c.total).toBe(1_000_000);
+    await c.ensure(999_900, 999_999);
+    expect(c.total).toBe(999_900);
+    expect(c.totalIsEstimate).toBe(true);
+    // A later answer's estimate does not go past the empty block again.
+    await c.ensure(29_900, 29_999);
+    expect(c.total).toBe(999_900);
+    await c.ensure(30_000, 30_099);
+    expect(c.total).toBe(30_050);
+    expect(c.totalIsEstimate).toBe(false);
+  });
+
+  it("a reset forgets the estimate and stops re-asking", async () => {
+    vi.useFakeTimers();
+    const src = estimating(Infinity);
+    const c = new BlockCache<Row>(src.fetcher, 100, { totalFetcher: src.totalFetcher });
+    c.subscribe(() => {});
+    await c.ensure(0, 99);
+    expect(c.isPollingTotal).toBe(true);
+    c.reset();
+    expect(c.isPollingTotal).toBe(false);
+    expect(c.totalIsEstimate).toBe(false);
+    await vi.advanceTimersByTimeAsync(5_000);
+    expect(src.totalFetcher).not.toHaveBeenCalled();
   });
 });
