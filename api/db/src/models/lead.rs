@@ -951,8 +951,8 @@ impl Lead {
             q = q.filter(Lead::after(&req.sort, c)?);
         }
         if let Some(off) = req.offset.filter(|o| *o > 0) {
-            // A jump (from the start, or from a cursor): skip over the sort index alone (index-only, no table rows read for the skipped part), then
-            // read the page's rows by id.
+            // A jump (from the start, or from a cursor): skip over the sort index alone (index-only, no table
+            // rows read for the skipped part), then read the page's rows by id.
             let ids: Vec<String> = q
                 .offset(off)
                 .order(sql::<Bool>(&req.sort.order_sql()))

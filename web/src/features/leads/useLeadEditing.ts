@@ -80,7 +80,7 @@ export function useLeadEditing(cache: BlockCache<LeadDto>, toast: Toaster) {
   );
 
   /** Saves edits grouped per lead, and records them for undo. */
-  const saveEdits = useCallback(
+  const saveNow = useCallback(
     async (edits: Array<{ lead: LeadDto; field: string; value: unknown }>) => {
       const byId = new Map<string, { lead: LeadDto; patch: Record<string, unknown>; before: Record<string, unknown> }>();
       for (const e of edits) {
@@ -107,6 +107,20 @@ export function useLeadEditing(cache: BlockCache<LeadDto>, toast: Toaster) {
       }
     },
     [cache, saveOne],
+  );
+
+  // The edit being saved, if any: undo and redo wait for it, so a Ctrl+Z pressed while a paste or fill is still
+  // being written undoes that whole step (its undo entry is only known once every row answered).
+  const inFlight = useRef<Promise<void>>(Promise.resolve());
+
+  /** Saves edits after any still being written (see `inFlight`). */
+  const saveEdits = useCallback(
+    (edits: Array<{ lead: LeadDto; field: string; value: unknown }>) => {
+      const run = inFlight.current.then(() => saveNow(edits));
+      inFlight.current = run.catch(() => undefined);
+      return run;
+    },
+    [saveNow],
   );
 
   const current = async (id: string): Promise<LeadDto> => {
@@ -167,6 +181,7 @@ export function useLeadEditing(cache: BlockCache<LeadDto>, toast: Toaster) {
   };
 
   const undo = useCallback(async () => {
+    await inFlight.current;
     const top = undoStack.current[undoStack.current.length - 1];
     const s = await server("undo", top?.batches ?? 1);
     if (s === "done") {
@@ -193,6 +208,7 @@ export function useLeadEditing(cache: BlockCache<LeadDto>, toast: Toaster) {
   }, [cache, saveOne]);
 
   const redo = useCallback(async () => {
+    await inFlight.current;
     const top = redoStack.current[redoStack.current.length - 1];
     const s = await server("redo", top?.batches ?? 1);
     if (s === "done") {
