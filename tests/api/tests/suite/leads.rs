@@ -466,24 +466,29 @@ async fn cursor_paging_skips_and_repeats_nothing_while_rows_arrive() {
     );
 }
 
-#[tokio::test]
-async fn the_demo_generator_writes_realistic_searchable_leads() {
-    let app = spawn_app().await;
-    let admin = app.first_admin().await;
+/// Writes `count` generated leads for the admin with the CLI's generator.
+async fn seed_admin_leads(app: &TestApp, count: usize, seed: u64) {
     let settings = app.settings.clone();
     tokio::task::spawn_blocking(move || {
         leadgen_server::cli::admin(
             settings,
             leadgen_server::cli::AdminCommand::SeedLeads {
                 username: "admin".into(),
-                count: 3000,
-                seed: 7,
+                count,
+                seed,
             },
         )
     })
     .await
     .unwrap()
     .unwrap();
+}
+
+#[tokio::test]
+async fn the_demo_generator_writes_realistic_searchable_leads() {
+    let app = spawn_app().await;
+    let admin = app.first_admin().await;
+    seed_admin_leads(&app, 3000, 7).await;
     let (_, page) = status_json(
         admin
             .b
@@ -596,20 +601,7 @@ async fn admins_read_other_users_leads_read_only_and_audited() {
 async fn far_jumps_answer_the_same_rows_once_anchors_are_built() {
     let app = spawn_app().await;
     let admin = app.first_admin().await;
-    let settings = app.settings.clone();
-    tokio::task::spawn_blocking(move || {
-        leadgen_server::cli::admin(
-            settings,
-            leadgen_server::cli::AdminCommand::SeedLeads {
-                username: "admin".into(),
-                count: 23_000,
-                seed: 11,
-            },
-        )
-    })
-    .await
-    .unwrap()
-    .unwrap();
+    seed_admin_leads(&app, 23_000, 11).await;
     for sort in ["created_at:desc", "followers:desc,username:asc"] {
         for offset in [10_000, 12_345, 21_990, 22_995] {
             let url = format!("limit=10&sort={sort}&offset={offset}");

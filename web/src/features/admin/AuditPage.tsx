@@ -1,5 +1,4 @@
 import { useQuery, keepPreviousData } from "@tanstack/react-query";
-import { useSearchParams } from "react-router";
 import { ScrollText } from "lucide-react";
 import { useState, useEffect } from "react";
 import { adminApi, qk, type AuditQuery } from "../../api/endpoints";
@@ -12,6 +11,7 @@ import { Pager } from "../../ui/Pager";
 import { PageSpinner } from "../../ui/Spinner";
 import { Button } from "../../ui/Button";
 import "../../styles/admin.css";
+import { useFilterParams } from "../../lib/useFilterParams";
 
 const PER_PAGE = 50;
 
@@ -24,7 +24,7 @@ export function dayBound(day: string, end: boolean): string | undefined {
 }
 
 export default function AuditPage() {
-  const [params, setParams] = useSearchParams();
+  const [params, update] = useFilterParams();
   const actorParam = params.get("actor") ?? "";
   const [actor, setActor] = useState(actorParam);
   const debouncedActor = useDebounced(actor, 300);
@@ -33,15 +33,6 @@ export default function AuditPage() {
   const to = params.get("to") ?? "";
   const page = Math.max(1, Number(params.get("page")) || 1);
 
-  const update = (patch: Record<string, string>, resetPage = true) => {
-    const next = new URLSearchParams(params);
-    for (const [k, v] of Object.entries(patch)) {
-      if (v) next.set(k, v);
-      else next.delete(k);
-    }
-    if (resetPage) next.delete("page");
-    setParams(next, { replace: true });
-  };
 
   useEffect(() => {
     if (debouncedActor !== actorParam) update({ actor: debouncedActor });
@@ -86,7 +77,7 @@ export default function AuditPage() {
               className="filters-clear"
               onClick={() => {
                 setActor("");
-                setParams(new URLSearchParams(), { replace: true });
+                update({ actor: "", action: "", from: "", to: "" });
               }}
             >
               Clear filters

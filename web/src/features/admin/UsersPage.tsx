@@ -1,6 +1,7 @@
 import { useEffect, useState, type FormEvent } from "react";
 import { keepPreviousData, useMutation, useQuery, useQueryClient } from "@tanstack/react-query";
-import { Link, useSearchParams } from "react-router";
+import { Link } from "react-router";
+
 import { Eye, KeyRound, LogOut, Plus, ShieldOff, Trash2, UserCheck, UserX, Users } from "lucide-react";
 import { adminApi, qk, type AdminUserQuery } from "../../api/endpoints";
 import type { AdminUser, CreatedUser, Role } from "../../api/types";
@@ -18,6 +19,7 @@ import { PageSpinner } from "../../ui/Spinner";
 import { useToast } from "../../ui/Toasts";
 import { useCurrentUser } from "../auth/session";
 import "../../styles/admin.css";
+import { useFilterParams } from "../../lib/useFilterParams";
 
 const PER_PAGE = 50;
 const ROLES: Role[] = ["admin", "user", "viewer"];
@@ -30,7 +32,7 @@ interface Secret {
 
 export default function UsersPage() {
   const me = useCurrentUser();
-  const [params, setParams] = useSearchParams();
+  const [params, update] = useFilterParams();
   const qParam = params.get("q") ?? "";
   const [search, setSearch] = useState(qParam);
   const debounced = useDebounced(search, 300);
@@ -40,15 +42,6 @@ export default function UsersPage() {
   const [creating, setCreating] = useState(false);
   const [secret, setSecret] = useState<Secret | null>(null);
 
-  const update = (patch: Record<string, string>, resetPage = true) => {
-    const next = new URLSearchParams(params);
-    for (const [k, v] of Object.entries(patch)) {
-      if (v) next.set(k, v);
-      else next.delete(k);
-    }
-    if (resetPage) next.delete("page");
-    setParams(next, { replace: true });
-  };
   useEffect(() => {
     if (debounced !== qParam) update({ q: debounced });
   }, [debounced]);

@@ -1,6 +1,5 @@
 import { useEffect, useState, type FormEvent } from "react";
 import { keepPreviousData, useMutation, useQuery, useQueryClient } from "@tanstack/react-query";
-import { useSearchParams } from "react-router";
 import { Ban, Plus, Trash2 } from "lucide-react";
 import { errorMessage, fieldErrors } from "../../lib/errors";
 import { useDebounced } from "../../lib/useDebounced";
@@ -18,27 +17,19 @@ import { dncApi, dncKeys, type DncEntry, type DncKind, type DncQuery } from "./a
 import { addedMessage, displayValue, validateDnc } from "./dnc";
 import "../../styles/admin.css";
 import "./dnc.css";
+import { useFilterParams } from "../../lib/useFilterParams";
 
 const PER_PAGE = 50;
 
 export default function DoNotContactPage() {
   const me = useCurrentUser();
   const readOnly = me.role === "viewer";
-  const [params, setParams] = useSearchParams();
+  const [params, update] = useFilterParams();
   const qParam = params.get("q") ?? "";
   const [search, setSearch] = useState(qParam);
   const debounced = useDebounced(search, 300);
   const page = Math.max(1, Number(params.get("page")) || 1);
 
-  const update = (patch: Record<string, string>, resetPage = true) => {
-    const next = new URLSearchParams(params);
-    for (const [k, v] of Object.entries(patch)) {
-      if (v) next.set(k, v);
-      else next.delete(k);
-    }
-    if (resetPage) next.delete("page");
-    setParams(next, { replace: true });
-  };
   useEffect(() => {
     if (debounced !== qParam) update({ q: debounced });
   }, [debounced]); // eslint-disable-line react-hooks/exhaustive-deps
