@@ -126,6 +126,35 @@ diesel::table! {
     }
 }
 
+diesel::table! {
+    /// SQLite only: a per-connection staging table (no indexes, no triggers) that bulk loads fill row by row and
+    /// then move into `leads` with one INSERT … SELECT (see `Lead::stage_sqlite`).
+    temp.lead_stage (id) {
+        id -> Text,
+        owner_id -> Text,
+        username -> Text,
+        full_name -> Nullable<Text>,
+        biography -> Nullable<Text>,
+        followers -> Nullable<BigInt>,
+        following -> Nullable<BigInt>,
+        posts -> Nullable<BigInt>,
+        is_business -> Bool,
+        business_category -> Nullable<Text>,
+        email -> Nullable<Text>,
+        phone -> Nullable<Text>,
+        website -> Nullable<Text>,
+        source_hashtag -> Nullable<Text>,
+        status -> Text,
+        tags -> Text,
+        notes -> Nullable<Text>,
+        email_subject -> Nullable<Text>,
+        email_body -> Nullable<Text>,
+        created_at -> Timestamp,
+        updated_at -> Timestamp,
+        version -> BigInt,
+    }
+}
+
 diesel::joinable!(login_challenges -> users (user_id));
 diesel::joinable!(backup_codes -> users (user_id));
 diesel::joinable!(sessions -> users (user_id));

@@ -111,6 +111,30 @@ impl MultiInsert {
     }
 }
 
+/// Writes a slice of new rows (`Insertable` structs with `treat_none_as_default_value = false`) as fast as each
+/// backend allows: on SQLite one prepared statement, cached by diesel, run once per row inside the caller's
+/// transaction; on PostgreSQL one binary `COPY FROM`. Evaluates to `ApiResult<()>`.
+#[macro_export]
+macro_rules! bulk_insert {
+    ($conn:expr, $table:expr, $rows:expr) => {{
+        use diesel::RunQueryDsl as _;
+        let rows = $rows;
+        let done: leadgen_core::ApiResult<()> = match $conn {
+            $crate::DbConn::Sqlite(c) => rows.iter().try_for_each(|r| {
+                diesel::insert_into($table).values(r).execute(c)?;
+                Ok(())
+            }),
+            $crate::DbConn::Postgresql(c) => {
+                if !rows.is_empty() {
+                    diesel::copy_from($table).from_insertable(rows).execute(c)?;
+                }
+                Ok(())
+            }
+        };
+        done
+    }};
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -216,7 +216,7 @@ pub fn admin(settings: Settings, cmd: AdminCommand) -> anyhow::Result<()> {
             let mut conn = db.get().map_err(api)?;
             let user = find_user(&mut conn, &username)?;
             let started = std::time::Instant::now();
-            leadgen_db::conn::bulk_cache(&mut conn, true).map_err(|e| api(e.into()))?;
+            leadgen_db::conn::bulk_mode(&mut conn, true).map_err(|e| api(e.into()))?;
             let n = leadgen_db::models::seed::seed_leads(
                 &mut conn,
                 &user.id,

@@ -4,9 +4,8 @@
 
 use crate::conn::DbConn;
 use crate::models::dnc::{self, DoNotContact};
-use crate::models::lead::{Lead, LeadEdit, LeadPatch};
+use crate::models::lead::{Lead, LeadEdit, LeadPatch, NewLeadRow};
 use crate::schema::{imports, leads};
-use crate::sql::{boolean, lit, num, opt, ts, MultiInsert};
 use crate::{new_seq_id, now};
 use chrono::NaiveDateTime;
 use diesel::prelude::*;
@@ -179,12 +178,12 @@ impl Import {
     }
 }
 
-/// The lead columns an import writes, in the order of its values.
-const LEAD_COLUMNS: &str = "id, owner_id, username, full_name, biography, followers, following, posts, is_business, business_category, email, phone, website, source_hashtag, status, tags, notes, email_subject, email_body, created_at, updated_at, version";
-
 fn flat(v: &Option<Option<String>>) -> Option<&str> {
     v.as_ref().and_then(|x| x.as_deref())
 }
+
+/// Values looked up per query when matching a batch against existing leads.
+const LOOKUP_CHUNK: usize = 5000;
 
 impl Lead {
     /// Writes validated rows `(row number, patch with username)` for one owner. Call inside a transaction.
@@ -201,26 +200,31 @@ impl Lead {
             .iter()
             .filter_map(|(_, p)| p.username.clone())
             .collect();
-        let mut by_username: HashMap<String, String> = leads::table
-            .filter(leads::owner_id.eq(owner_id))
-            .filter(leads::username.eq_any(&usernames))
-            .select((leads::username, leads::id))
-            .load::<(String, String)>(conn)?
-            .into_iter()
-            .collect();
+        let mut by_username: HashMap<String, String> = HashMap::new();
+        for chunk in usernames.chunks(LOOKUP_CHUNK) {
+            by_username.extend(
+                leads::table
+                    .filter(leads::owner_id.eq(owner_id))
+                    .filter(leads::username.eq_any(chunk))
+                    .select((leads::username, leads::id))
+                    .load::<(String, String)>(conn)?,
+            );
+        }
         let mut by_email: HashMap<String, String> = HashMap::new();
         let emails: Vec<String> = rows
             .iter()
             .filter_map(|(_, p)| flat(&p.email).map(str::to_owned))
             .collect();
         if key == DedupeKey::Email {
-            for (email, id) in leads::table
-                .filter(leads::owner_id.eq(owner_id))
-                .filter(leads::email.eq_any(&emails))
-                .select((leads::email.assume_not_null(), leads::id))
-                .load::<(String, String)>(conn)?
-            {
-                by_email.entry(email).or_insert(id);
+            for chunk in emails.chunks(LOOKUP_CHUNK) {
+                for (email, id) in leads::table
+                    .filter(leads::owner_id.eq(owner_id))
+                    .filter(leads::email.eq_any(chunk))
+                    .select((leads::email.assume_not_null(), leads::id))
+                    .load::<(String, String)>(conn)?
+                {
+                    by_email.entry(email).or_insert(id);
+                }
             }
         }
         let listed = DoNotContact::listed(conn, owner_id, &usernames, &emails)?;
@@ -323,47 +327,49 @@ impl Lead {
     }
 }
 
-/// Writes new leads `(id, username, values)` in multi-row inserts.
+/// Writes new leads `(id, username, values)`.
 fn insert_new(
     conn: &mut DbConn,
     owner_id: &str,
     rows: &[(String, String, LeadPatch)],
 ) -> ApiResult<()> {
-    let (owner, at) = (lit(owner_id), ts(now()));
-    let mut out = MultiInsert::new("leads", LEAD_COLUMNS, 250);
-    for (id, username, patch) in rows {
-        let tags = serde_json::to_string(&patch.tags.clone().unwrap_or_default())
-            .unwrap_or_else(|_| "[]".into());
-        let status = patch.status.as_deref().unwrap_or("new");
-        out.row(
-            conn,
-            &[
-                &lit(id),
-                &owner,
-                &lit(username),
-                &opt(flat(&patch.full_name)),
-                &opt(flat(&patch.biography)),
-                &num(patch.followers.flatten()),
-                &num(patch.following.flatten()),
-                &num(patch.posts.flatten()),
-                boolean(patch.is_business.unwrap_or(false)),
-                &opt(flat(&patch.business_category)),
-                &opt(flat(&patch.email)),
-                &opt(flat(&patch.phone)),
-                &opt(flat(&patch.website)),
-                &opt(flat(&patch.source_hashtag)),
-                &lit(status),
-                &lit(&tags),
-                &opt(flat(&patch.notes)),
-                &opt(flat(&patch.email_subject)),
-                &opt(flat(&patch.email_body)),
-                &at,
-                &at,
-                "1",
-            ],
-        )?;
-    }
-    out.flush(conn)
+    let at = now();
+    let tags: Vec<String> = rows
+        .iter()
+        .map(|(_, _, p)| {
+            serde_json::to_string(&p.tags.clone().unwrap_or_default())
+                .unwrap_or_else(|_| "[]".into())
+        })
+        .collect();
+    let rows: Vec<NewLeadRow> = rows
+        .iter()
+        .zip(&tags)
+        .map(|((id, username, p), tags)| NewLeadRow {
+            id,
+            owner_id,
+            username,
+            full_name: flat(&p.full_name),
+            biography: flat(&p.biography),
+            followers: p.followers.flatten(),
+            following: p.following.flatten(),
+            posts: p.posts.flatten(),
+            is_business: p.is_business.unwrap_or(false),
+            business_category: flat(&p.business_category),
+            email: flat(&p.email),
+            phone: flat(&p.phone),
+            website: flat(&p.website),
+            source_hashtag: flat(&p.source_hashtag),
+            status: p.status.as_deref().unwrap_or("new"),
+            tags,
+            notes: flat(&p.notes),
+            email_subject: flat(&p.email_subject),
+            email_body: flat(&p.email_body),
+            created_at: at,
+            updated_at: at,
+            version: 1,
+        })
+        .collect();
+    Lead::insert_rows(conn, &rows)
 }
 
 /// An import's update only fills: empty cells leave the existing value alone.

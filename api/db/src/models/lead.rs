@@ -1042,12 +1042,72 @@ impl Lead {
     }
 }
 
+/// The columns of `NewLeadRow`, in `lead_stage`'s order.
+const STAGE_COLUMNS: &str = "id, owner_id, username, full_name, biography, followers, following, posts, is_business, business_category, email, phone, website, source_hashtag, status, tags, notes, email_subject, email_body, created_at, updated_at, version";
+
+impl Lead {
+    /// Writes new leads in bulk (call inside a write transaction). PostgreSQL takes them in one binary COPY.
+    /// SQLite fills the connection's staging table with one cached prepared statement per row and moves them with
+    /// one INSERT … SELECT: inserting into `leads` row by row would open a statement journal per row (its insert
+    /// trigger makes every insert a multi-write statement) and copy each touched index page into it, several times
+    /// slower than the indexes themselves.
+    pub fn insert_rows(conn: &mut DbConn, rows: &[NewLeadRow]) -> ApiResult<()> {
+        match conn {
+            DbConn::Postgresql(_) => crate::bulk_insert!(conn, leads::table, rows),
+            DbConn::Sqlite(c) => {
+                use crate::schema::lead_stage;
+                c.batch_execute(&format!(
+                    "CREATE TEMP TABLE IF NOT EXISTS lead_stage AS SELECT {STAGE_COLUMNS} FROM main.leads WHERE 0"
+                ))?;
+                for r in rows {
+                    diesel::insert_into(lead_stage::table)
+                        .values(r)
+                        .execute(c)?;
+                }
+                c.batch_execute(&format!(
+                    "INSERT INTO main.leads ({STAGE_COLUMNS}) SELECT {STAGE_COLUMNS} FROM temp.lead_stage ORDER BY rowid; \
+                     DELETE FROM temp.lead_stage;"
+                ))?;
+                Ok(())
+            }
+        }
+    }
+}
+
 // ---------------------------------------------------------------------------------------------------------------
 // Single rows and history
 
 pub struct NewLead {
     pub username: String,
     pub patch: LeadPatch,
+}
+
+/// One new lead as written in bulk (imports): every column given, `None` meaning NULL.
+#[derive(Insertable)]
+#[diesel(table_name = leads, table_name = crate::schema::lead_stage, treat_none_as_default_value = false)]
+pub struct NewLeadRow<'a> {
+    pub id: &'a str,
+    pub owner_id: &'a str,
+    pub username: &'a str,
+    pub full_name: Option<&'a str>,
+    pub biography: Option<&'a str>,
+    pub followers: Option<i64>,
+    pub following: Option<i64>,
+    pub posts: Option<i64>,
+    pub is_business: bool,
+    pub business_category: Option<&'a str>,
+    pub email: Option<&'a str>,
+    pub phone: Option<&'a str>,
+    pub website: Option<&'a str>,
+    pub source_hashtag: Option<&'a str>,
+    pub status: &'a str,
+    pub tags: &'a str,
+    pub notes: Option<&'a str>,
+    pub email_subject: Option<&'a str>,
+    pub email_body: Option<&'a str>,
+    pub created_at: NaiveDateTime,
+    pub updated_at: NaiveDateTime,
+    pub version: i64,
 }
 
 impl Lead {
@@ -1268,6 +1328,20 @@ pub struct LeadEdit {
     pub changes: String,
     pub at: NaiveDateTime,
     pub undone_at: Option<NaiveDateTime>,
+}
+
+/// One history entry as written in bulk.
+#[derive(Insertable)]
+#[diesel(table_name = lead_edits, treat_none_as_default_value = false)]
+pub struct NewEditRow<'a> {
+    pub id: &'a str,
+    pub lead_id: &'a str,
+    pub owner_id: &'a str,
+    pub actor_id: Option<&'a str>,
+    pub batch_id: &'a str,
+    pub kind: &'a str,
+    pub changes: &'a str,
+    pub at: NaiveDateTime,
 }
 
 impl LeadEdit {
@@ -1557,35 +1631,26 @@ impl LeadEdit {
         kind: &str,
         edits: &[(String, Value)],
     ) -> ApiResult<()> {
-        use crate::sql::{lit, opt, ts, MultiInsert};
-        let (owner, actor, batch, kind, at) = (
-            lit(owner_id),
-            opt(actor_id),
-            lit(batch_id),
-            lit(kind),
-            ts(now()),
-        );
-        let mut out = MultiInsert::new(
-            "lead_edits",
-            "id, lead_id, owner_id, actor_id, batch_id, kind, changes, at",
-            500,
-        );
-        for (lead_id, changes) in edits {
-            out.row(
-                conn,
-                &[
-                    &lit(&new_seq_id()),
-                    &lit(lead_id),
-                    &owner,
-                    &actor,
-                    &batch,
-                    &kind,
-                    &lit(&changes.to_string()),
-                    &at,
-                ],
-            )?;
-        }
-        out.flush(conn)
+        let at = now();
+        let ids: Vec<(String, String)> = edits
+            .iter()
+            .map(|(_, changes)| (new_seq_id(), changes.to_string()))
+            .collect();
+        let rows: Vec<NewEditRow> = edits
+            .iter()
+            .zip(&ids)
+            .map(|((lead_id, _), (id, changes))| NewEditRow {
+                id,
+                lead_id,
+                owner_id,
+                actor_id,
+                batch_id,
+                kind,
+                changes,
+                at,
+            })
+            .collect();
+        crate::bulk_insert!(conn, lead_edits::table, &rows)
     }
 
     fn batch(

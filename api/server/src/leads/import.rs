@@ -44,7 +44,9 @@ pub const IMPORT_FIELDS: &[&str] = &[
     "email_body",
 ];
 const PREVIEW_ROWS: usize = 20;
-const BATCH: usize = 5000;
+/// Rows written and committed together (with the import's progress): a large batch writes each index page it
+/// touches once instead of once per few thousand rows. An interrupted import resumes after the last commit.
+const BATCH: usize = 50_000;
 /// Uploads larger than this are refused.
 pub const MAX_UPLOAD_BYTES: u64 = 2 * 1024 * 1024 * 1024;
 
@@ -643,11 +645,11 @@ pub async fn run(
     );
     tokio::task::spawn_blocking(move || {
         let result = db.get().and_then(|mut conn| {
-            leadgen_db::conn::bulk_cache(&mut conn, true)?;
+            leadgen_db::conn::bulk_mode(&mut conn, true)?;
             let result = process(
                 &mut conn, &counts, &owner, &iid, &path, delimiter, &b.mapping, b.dedupe, b.key,
             );
-            leadgen_db::conn::bulk_cache(&mut conn, false)?;
+            leadgen_db::conn::bulk_mode(&mut conn, false)?;
             result
         });
         let status = match result {
