@@ -3,6 +3,7 @@ import { screen, waitFor, within } from "@testing-library/react";
 import userEvent from "@testing-library/user-event";
 import LeadsPage, { ownerParam } from "./LeadsPage";
 import { ME, mockFetch, renderApp } from "../../test/utils";
+import { fakeMatchMedia } from "../../test/matchMedia";
 
 const BOB = "00000000-0000-0000-0000-000000000002";
 const LEAD = {
@@ -23,16 +24,7 @@ const page = { items: [LEAD], total: 1, total_is_estimate: false, next_cursor: n
 const realMatchMedia = window.matchMedia;
 beforeEach(() => {
   localStorage.clear();
-  window.matchMedia = ((query: string) => ({
-    matches: query.includes("max-width"),
-    media: query,
-    onchange: null,
-    addEventListener: () => {},
-    removeEventListener: () => {},
-    addListener: () => {},
-    removeListener: () => {},
-    dispatchEvent: () => false,
-  })) as typeof window.matchMedia;
+  window.matchMedia = fakeMatchMedia((query) => query.includes("max-width"));
 });
 afterEach(() => {
   window.matchMedia = realMatchMedia;
