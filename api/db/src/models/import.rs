@@ -196,6 +196,7 @@ impl Lead {
         batch_id: &str,
     ) -> ApiResult<BatchOutcome> {
         let mut out = BatchOutcome::default();
+        let started = std::time::Instant::now();
         let usernames: Vec<String> = rows
             .iter()
             .filter_map(|(_, p)| p.username.clone())
@@ -317,12 +318,20 @@ impl Lead {
             fresh.push((id, username, patch));
             out.inserted += 1;
         }
+        let looked_up = started.elapsed();
         insert_new(conn, owner_id, &fresh)?;
+        let inserted = started.elapsed();
         let created: Vec<(String, Value)> = fresh
             .into_iter()
             .map(|(id, _, _)| (id, json!({})))
             .collect();
         LeadEdit::record_many(conn, owner_id, Some(owner_id), batch_id, "create", &created)?;
+        tracing::debug!(
+            lookups_ms = looked_up.as_millis() as u64,
+            leads_ms = (inserted - looked_up).as_millis() as u64,
+            history_ms = (started.elapsed() - inserted).as_millis() as u64,
+            "import batch written"
+        );
         Ok(out)
     }
 }

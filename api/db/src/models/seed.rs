@@ -201,14 +201,27 @@ pub fn seed_leads(
         write_tx(conn, |c| Lead::bulk_load(c, |c| Ok(c.batch_execute(&sql)?)))?;
         written += batch;
     }
-    analyze_leads(conn)?;
+    vacuum_leads(conn)?;
     Ok(written)
 }
 
-/// Refreshes the planner's statistics after a bulk load, so the first queries get good plans (both backends).
-/// PostgreSQL also vacuums, which marks the new rows all-visible so jumps over the sort indexes run index-only.
-/// Call outside a transaction.
+/// Refreshes the planner's statistics after a bulk write (sampled on PostgreSQL: well under a second at a million
+/// rows), so the next queries get good plans. PostgreSQL also merges the search index's pending entries (a search
+/// otherwise reads all of them on every query). Call outside a transaction.
 pub fn analyze_leads(conn: &mut DbConn) -> ApiResult<()> {
+    match conn.backend() {
+        leadgen_core::config::Backend::Sqlite => conn.batch_execute("ANALYZE leads")?,
+        leadgen_core::config::Backend::Postgres => conn.batch_execute(
+            "ANALYZE leads; SELECT gin_clean_pending_list('leads_search'::regclass);",
+        )?,
+    }
+    Ok(())
+}
+
+/// `analyze_leads`, and on PostgreSQL a VACUUM that marks the new rows all-visible at once, so jumps over the sort
+/// indexes run index-only from the first query (after an import autovacuum does it in the background: a large
+/// number of inserted rows starts it by itself). Call outside a transaction.
+pub fn vacuum_leads(conn: &mut DbConn) -> ApiResult<()> {
     match conn.backend() {
         leadgen_core::config::Backend::Sqlite => conn.batch_execute("ANALYZE leads")?,
         leadgen_core::config::Backend::Postgres => conn.batch_execute("VACUUM (ANALYZE) leads")?,

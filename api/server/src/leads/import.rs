@@ -10,6 +10,7 @@ use actix_web::web::{self, Json, Path};
 use actix_web::HttpResponse;
 use chrono::{DateTime, Utc};
 use futures_util::StreamExt;
+use leadgen_core::config::Backend;
 use leadgen_core::error::ErrorBody;
 use leadgen_core::{ApiError, ApiResult, ErrorCode};
 use leadgen_db::models::import::{BatchOutcome, Dedupe, DedupeKey, Import, RowError};
@@ -732,6 +733,7 @@ fn process(
             }
             return Ok(());
         }
+        let started = std::time::Instant::now();
         let bad_rows: std::collections::HashSet<i64> = errors.iter().map(|e| e.row).collect();
         write_tx(conn, |c| {
             let mut out: BatchOutcome = Lead::bulk_load(c, |c| {
@@ -745,6 +747,14 @@ fn process(
             Import::advance(c, id, row, &out, failed_rows)
         })?;
         counts.invalidate(owner);
+        tracing::debug!(import = %id, rows = row, ms = started.elapsed().as_millis() as u64, "import batch committed");
+        if row - already == BATCH as i64 && conn.backend() == Backend::Postgres {
+            // PostgreSQL plans the next batches' duplicate lookups from its statistics. A workspace that was empty
+            // (or small) when last analysed looks like a few rows, and the planner then walks all of the owner's
+            // leads for every lookup instead of probing the (owner, username) index: quadratic in the file's size.
+            // SQLite picks the fully matched unique index either way.
+            leadgen_db::models::seed::analyze_leads(conn)?;
+        }
     }
 }
 
