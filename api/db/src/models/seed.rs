@@ -223,10 +223,11 @@ pub fn analyze_leads(conn: &mut DbConn) -> ApiResult<()> {
 /// number of inserted rows starts it by itself). Call outside a transaction.
 pub fn vacuum_leads(conn: &mut DbConn) -> ApiResult<()> {
     match conn.backend() {
-        leadgen_core::config::Backend::Sqlite => conn.batch_execute("ANALYZE leads")?,
-        leadgen_core::config::Backend::Postgres => conn.batch_execute("VACUUM (ANALYZE) leads")?,
+        leadgen_core::config::Backend::Sqlite => analyze_leads(conn),
+        leadgen_core::config::Backend::Postgres => {
+            Ok(conn.batch_execute("VACUUM (ANALYZE) leads")?)
+        }
     }
-    Ok(())
 }
 
 fn capitalise(s: &str) -> String {
