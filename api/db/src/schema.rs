@@ -19,6 +19,8 @@ diesel::table! {
         updated_at -> Timestamp,
         password_changed_at -> Timestamp,
         last_login_at -> Nullable<Timestamp>,
+        /// A small integer per user: the owner key at the head of the leads' indexes.
+        seq -> BigInt,
     }
 }
 
@@ -152,6 +154,7 @@ diesel::table! {
         created_at -> Timestamp,
         updated_at -> Timestamp,
         version -> BigInt,
+        owner_key -> BigInt,
     }
 }
 
@@ -213,6 +216,10 @@ diesel::table! {
         contacted_at -> Nullable<Timestamp>,
         deleted_at -> Nullable<Timestamp>,
         version -> BigInt,
+        /// The grid's tie-break (SQLite: the rowid; PostgreSQL: an identity column).
+        seq -> BigInt,
+        /// The owner's `users.seq`: every lead index starts with it.
+        owner_key -> BigInt,
     }
 }
 
@@ -321,3 +328,6 @@ diesel::table! {
         finished_at -> Nullable<Timestamp>,
     }
 }
+
+// Lead queries name their owner by key through a subquery on users (`lead::owned_by`).
+diesel::allow_tables_to_appear_in_same_query!(users, leads);

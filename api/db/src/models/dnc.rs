@@ -121,7 +121,7 @@ impl DoNotContact {
                 other => other.into(),
             })?;
         let col_matches = leads::table
-            .filter(leads::owner_id.eq(owner_id))
+            .filter(crate::models::lead::owned_by(owner_id))
             .filter(leads::deleted_at.is_null())
             .filter(leads::status.ne(STATUS))
             .into_boxed();

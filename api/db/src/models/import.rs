@@ -4,7 +4,7 @@
 
 use crate::conn::DbConn;
 use crate::models::dnc::{self, DoNotContact};
-use crate::models::lead::{Lead, LeadEdit, LeadPatch, NewLeadRow};
+use crate::models::lead::{owned_by, Lead, LeadEdit, LeadPatch, NewLeadRow};
 use crate::schema::{imports, leads};
 use crate::{new_seq_id, now};
 use chrono::NaiveDateTime;
@@ -205,7 +205,7 @@ impl Lead {
         for chunk in usernames.chunks(LOOKUP_CHUNK) {
             by_username.extend(
                 leads::table
-                    .filter(leads::owner_id.eq(owner_id))
+                    .filter(owned_by(owner_id))
                     .filter(leads::username.eq_any(chunk))
                     .select((leads::username, leads::id))
                     .load::<(String, String)>(conn)?,
@@ -219,7 +219,7 @@ impl Lead {
         if key == DedupeKey::Email {
             for chunk in emails.chunks(LOOKUP_CHUNK) {
                 for (email, id) in leads::table
-                    .filter(leads::owner_id.eq(owner_id))
+                    .filter(owned_by(owner_id))
                     .filter(leads::email.eq_any(chunk))
                     .select((leads::email.assume_not_null(), leads::id))
                     .load::<(String, String)>(conn)?
@@ -343,6 +343,7 @@ fn insert_new(
     rows: &[(String, String, LeadPatch)],
 ) -> ApiResult<()> {
     let at = now();
+    let owner_key = Lead::owner_key(conn, owner_id)?;
     let tags: Vec<String> = rows
         .iter()
         .map(|(_, _, p)| {
@@ -355,6 +356,7 @@ fn insert_new(
         .zip(&tags)
         .map(|((id, username, p), tags)| NewLeadRow {
             id,
+            owner_key,
             owner_id,
             username,
             full_name: flat(&p.full_name),

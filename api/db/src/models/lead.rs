@@ -3,7 +3,7 @@
 
 use crate::conn::DbConn;
 use crate::models::dnc;
-use crate::schema::{lead_edits, leads};
+use crate::schema::{lead_edits, leads, users};
 use crate::{new_id, new_seq_id, now};
 use chrono::NaiveDateTime;
 use diesel::connection::SimpleConnection;
@@ -58,6 +58,9 @@ pub struct Lead {
     pub contacted_at: Option<NaiveDateTime>,
     pub deleted_at: Option<NaiveDateTime>,
     pub version: i64,
+    /// The grid's tie-break (see `Sort`); internal, not part of the API's lead.
+    #[serde(skip)]
+    pub seq: i64,
 }
 
 /// Absent → `None` (leave as is); `null` → `Some(None)` (clear); a value → `Some(Some(v))`.
@@ -777,7 +780,7 @@ impl Sort {
             .iter()
             .map(|(k, d)| format!("{} {}", k.sql(), if *d { "DESC" } else { "ASC" }))
             .collect();
-        parts.push(format!("id {}", if last_desc { "DESC" } else { "ASC" }));
+        parts.push(format!("seq {}", if last_desc { "DESC" } else { "ASC" }));
         parts.join(", ")
     }
 
@@ -785,7 +788,7 @@ impl Sort {
     pub fn cursor_of(&self, l: &Lead) -> String {
         use base64::Engine;
         let mut vals: Vec<Value> = self.keys.iter().map(|(k, _)| k.value_of(l)).collect();
-        vals.push(json!(l.id));
+        vals.push(json!(l.seq));
         base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(Value::Array(vals).to_string())
     }
 }
@@ -850,11 +853,25 @@ fn search_cond(backend: Backend, q: &str) -> Option<Cond> {
     })
 }
 
+/// Leads of `owner_id`, by the owner's compact key (`users.seq`, the head of every lead index) looked up in a
+/// subquery that both databases evaluate once: callers keep naming owners by their id.
+pub fn owned_by(owner_id: &str) -> Cond {
+    Box::new(
+        leads::owner_key.nullable().eq(users::table
+            .filter(users::id.eq(owner_id.to_owned()))
+            .select(users::seq)
+            .single_value()),
+    )
+}
+
 impl Lead {
+    /// The owner key new leads of `owner_id` are written with.
+    pub fn owner_key(conn: &mut DbConn, owner_id: &str) -> ApiResult<i64> {
+        Ok(users::table.find(owner_id).select(users::seq).first(conn)?)
+    }
+
     fn base<'a>(req: &PageRequest, backend: Backend) -> ApiResult<Query<'a>> {
-        let mut q = leads::table
-            .filter(leads::owner_id.eq(req.owner_id.clone()))
-            .into_boxed();
+        let mut q = leads::table.filter(owned_by(&req.owner_id)).into_boxed();
         if !req.include_deleted {
             q = q.filter(leads::deleted_at.is_null());
         }
@@ -900,10 +917,10 @@ impl Lead {
             })
             .collect();
         cols.push((
-            "id".into(),
+            "seq".into(),
             last_desc,
             vals[sort.keys.len()].clone(),
-            false,
+            true,
             false,
         ));
         // All columns in one direction: a row-value comparison, which both databases turn into one index range.
@@ -1043,7 +1060,7 @@ impl Lead {
 }
 
 /// The columns of `NewLeadRow`, in `lead_stage`'s order.
-const STAGE_COLUMNS: &str = "id, owner_id, username, full_name, biography, followers, following, posts, is_business, business_category, email, phone, website, source_hashtag, status, tags, notes, email_subject, email_body, created_at, updated_at, version";
+const STAGE_COLUMNS: &str = "id, owner_key, owner_id, username, full_name, biography, followers, following, posts, is_business, business_category, email, phone, website, source_hashtag, status, tags, notes, email_subject, email_body, created_at, updated_at, version";
 
 impl Lead {
     /// Writes new leads in bulk (call inside a write transaction). PostgreSQL takes them in one binary COPY.
@@ -1087,6 +1104,7 @@ pub struct NewLead {
 #[diesel(table_name = leads, table_name = crate::schema::lead_stage, treat_none_as_default_value = false)]
 pub struct NewLeadRow<'a> {
     pub id: &'a str,
+    pub owner_key: i64,
     pub owner_id: &'a str,
     pub username: &'a str,
     pub full_name: Option<&'a str>,
@@ -1115,7 +1133,7 @@ impl Lead {
     pub fn find_owned(conn: &mut DbConn, owner_id: &str, id: &str) -> ApiResult<Option<Lead>> {
         Ok(leads::table
             .find(id)
-            .filter(leads::owner_id.eq(owner_id))
+            .filter(owned_by(owner_id))
             .select(Lead::as_select())
             .first(conn)
             .optional()?)
@@ -1139,11 +1157,13 @@ impl Lead {
         }
         let t = now();
         let id = new_seq_id();
+        let owner_key = Lead::owner_key(conn, owner_id)?;
         let tags = serde_json::to_string(&new.tags.clone().unwrap_or_default())
             .map_err(ApiError::internal)?;
         let res = diesel::insert_into(leads::table)
             .values((
                 leads::id.eq(&id),
+                leads::owner_key.eq(owner_key),
                 leads::owner_id.eq(owner_id),
                 leads::username.eq(&username),
                 leads::status.eq(new.status.clone().unwrap_or_else(|| "new".into())),
@@ -1259,7 +1279,7 @@ impl Lead {
         batch_id: &str,
     ) -> ApiResult<Lead> {
         let t = now();
-        let n = diesel::update(leads::table.find(id).filter(leads::owner_id.eq(owner_id)))
+        let n = diesel::update(leads::table.find(id).filter(owned_by(owner_id)))
             .set((
                 leads::deleted_at.eq(if deleted { Some(t) } else { None }),
                 leads::version.eq(leads::version + 1),
@@ -1495,7 +1515,7 @@ impl Lead {
                 for chunk in ids.chunks(CHUNK) {
                     out.extend(
                         leads::table
-                            .filter(leads::owner_id.eq(owner_id))
+                            .filter(owned_by(owner_id))
                             .filter(leads::deleted_at.is_null())
                             .filter(leads::id.eq_any(chunk))
                             .select(leads::id)

@@ -122,9 +122,10 @@ pub fn seed_leads(
     now: NaiveDateTime,
 ) -> ApiResult<usize> {
     let mut rng = StdRng::seed_from_u64(seed);
-    let cols = "id, owner_id, username, full_name, biography, followers, following, posts, is_business, business_category, email, website, source_hashtag, status, tags, created_at, updated_at, version";
+    let cols = "id, owner_key, owner_id, username, full_name, biography, followers, following, posts, is_business, business_category, email, website, source_hashtag, status, tags, created_at, updated_at, version";
     let mut written = 0;
     let stamp = now.and_utc().timestamp();
+    let owner_key = Lead::owner_key(conn, owner_id)?;
     while written < count {
         let batch = (count - written).min(10_000);
         let mut sql = String::with_capacity(batch * 400);
@@ -178,7 +179,7 @@ pub fn seed_leads(
                     sql.push(',');
                 }
                 sql.push_str(&format!(
-                    "({}, {}, {}, {}, {}, {}, {}, {}, {}, {}, {}, {}, {}, {}, {}, {ts}, {ts}, 1)",
+                    "({}, {owner_key}, {}, {}, {}, {}, {}, {}, {}, {}, {}, {}, {}, {}, {}, {}, {ts}, {ts}, 1)",
                     q(&new_seq_id()),
                     q(owner_id),
                     q(&username),

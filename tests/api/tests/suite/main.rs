@@ -13,3 +13,4 @@ mod prompts;
 mod secrets;
 mod security;
 mod tokens;
+mod upgrade;

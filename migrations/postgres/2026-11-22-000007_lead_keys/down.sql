@@ -1,0 +1,15 @@
+DROP INDEX leads_live_created;
+DROP INDEX leads_live_updated;
+DROP INDEX leads_live_followers;
+DROP INDEX leads_owner_status;
+DROP INDEX leads_owner_email;
+ALTER TABLE leads DROP CONSTRAINT leads_owner_key_username;
+ALTER TABLE leads ADD CONSTRAINT leads_owner_id_username_key UNIQUE (owner_id, username);
+ALTER TABLE leads DROP COLUMN owner_key;
+ALTER TABLE leads DROP COLUMN seq;
+ALTER TABLE users DROP COLUMN seq;
+CREATE INDEX leads_live_created ON leads(owner_id, created_at, id) WHERE deleted_at IS NULL;
+CREATE INDEX leads_live_updated ON leads(owner_id, updated_at, id) WHERE deleted_at IS NULL;
+CREATE INDEX leads_live_followers ON leads(owner_id, COALESCE(followers, -1), id) WHERE deleted_at IS NULL;
+CREATE INDEX leads_owner_status ON leads(owner_id, status);
+CREATE INDEX leads_owner_email ON leads(owner_id, email);
