@@ -256,6 +256,11 @@ async fn run() {
         rows
     );
 
+    println!(
+        "server peak memory before the import (seed, pages, bulk update, export): {:.0} MB",
+        peak_rss_mb(pid)
+    );
+
     // Import that CSV (or its first IMPORT_ROWS rows) into an empty workspace.
     let csv = match std::env::var("IMPORT_ROWS")
         .ok()

@@ -47,7 +47,9 @@ pub const IMPORT_FIELDS: &[&str] = &[
 const PREVIEW_ROWS: usize = 20;
 /// Rows written and committed together (with the import's progress): a large batch writes each index page it
 /// touches once instead of once per few thousand rows. An interrupted import resumes after the last commit.
-const BATCH: usize = 50_000;
+/// 25,000 rather than 50,000: about as fast (1M rows on SQLite: 27,700–31,000 rows/s against 28,300–30,800) with
+/// half as many rows held in memory (peak server memory 211–238 MB against 265–320 MB).
+const BATCH: usize = 25_000;
 /// Uploads larger than this are refused.
 pub const MAX_UPLOAD_BYTES: u64 = 2 * 1024 * 1024 * 1024;
 

@@ -327,7 +327,7 @@ async fn a_100_mb_file_streams_in_and_imports() {
 
 #[tokio::test]
 async fn rows_after_the_first_batch_match_leads_the_first_batch_wrote() {
-    // Imports commit 50,000 rows at a time; a later batch must find what an earlier one wrote (on PostgreSQL the
+    // Imports commit 25,000 rows at a time; a later batch must find what an earlier one wrote (on PostgreSQL the
     // statistics are refreshed in between, see leads/import.rs).
     let app = spawn_app().await;
     let admin = app.first_admin().await;
