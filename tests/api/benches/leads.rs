@@ -4,7 +4,8 @@
 //!   warm ones start 1.5 s later, after that request's background count and jump anchors),
 //! - bulk update of 10,000 selected leads,
 //! - streamed CSV export of every lead,
-//! - CSV import of that export (or its first IMPORT_ROWS rows) into an empty workspace (rows/s),
+//! - CSV import of that export (or its first IMPORT_ROWS rows, or the file IMPORT_FILE) into an empty workspace
+//!   (rows/s),
 //! - the server's peak resident memory (VmHWM).
 //!
 //! Run it with `scripts/bench-leads` (SQLite) or `LEADGEN_TEST_BACKEND=postgres scripts/bench-leads`.
@@ -87,6 +88,24 @@ fn peak_rss_mb(pid: u32) -> f64 {
         .and_then(|kb| kb.parse::<f64>().ok())
         .map(|kb| kb / 1024.0)
         .unwrap_or(0.0)
+}
+
+/// CPU seconds the process has used (user + system), from /proc.
+fn cpu_secs(pid: u32) -> f64 {
+    let stat = std::fs::read_to_string(format!("/proc/{pid}/stat")).unwrap_or_default();
+    // The fields after the command name (which is in parentheses and may hold spaces): utime and stime are the
+    // 12th and 13th, in clock ticks (100 a second on Linux).
+    let fields: Vec<&str> = stat
+        .rsplit_once(')')
+        .map(|(_, rest)| rest.split_whitespace().collect())
+        .unwrap_or_default();
+    let ticks = |i: usize| {
+        fields
+            .get(i)
+            .and_then(|f| f.parse::<f64>().ok())
+            .unwrap_or(0.0)
+    };
+    (ticks(11) + ticks(12)) / 100.0
 }
 
 fn pct(sorted: &[f64], p: f64) -> f64 {
@@ -261,7 +280,18 @@ async fn run() {
         peak_rss_mb(pid)
     );
 
-    // Import that CSV (or its first IMPORT_ROWS rows) into an empty workspace.
+    // Import that CSV (or its first IMPORT_ROWS rows) into an empty workspace. IMPORT_FILE=path imports that file
+    // instead, after writing this export there when it does not exist yet (a fixed file for repeated runs).
+    let csv = match std::env::var("IMPORT_FILE").ok() {
+        Some(path) if std::path::Path::new(&path).exists() => {
+            std::fs::read(&path).expect("read IMPORT_FILE")
+        }
+        Some(path) => {
+            std::fs::write(&path, &csv).expect("write IMPORT_FILE");
+            csv.to_vec()
+        }
+        None => csv.to_vec(),
+    };
     let csv = match std::env::var("IMPORT_ROWS")
         .ok()
         .and_then(|s| s.parse::<usize>().ok())
@@ -274,7 +304,7 @@ async fn run() {
                 .nth(n)
                 .map(|(i, _)| i + 1)
                 .unwrap_or(csv.len());
-            csv.slice(..end)
+            csv[..end].to_vec()
         }
         None => csv,
     };
@@ -305,7 +335,7 @@ async fn run() {
         .post(format!("{}/api/v1/imports", server.base))
         .header("x-csrf-token", csrf)
         .header("content-type", "text/csv")
-        .body(csv.to_vec())
+        .body(csv)
         .send()
         .await
         .expect("upload")
@@ -316,6 +346,7 @@ async fn run() {
     let id = preview["id"].as_str().expect("id").to_owned();
     let mapping: Vec<serde_json::Value> = preview["mapping"].as_array().expect("mapping").clone();
     let t = Instant::now();
+    let cpu = cpu_secs(pid);
     let res = imp
         .post(
             &format!("/api/v1/imports/{id}/run"),
@@ -336,10 +367,11 @@ async fn run() {
         tokio::time::sleep(Duration::from_millis(250)).await;
     };
     let secs = t.elapsed().as_secs_f64();
+    let cpu = cpu_secs(pid) - cpu;
     let inserted = status["inserted"].as_i64().unwrap_or(0);
     println!(
-        "import: upload+analyse {:.1} s; {} rows inserted in {:.1} s = {:.0} rows/s (status {}, failed {})",
-        upload_s, inserted, secs, inserted as f64 / secs, status["status"], status["failed"]
+        "import: upload+analyse {:.1} s; {} rows inserted in {:.1} s = {:.0} rows/s (status {}, failed {}); server CPU {:.1} s",
+        upload_s, inserted, secs, inserted as f64 / secs, status["status"], status["failed"], cpu
     );
     println!("server peak memory (VmHWM): {:.0} MB", peak_rss_mb(pid));
 }
