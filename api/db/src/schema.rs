@@ -133,6 +133,7 @@ diesel::table! {
     /// then move into `leads` with one INSERT … SELECT (see `Lead::stage_sqlite`).
     temp.lead_stage (id) {
         id -> Text,
+        seq -> BigInt,
         owner_id -> Text,
         username -> Text,
         full_name -> Nullable<Text>,
@@ -238,6 +239,21 @@ diesel::table! {
 }
 
 diesel::table! {
+    lead_spans (id) {
+        id -> Text,
+        owner_id -> Text,
+        owner_key -> BigInt,
+        actor_id -> Nullable<Text>,
+        batch_id -> Text,
+        kind -> Text,
+        first_seq -> BigInt,
+        last_seq -> BigInt,
+        at -> Timestamp,
+        undone_at -> Nullable<Timestamp>,
+    }
+}
+
+diesel::table! {
     system_prompts (id) {
         id -> Text,
         owner_id -> Text,
@@ -301,6 +317,7 @@ diesel::allow_tables_to_appear_in_same_query!(
     products,
     leads,
     lead_edits,
+    lead_spans,
     system_prompts,
     system_prompt_versions,
     hashtag_pairs,

@@ -4,14 +4,15 @@
 
 use crate::conn::DbConn;
 use crate::models::dnc::{self, DoNotContact};
-use crate::models::lead::{owned_by, Lead, LeadEdit, LeadPatch, NewLeadRow};
+use crate::models::lead::{Lead, LeadPatch, NewLeadRow};
+use crate::models::lead_span::LeadSpan;
 use crate::schema::{imports, leads};
 use crate::{new_seq_id, now};
 use chrono::NaiveDateTime;
 use diesel::prelude::*;
 use leadgen_core::ApiResult;
 use serde::{Deserialize, Serialize};
-use serde_json::{json, Value};
+use serde_json::Value;
 use std::collections::{HashMap, HashSet};
 
 #[derive(Queryable, Selectable, Clone, Debug)]
@@ -182,11 +183,63 @@ fn flat(v: &Option<Option<String>>) -> Option<&str> {
     v.as_ref().and_then(|x| x.as_deref())
 }
 
-/// Values looked up per query when matching a batch against existing leads.
+/// Values looked up per query on PostgreSQL when matching a batch against existing leads.
 const LOOKUP_CHUNK: usize = 5000;
+
+/// `(value, lead id)` of the owner's leads whose username (or email) is one of `values`; for an email several
+/// leads may answer. SQLite looks each value up alone, with one prepared statement that always probes the index:
+/// a long IN list is planned from the table's statistics, and with statistics taken while the workspace was small
+/// SQLite scans every lead of the table for each batch instead (quadratic in the file's size). PostgreSQL takes
+/// the values 5,000 at a time (one round trip each; imports refresh its statistics after their first commit).
+fn find_existing(
+    conn: &mut DbConn,
+    owner_key: i64,
+    key: DedupeKey,
+    values: &[String],
+) -> ApiResult<Vec<(String, String)>> {
+    let mut found = vec![];
+    match conn {
+        DbConn::Sqlite(c) => {
+            for v in values {
+                let id = match key {
+                    DedupeKey::Username => leads::table
+                        .filter(leads::owner_key.eq(owner_key))
+                        .filter(leads::username.eq(v))
+                        .select(leads::id)
+                        .first::<String>(c),
+                    DedupeKey::Email => leads::table
+                        .filter(leads::owner_key.eq(owner_key))
+                        .filter(leads::email.eq(v))
+                        .select(leads::id)
+                        .first::<String>(c),
+                }
+                .optional()?;
+                found.extend(id.map(|id| (v.clone(), id)));
+            }
+        }
+        DbConn::Postgresql(c) => {
+            for chunk in values.chunks(LOOKUP_CHUNK) {
+                found.extend(match key {
+                    DedupeKey::Username => leads::table
+                        .filter(leads::owner_key.eq(owner_key))
+                        .filter(leads::username.eq_any(chunk))
+                        .select((leads::username, leads::id))
+                        .load::<(String, String)>(c)?,
+                    DedupeKey::Email => leads::table
+                        .filter(leads::owner_key.eq(owner_key))
+                        .filter(leads::email.eq_any(chunk))
+                        .select((leads::email.assume_not_null(), leads::id))
+                        .load::<(String, String)>(c)?,
+                });
+            }
+        }
+    }
+    Ok(found)
+}
 
 impl Lead {
     /// Writes validated rows `(row number, patch with username)` for one owner. Call inside a transaction.
+    /// New leads are recorded in the history as spans of their numbers (`LeadSpan`), updated ones lead by lead.
     pub fn import_batch(
         conn: &mut DbConn,
         owner_id: &str,
@@ -197,35 +250,23 @@ impl Lead {
     ) -> ApiResult<BatchOutcome> {
         let mut out = BatchOutcome::default();
         let started = std::time::Instant::now();
+        let owner_key = Lead::owner_key(conn, owner_id)?;
         let usernames: Vec<String> = rows
             .iter()
             .filter_map(|(_, p)| p.username.clone())
             .collect();
-        let mut by_username: HashMap<String, String> = HashMap::new();
-        for chunk in usernames.chunks(LOOKUP_CHUNK) {
-            by_username.extend(
-                leads::table
-                    .filter(owned_by(owner_id))
-                    .filter(leads::username.eq_any(chunk))
-                    .select((leads::username, leads::id))
-                    .load::<(String, String)>(conn)?,
-            );
-        }
+        let mut by_username: HashMap<String, String> =
+            find_existing(conn, owner_key, DedupeKey::Username, &usernames)?
+                .into_iter()
+                .collect();
         let mut by_email: HashMap<String, String> = HashMap::new();
         let emails: Vec<String> = rows
             .iter()
             .filter_map(|(_, p)| flat(&p.email).map(str::to_owned))
             .collect();
         if key == DedupeKey::Email {
-            for chunk in emails.chunks(LOOKUP_CHUNK) {
-                for (email, id) in leads::table
-                    .filter(owned_by(owner_id))
-                    .filter(leads::email.eq_any(chunk))
-                    .select((leads::email.assume_not_null(), leads::id))
-                    .load::<(String, String)>(conn)?
-                {
-                    by_email.entry(email).or_insert(id);
-                }
+            for (email, id) in find_existing(conn, owner_key, DedupeKey::Email, &emails)? {
+                by_email.entry(email).or_insert(id);
             }
         }
         let listed = DoNotContact::listed(conn, owner_id, &usernames, &emails)?;
@@ -319,31 +360,28 @@ impl Lead {
             out.inserted += 1;
         }
         let looked_up = started.elapsed();
-        insert_new(conn, owner_id, &fresh)?;
+        let seqs = Lead::next_seqs(conn, fresh.len())?;
+        insert_new(conn, owner_id, owner_key, &fresh, &seqs)?;
         let inserted = started.elapsed();
-        let created: Vec<(String, Value)> = fresh
-            .into_iter()
-            .map(|(id, _, _)| (id, json!({})))
-            .collect();
-        LeadEdit::record_many(conn, owner_id, Some(owner_id), batch_id, "create", &created)?;
+        LeadSpan::record(conn, owner_id, owner_key, Some(owner_id), batch_id, &seqs)?;
         tracing::debug!(
             lookups_ms = looked_up.as_millis() as u64,
             leads_ms = (inserted - looked_up).as_millis() as u64,
-            history_ms = (started.elapsed() - inserted).as_millis() as u64,
-            "import batch written"
+            "import chunk written"
         );
         Ok(out)
     }
 }
 
-/// Writes new leads `(id, username, values)`.
+/// Writes new leads `(id, username, values)` numbered `seqs`.
 fn insert_new(
     conn: &mut DbConn,
     owner_id: &str,
+    owner_key: i64,
     rows: &[(String, String, LeadPatch)],
+    seqs: &[i64],
 ) -> ApiResult<()> {
     let at = now();
-    let owner_key = Lead::owner_key(conn, owner_id)?;
     let tags: Vec<String> = rows
         .iter()
         .map(|(_, _, p)| {
@@ -354,8 +392,10 @@ fn insert_new(
     let rows: Vec<NewLeadRow> = rows
         .iter()
         .zip(&tags)
-        .map(|((id, username, p), tags)| NewLeadRow {
+        .zip(seqs)
+        .map(|(((id, username, p), tags), &seq)| NewLeadRow {
             id,
+            seq,
             owner_key,
             owner_id,
             username,

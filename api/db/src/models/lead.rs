@@ -3,6 +3,7 @@
 
 use crate::conn::DbConn;
 use crate::models::dnc;
+use crate::models::lead_span::LeadSpan;
 use crate::schema::{lead_edits, leads, users};
 use crate::{new_id, new_seq_id, now};
 use chrono::NaiveDateTime;
@@ -61,6 +62,9 @@ pub struct Lead {
     /// The grid's tie-break (see `Sort`); internal, not part of the API's lead.
     #[serde(skip)]
     pub seq: i64,
+    /// The owner's `users.seq`; internal.
+    #[serde(skip)]
+    pub owner_key: i64,
 }
 
 /// Absent → `None` (leave as is); `null` → `Some(None)` (clear); a value → `Some(Some(v))`.
@@ -1060,16 +1064,51 @@ impl Lead {
 }
 
 /// The columns of `NewLeadRow`, in `lead_stage`'s order.
-const STAGE_COLUMNS: &str = "id, owner_key, owner_id, username, full_name, biography, followers, following, posts, is_business, business_category, email, phone, website, source_hashtag, status, tags, notes, email_subject, email_body, created_at, updated_at, version";
+const STAGE_COLUMNS: &str = "id, seq, owner_key, owner_id, username, full_name, biography, followers, following, posts, is_business, business_category, email, phone, website, source_hashtag, status, tags, notes, email_subject, email_body, created_at, updated_at, version";
 
 impl Lead {
+    /// Numbers for `n` new leads written in bulk (ascending; call inside the write transaction that uses them).
+    /// SQLite: the ones after the largest, consecutive (one writer at a time). PostgreSQL: drawn from the column's
+    /// sequence, so concurrent writers never collide; consecutive unless another writer drew in between.
+    pub fn next_seqs(conn: &mut DbConn, n: usize) -> ApiResult<Vec<i64>> {
+        if n == 0 {
+            return Ok(vec![]);
+        }
+        match conn {
+            DbConn::Sqlite(c) => {
+                let last: i64 = leads::table
+                    .select(sql::<diesel::sql_types::BigInt>("COALESCE(MAX(seq), 0)"))
+                    .first(c)?;
+                Ok((last + 1..=last + n as i64).collect())
+            }
+            DbConn::Postgresql(c) => {
+                #[derive(QueryableByName)]
+                struct Drawn {
+                    #[diesel(sql_type = diesel::sql_types::BigInt)]
+                    seq: i64,
+                }
+                let mut seqs: Vec<i64> = diesel::sql_query(
+                    "SELECT nextval(pg_get_serial_sequence('leads', 'seq')) AS seq FROM generate_series(1, $1)",
+                )
+                .bind::<diesel::sql_types::BigInt, _>(n as i64)
+                .load::<Drawn>(c)?
+                .into_iter()
+                .map(|d| d.seq)
+                .collect();
+                seqs.sort_unstable();
+                Ok(seqs)
+            }
+        }
+    }
+
     /// Writes new leads in bulk (call inside a write transaction). PostgreSQL takes them in one binary COPY.
     /// SQLite fills the connection's staging table with one cached prepared statement per row and moves them with
     /// one INSERT … SELECT: inserting into `leads` row by row would open a statement journal per row (its insert
     /// trigger makes every insert a multi-write statement) and copy each touched index page into it, several times
     /// slower than the indexes themselves.
     /// (The staging rows stay one statement each: 500-row statements, as `bulk_insert!` uses, were slower here
-    /// and raised a 1M-row import's peak memory.)
+    /// and raised a 1M-row import's peak memory; one INSERT … SELECT over a JSON array of the rows (`json_each`)
+    /// took a third more CPU.)
     pub fn insert_rows(conn: &mut DbConn, rows: &[NewLeadRow]) -> ApiResult<()> {
         match conn {
             DbConn::Postgresql(_) => crate::bulk_insert!(conn, leads::table, rows),
@@ -1106,6 +1145,8 @@ pub struct NewLead {
 #[diesel(table_name = leads, table_name = crate::schema::lead_stage, treat_none_as_default_value = false)]
 pub struct NewLeadRow<'a> {
     pub id: &'a str,
+    /// From `Lead::next_seqs`.
+    pub seq: i64,
     pub owner_key: i64,
     pub owner_id: &'a str,
     pub username: &'a str,
@@ -1390,13 +1431,20 @@ impl LeadEdit {
         Ok(())
     }
 
-    pub fn history(conn: &mut DbConn, lead_id: &str) -> ApiResult<Vec<LeadEdit>> {
-        Ok(lead_edits::table
-            .filter(lead_edits::lead_id.eq(lead_id))
+    /// The lead's last 200 history entries, newest first (an import's entry comes from its span).
+    pub fn history(conn: &mut DbConn, lead: &Lead) -> ApiResult<Vec<LeadEdit>> {
+        let mut edits: Vec<LeadEdit> = lead_edits::table
+            .filter(lead_edits::lead_id.eq(&lead.id))
             .order((lead_edits::at.desc(), lead_edits::id.desc()))
             .limit(200)
             .select(LeadEdit::as_select())
-            .load(conn)?)
+            .load(conn)?;
+        if let Some(created) = LeadSpan::entry_for(conn, &lead.id, lead.owner_key, lead.seq)? {
+            edits.push(created);
+            edits.sort_by(|a, b| (b.at, &b.id).cmp(&(a.at, &a.id)));
+            edits.truncate(200);
+        }
+        Ok(edits)
     }
 }
 
@@ -1695,18 +1743,23 @@ impl LeadEdit {
 
     /// Reverts the owner's latest batch of edits. `None` when there is nothing to undo.
     pub fn undo(conn: &mut DbConn, owner_id: &str) -> ApiResult<Option<UndoOutcome>> {
-        let Some(batch_id) = lead_edits::table
+        let edit: Option<(NaiveDateTime, String, String)> = lead_edits::table
             .filter(lead_edits::owner_id.eq(owner_id))
             .filter(lead_edits::undone_at.is_null())
             .order((lead_edits::at.desc(), lead_edits::id.desc()))
-            .select(lead_edits::batch_id)
-            .first::<String>(conn)
-            .optional()?
+            .select((lead_edits::at, lead_edits::id, lead_edits::batch_id))
+            .first(conn)
+            .optional()?;
+        let Some((_, _, batch_id)) = edit
+            .into_iter()
+            .chain(LeadSpan::latest_live(conn, owner_id)?)
+            .max()
         else {
             return Ok(None);
         };
         let edits = LeadEdit::batch(conn, owner_id, &batch_id, false)?;
-        let outcome = LeadEdit::replay(conn, &edits, true)?;
+        let mut outcome = LeadEdit::replay(conn, &edits, true)?;
+        outcome.affected += LeadSpan::replay(conn, owner_id, &batch_id, true)?;
         let ids: Vec<&str> = edits.iter().map(|e| e.id.as_str()).collect();
         for chunk in ids.chunks(CHUNK) {
             diesel::update(lead_edits::table.filter(lead_edits::id.eq_any(chunk)))
@@ -1726,23 +1779,30 @@ impl LeadEdit {
             .filter(lead_edits::undone_at.is_null())
             .select(diesel::dsl::max(lead_edits::at))
             .first(conn)?;
-        let mut q = lead_edits::table
+        let last_live = last_live.max(LeadSpan::latest_live(conn, owner_id)?.map(|(at, _, _)| at));
+        let edit: Option<(NaiveDateTime, String)> = lead_edits::table
             .filter(lead_edits::owner_id.eq(owner_id))
             .filter(lead_edits::undone_at.is_not_null())
-            .into_boxed();
-        if let Some(t) = last_live {
-            q = q.filter(lead_edits::undone_at.gt(t));
-        }
-        let Some(batch_id) = q
             .order(lead_edits::undone_at.desc())
-            .select(lead_edits::batch_id)
-            .first::<String>(conn)
-            .optional()?
+            .select((
+                lead_edits::undone_at.assume_not_null(),
+                lead_edits::batch_id,
+            ))
+            .first(conn)
+            .optional()?;
+        let Some((undone_at, batch_id)) = edit
+            .into_iter()
+            .chain(LeadSpan::latest_undone(conn, owner_id)?)
+            .max()
         else {
             return Ok(None);
         };
+        if last_live.is_some_and(|t| undone_at <= t) {
+            return Ok(None);
+        }
         let edits = LeadEdit::batch(conn, owner_id, &batch_id, true)?;
-        let outcome = LeadEdit::replay(conn, &edits, false)?;
+        let mut outcome = LeadEdit::replay(conn, &edits, false)?;
+        outcome.affected += LeadSpan::replay(conn, owner_id, &batch_id, false)?;
         let ids: Vec<&str> = edits.iter().map(|e| e.id.as_str()).collect();
         for chunk in ids.chunks(CHUNK) {
             diesel::update(lead_edits::table.filter(lead_edits::id.eq_any(chunk)))

@@ -6,6 +6,7 @@ pub mod dnc;
 pub mod hashtag;
 pub mod import;
 pub mod lead;
+pub mod lead_span;
 pub mod login;
 pub mod product;
 pub mod seed;

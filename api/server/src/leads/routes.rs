@@ -325,8 +325,8 @@ pub async fn history(
     let edits = state
         .db
         .run(move |c| {
-            Lead::find_owned(c, &uid, &id)?.ok_or_else(ApiError::not_found)?;
-            LeadEdit::history(c, &id)
+            let lead = Lead::find_owned(c, &uid, &id)?.ok_or_else(ApiError::not_found)?;
+            LeadEdit::history(c, &lead)
         })
         .await?;
     Ok(Json(edits.into_iter().map(LeadEditDto::from).collect()))

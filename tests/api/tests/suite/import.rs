@@ -327,8 +327,8 @@ async fn a_100_mb_file_streams_in_and_imports() {
 
 #[tokio::test]
 async fn rows_after_the_first_batch_match_leads_the_first_batch_wrote() {
-    // Imports commit 25,000 rows at a time; a later batch must find what an earlier one wrote (on PostgreSQL the
-    // statistics are refreshed in between, see leads/import.rs).
+    // Imports write 10,000-row chunks (100,000 rows a commit); a later chunk must find, and update, what an
+    // earlier one wrote.
     let app = spawn_app().await;
     let admin = app.first_admin().await;
     let b = &admin.b;
@@ -429,4 +429,108 @@ async fn a_username_twice_in_one_file_is_merged_and_searchable() {
     assert_eq!(gone["total"], 0, "{gone}");
     let (_, found) = status_json(b.get("/api/v1/leads?search=vegane").await).await;
     assert_eq!(found["items"][0]["username"], "same.one", "{found}");
+}
+
+#[tokio::test]
+async fn an_import_is_one_undo_step_and_its_new_leads_show_it_in_their_history() {
+    let app = spawn_app().await;
+    let admin = app.first_admin().await;
+    let b = &admin.b;
+    let (_, kept) = status_json(
+        b.post(
+            "/api/v1/leads",
+            &json!({"username": "bestand", "full_name": "Alt"}),
+        )
+        .await,
+    )
+    .await;
+    let (_, p) = upload(
+        b,
+        "username,full_name\nbestand,Neu\nneu.eins,Eins\nneu.zwei,Zwei\n",
+    )
+    .await;
+    let import_id = p["id"].as_str().unwrap().to_owned();
+    let s = run_to_end(
+        b,
+        &import_id,
+        json!({"mapping": p["mapping"], "dedupe": "update", "key": "username"}),
+    )
+    .await;
+    assert_eq!(
+        (s["inserted"].as_i64(), s["updated"].as_i64()),
+        (Some(2), Some(1)),
+        "{s}"
+    );
+    let names = |page: &Value| -> Vec<(String, String)> {
+        page["items"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|l| {
+                (
+                    l["username"].as_str().unwrap().to_owned(),
+                    l["full_name"].as_str().unwrap_or_default().to_owned(),
+                )
+            })
+            .collect()
+    };
+    let (_, page) = status_json(b.get("/api/v1/leads?sort=username").await).await;
+    let new_id = page["items"][1]["id"].as_str().unwrap().to_owned();
+    assert_eq!(
+        names(&page),
+        [
+            ("bestand".into(), "Neu".into()),
+            ("neu.eins".into(), "Eins".into()),
+            ("neu.zwei".into(), "Zwei".into())
+        ]
+    );
+
+    // A new lead's history names the import that created it; the filled lead shows the import's change.
+    let batch = format!("import:{import_id}");
+    let (st, history) =
+        status_json(b.get(&format!("/api/v1/leads/{new_id}/history")).await).await;
+    assert_eq!(st, StatusCode::OK);
+    assert_eq!(
+        (
+            history.as_array().map(Vec::len),
+            history[0]["kind"].as_str(),
+            history[0]["batch_id"].as_str()
+        ),
+        (Some(1), Some("create"), Some(batch.as_str())),
+        "{history}"
+    );
+    let kept_id = kept["id"].as_str().unwrap();
+    let (_, history) =
+        status_json(b.get(&format!("/api/v1/leads/{kept_id}/history")).await).await;
+    assert_eq!(
+        (history[0]["batch_id"].as_str(), &history[0]["changes"]["full_name"]),
+        (Some(batch.as_str()), &json!(["Alt", "Neu"])),
+        "{history}"
+    );
+
+    // Undo takes back the whole import: the new leads go, the filled one is as before. Redo brings it back.
+    let (_, u) = status_json(b.post_empty("/api/v1/leads/undo").await).await;
+    assert_eq!(
+        (u["affected"].as_i64(), u["batch_id"].as_str()),
+        (Some(3), Some(batch.as_str())),
+        "{u}"
+    );
+    let (_, page) = status_json(b.get("/api/v1/leads?sort=username").await).await;
+    assert_eq!(names(&page), [("bestand".into(), "Alt".into())]);
+    let (_, history) =
+        status_json(b.get(&format!("/api/v1/leads/{new_id}/history")).await).await;
+    assert!(history[0]["undone_at"].is_string(), "{history}");
+    let (_, r) = status_json(b.post_empty("/api/v1/leads/redo").await).await;
+    assert_eq!(r["affected"].as_i64(), Some(3), "{r}");
+    let (_, page) = status_json(b.get("/api/v1/leads?sort=username").await).await;
+    assert_eq!(names(&page).len(), 3);
+    assert_eq!(page["items"][0]["full_name"], "Neu");
+
+    // Undo goes on to the lead created by hand before the import.
+    let (_, u) = status_json(b.post_empty("/api/v1/leads/undo").await).await;
+    assert_eq!(u["batch_id"].as_str(), Some(batch.as_str()), "{u}");
+    let (_, u) = status_json(b.post_empty("/api/v1/leads/undo").await).await;
+    assert_ne!(u["batch_id"].as_str(), Some(batch.as_str()), "{u}");
+    let (_, page) = status_json(b.get("/api/v1/leads").await).await;
+    assert_eq!(page["total"], 0, "{page}");
 }

@@ -89,7 +89,8 @@ async fn upgrading_to_compact_lead_keys_keeps_every_lead_its_history_and_search(
         (vec!["baeckerei.mueller"], "lead-4"),
         "each owner keeps their own leads"
     );
-    let history = LeadEdit::history(c, "lead-1").unwrap();
+    let lead = Lead::find_owned(c, "user-a", "lead-1").unwrap().unwrap();
+    let history = LeadEdit::history(c, &lead).unwrap();
     assert_eq!(history.len(), 1, "the edit history survives the rebuild");
     let deleted = Lead::find_owned(c, "user-a", "lead-3").unwrap().unwrap();
     assert!(
