@@ -80,13 +80,14 @@ impl diesel::r2d2::ManageConnection for Manager {
 /// Sets a connection up for a bulk write (imports, the demo generator), or back to the defaults.
 /// SQLite: a large page cache (96 MB) and fewer, larger WAL checkpoints (every 8,192 pages instead of 1,000; a page
 /// written by several batches is copied back once); random inserts into big indexes otherwise spill and re-read
-/// pages all the time. PostgreSQL: new search-index entries go to the GIN pending list until it holds 64 MB and
-/// are merged in bulk (VACUUM after the load empties it), instead of one index update per row.
+/// pages all the time. PostgreSQL: new search-index entries go to the GIN pending list until it holds 256 MB and
+/// are merged in bulk (imports merge it from a second connection as they go, on the other core; the demo
+/// generator's VACUUM empties it), instead of one index update per row.
 pub fn bulk_mode(conn: &mut DbConn, on: bool) -> diesel::QueryResult<()> {
     conn.batch_execute(match (conn.backend(), on) {
         (Backend::Sqlite, true) => "PRAGMA cache_size = -98304; PRAGMA wal_autocheckpoint = 8192;",
         (Backend::Sqlite, false) => "PRAGMA cache_size = -8192; PRAGMA wal_autocheckpoint = 1000;",
-        (Backend::Postgres, true) => "SET gin_pending_list_limit = '64MB';",
+        (Backend::Postgres, true) => "SET gin_pending_list_limit = '256MB';",
         (Backend::Postgres, false) => "RESET gin_pending_list_limit;",
     })
 }

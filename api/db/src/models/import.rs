@@ -13,6 +13,7 @@ use diesel::prelude::*;
 use leadgen_core::ApiResult;
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
+use std::borrow::Cow;
 use std::collections::{HashMap, HashSet};
 
 #[derive(Queryable, Selectable, Clone, Debug)]
@@ -237,16 +238,70 @@ fn find_existing(
     Ok(found)
 }
 
+/// Which of a chunk's usernames (and, with key email, e-mails) the owner's committed leads already have, found by
+/// the import's reader before the writer takes the chunk, so the writer does not spend its time on lookups.
+#[derive(Debug, Default)]
+pub struct Known {
+    pub usernames: HashMap<String, String>,
+    pub emails: HashMap<String, String>,
+    /// Values an earlier chunk of the same import also has, not committed when the reader looked: the writer
+    /// looks these up itself (it sees its own uncommitted rows).
+    pub unsure_usernames: Vec<String>,
+    pub unsure_emails: Vec<String>,
+}
+
+impl Known {
+    /// Looks the rows up (outside the writer's transaction: committed leads only). `pending` tells whether an
+    /// earlier, uncommitted chunk has the value.
+    pub fn look_up(
+        conn: &mut DbConn,
+        owner_key: i64,
+        key: DedupeKey,
+        rows: &[(i64, LeadPatch)],
+        pending: impl Fn(&str) -> bool,
+    ) -> ApiResult<Known> {
+        let mut known = Known::default();
+        let usernames: Vec<String> = rows
+            .iter()
+            .filter_map(|(_, p)| p.username.clone())
+            .collect();
+        known.usernames = find_existing(conn, owner_key, DedupeKey::Username, &usernames)?
+            .into_iter()
+            .collect();
+        known.unsure_usernames = usernames
+            .into_iter()
+            .filter(|u| !known.usernames.contains_key(u) && pending(u))
+            .collect();
+        if key == DedupeKey::Email {
+            let emails: Vec<String> = rows
+                .iter()
+                .filter_map(|(_, p)| flat(&p.email).map(str::to_owned))
+                .collect();
+            for (email, id) in find_existing(conn, owner_key, DedupeKey::Email, &emails)? {
+                known.emails.entry(email).or_insert(id);
+            }
+            known.unsure_emails = emails
+                .into_iter()
+                .filter(|e| !known.emails.contains_key(e) && pending(e))
+                .collect();
+        }
+        Ok(known)
+    }
+}
+
 impl Lead {
     /// Writes validated rows `(row number, patch with username)` for one owner. Call inside a transaction.
     /// New leads are recorded in the history as spans of their numbers (`LeadSpan`), updated ones lead by lead.
+    /// `known`: what the reader already looked up (`None`: look everything up here). A username another writer
+    /// added since the reader looked makes the insert fail with a conflict; run the chunk again without `known`.
     pub fn import_batch(
         conn: &mut DbConn,
         owner_id: &str,
-        rows: Vec<(i64, LeadPatch)>,
+        rows: &[(i64, LeadPatch)],
         dedupe: Dedupe,
         key: DedupeKey,
         batch_id: &str,
+        known: Option<Known>,
     ) -> ApiResult<BatchOutcome> {
         let mut out = BatchOutcome::default();
         let started = std::time::Instant::now();
@@ -255,34 +310,49 @@ impl Lead {
             .iter()
             .filter_map(|(_, p)| p.username.clone())
             .collect();
-        let mut by_username: HashMap<String, String> =
-            find_existing(conn, owner_key, DedupeKey::Username, &usernames)?
-                .into_iter()
-                .collect();
-        let mut by_email: HashMap<String, String> = HashMap::new();
         let emails: Vec<String> = rows
             .iter()
             .filter_map(|(_, p)| flat(&p.email).map(str::to_owned))
             .collect();
-        if key == DedupeKey::Email {
-            for (email, id) in find_existing(conn, owner_key, DedupeKey::Email, &emails)? {
-                by_email.entry(email).or_insert(id);
-            }
+        let known = match known {
+            Some(k) => k,
+            None => Known {
+                unsure_usernames: usernames.clone(),
+                unsure_emails: if key == DedupeKey::Email {
+                    emails.clone()
+                } else {
+                    vec![]
+                },
+                ..Known::default()
+            },
+        };
+        let mut by_username = known.usernames;
+        by_username.extend(find_existing(
+            conn,
+            owner_key,
+            DedupeKey::Username,
+            &known.unsure_usernames,
+        )?);
+        let mut by_email = known.emails;
+        for (email, id) in find_existing(conn, owner_key, DedupeKey::Email, &known.unsure_emails)? {
+            by_email.entry(email).or_insert(id);
         }
         let listed = DoNotContact::listed(conn, owner_id, &usernames, &emails)?;
         // New leads are collected and written together at the end; a later row of this batch that updates one
         // of them is merged into it here.
-        let mut fresh: Vec<(String, String, LeadPatch)> = Vec::with_capacity(rows.len());
+        let mut fresh: Vec<(String, String, Cow<LeadPatch>)> = Vec::with_capacity(rows.len());
         let mut fresh_at: HashMap<String, usize> = HashMap::new();
         let mut seen_emails: HashSet<String> = HashSet::new();
-        for (row, mut patch) in rows {
+        for (row, patch) in rows {
+            let row = *row;
+            let mut patch = Cow::Borrowed(patch);
             let on_list = |kind: &str, v: Option<&str>| {
                 v.is_some_and(|v| listed.contains(&(kind.to_owned(), v.to_owned())))
             };
             if on_list("username", patch.username.as_deref())
                 || on_list("email", flat(&patch.email))
             {
-                patch.status = Some(dnc::STATUS.into());
+                patch.to_mut().status = Some(dnc::STATUS.into());
             }
             let Some(username) = patch.username.clone() else {
                 out.errors.push(RowError {
@@ -304,14 +374,15 @@ impl Lead {
                 match dedupe {
                     Dedupe::Skip | Dedupe::KeepBoth => out.skipped += 1,
                     Dedupe::Update => {
-                        let mut fill = patch.clone();
+                        let mut fill = patch.into_owned();
                         fill.username = None;
                         drop_empty(&mut fill);
                         let result = match fresh_at.get(&id) {
                             Some(&i) => {
                                 let mut values = fresh[i].2.values();
                                 values.extend(fill.values());
-                                LeadPatch::from_values(values).map(|merged| fresh[i].2 = merged)
+                                LeadPatch::from_values(values)
+                                    .map(|merged| fresh[i].2 = Cow::Owned(merged))
                             }
                             None => Lead::update(
                                 conn,
@@ -378,7 +449,7 @@ fn insert_new(
     conn: &mut DbConn,
     owner_id: &str,
     owner_key: i64,
-    rows: &[(String, String, LeadPatch)],
+    rows: &[(String, String, Cow<LeadPatch>)],
     seqs: &[i64],
 ) -> ApiResult<()> {
     let at = now();

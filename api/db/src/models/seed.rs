@@ -207,14 +207,17 @@ pub fn seed_leads(
 }
 
 /// Refreshes the planner's statistics after a bulk write (sampled on PostgreSQL: well under a second at a million
-/// rows), so the next queries get good plans. PostgreSQL also merges the search index's pending entries (a search
-/// otherwise reads all of them on every query). Call outside a transaction.
+/// rows), so the next queries get good plans. Call outside a transaction.
 pub fn analyze_leads(conn: &mut DbConn) -> ApiResult<()> {
-    match conn.backend() {
-        leadgen_core::config::Backend::Sqlite => conn.batch_execute("ANALYZE leads")?,
-        leadgen_core::config::Backend::Postgres => conn.batch_execute(
-            "ANALYZE leads; SELECT gin_clean_pending_list('leads_search'::regclass);",
-        )?,
+    conn.batch_execute("ANALYZE leads")?;
+    Ok(())
+}
+
+/// PostgreSQL: merges the search index's pending entries (new leads' words wait in the GIN index's pending list
+/// until merged; a search reads all of them on every query). Nothing to do on SQLite.
+pub fn merge_search_index(conn: &mut DbConn) -> ApiResult<()> {
+    if conn.backend() == leadgen_core::config::Backend::Postgres {
+        conn.batch_execute("SELECT gin_clean_pending_list('leads_search'::regclass)")?;
     }
     Ok(())
 }

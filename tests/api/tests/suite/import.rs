@@ -487,8 +487,7 @@ async fn an_import_is_one_undo_step_and_its_new_leads_show_it_in_their_history()
 
     // A new lead's history names the import that created it; the filled lead shows the import's change.
     let batch = format!("import:{import_id}");
-    let (st, history) =
-        status_json(b.get(&format!("/api/v1/leads/{new_id}/history")).await).await;
+    let (st, history) = status_json(b.get(&format!("/api/v1/leads/{new_id}/history")).await).await;
     assert_eq!(st, StatusCode::OK);
     assert_eq!(
         (
@@ -500,10 +499,12 @@ async fn an_import_is_one_undo_step_and_its_new_leads_show_it_in_their_history()
         "{history}"
     );
     let kept_id = kept["id"].as_str().unwrap();
-    let (_, history) =
-        status_json(b.get(&format!("/api/v1/leads/{kept_id}/history")).await).await;
+    let (_, history) = status_json(b.get(&format!("/api/v1/leads/{kept_id}/history")).await).await;
     assert_eq!(
-        (history[0]["batch_id"].as_str(), &history[0]["changes"]["full_name"]),
+        (
+            history[0]["batch_id"].as_str(),
+            &history[0]["changes"]["full_name"]
+        ),
         (Some(batch.as_str()), &json!(["Alt", "Neu"])),
         "{history}"
     );
@@ -517,8 +518,7 @@ async fn an_import_is_one_undo_step_and_its_new_leads_show_it_in_their_history()
     );
     let (_, page) = status_json(b.get("/api/v1/leads?sort=username").await).await;
     assert_eq!(names(&page), [("bestand".into(), "Alt".into())]);
-    let (_, history) =
-        status_json(b.get(&format!("/api/v1/leads/{new_id}/history")).await).await;
+    let (_, history) = status_json(b.get(&format!("/api/v1/leads/{new_id}/history")).await).await;
     assert!(history[0]["undone_at"].is_string(), "{history}");
     let (_, r) = status_json(b.post_empty("/api/v1/leads/redo").await).await;
     assert_eq!(r["affected"].as_i64(), Some(3), "{r}");
@@ -533,4 +533,84 @@ async fn an_import_is_one_undo_step_and_its_new_leads_show_it_in_their_history()
     assert_ne!(u["batch_id"].as_str(), Some(batch.as_str()), "{u}");
     let (_, page) = status_json(b.get("/api/v1/leads").await).await;
     assert_eq!(page["total"], 0, "{page}");
+}
+
+#[tokio::test]
+async fn a_username_added_after_the_reader_looked_conflicts_and_a_full_lookup_skips_it() {
+    // The import's reader looks usernames up before the writer's transaction; a lead added in between (by hand,
+    // in the grid) makes the chunk's insert conflict, and the writer then writes the chunk again looking
+    // everything up itself (leads/import.rs, write_chunk).
+    use leadgen_db::models::import::{Dedupe, DedupeKey, Known};
+    use leadgen_db::models::lead::{Lead, LeadPatch};
+    let app = spawn_app().await;
+    let admin = app.first_admin().await;
+    let (_, me) = status_json(admin.b.get("/api/v1/me").await).await;
+    let owner = me["id"].as_str().unwrap().to_owned();
+    let patch = |u: &str| {
+        LeadPatch::from_values(
+            json!({"username": u, "full_name": "Aus der Datei"})
+                .as_object()
+                .unwrap()
+                .clone(),
+        )
+        .unwrap()
+    };
+    let rows = vec![(1, patch("added.meanwhile")), (2, patch("brand.new"))];
+    // What the reader saw: neither username exists yet.
+    let stale = Known::default();
+    admin
+        .b
+        .post(
+            "/api/v1/leads",
+            &json!({"username": "added.meanwhile", "full_name": "Von Hand"}),
+        )
+        .await;
+    let mut c = app.state.db.get().unwrap();
+    let err = leadgen_db::write_tx(&mut c, |c| {
+        Lead::import_batch(
+            c,
+            &owner,
+            &rows,
+            Dedupe::Skip,
+            DedupeKey::Username,
+            "b1",
+            Some(stale),
+        )
+    })
+    .unwrap_err();
+    assert_eq!(err.code, leadgen_core::ErrorCode::Conflict);
+    let out = leadgen_db::write_tx(&mut c, |c| {
+        Lead::import_batch(
+            c,
+            &owner,
+            &rows,
+            Dedupe::Skip,
+            DedupeKey::Username,
+            "b1",
+            None,
+        )
+    })
+    .unwrap();
+    assert_eq!((out.inserted, out.skipped), (1, 1));
+    drop(c);
+    let (_, page) = status_json(admin.b.get("/api/v1/leads?sort=username").await).await;
+    let names: Vec<(&str, &str)> = page["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|l| {
+            (
+                l["username"].as_str().unwrap(),
+                l["full_name"].as_str().unwrap(),
+            )
+        })
+        .collect();
+    assert_eq!(
+        names,
+        [
+            ("added.meanwhile", "Von Hand"),
+            ("brand.new", "Aus der Datei")
+        ],
+        "the lead added by hand is kept as it was"
+    );
 }
