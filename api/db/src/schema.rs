@@ -239,6 +239,14 @@ diesel::table! {
 }
 
 diesel::table! {
+    import_chunks (import_id, first_row) {
+        import_id -> Text,
+        first_row -> BigInt,
+        last_row -> BigInt,
+    }
+}
+
+diesel::table! {
     lead_spans (id) {
         id -> Text,
         owner_id -> Text,
@@ -318,6 +326,7 @@ diesel::allow_tables_to_appear_in_same_query!(
     leads,
     lead_edits,
     lead_spans,
+    import_chunks,
     system_prompts,
     system_prompt_versions,
     hashtag_pairs,

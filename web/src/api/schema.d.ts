@@ -1181,7 +1181,7 @@ export interface components {
             skipped: number;
             /** Format: int64 */
             failed: number;
-            /** @description The first bad rows (up to 1000). */
+            /** @description Bad rows, in row order (up to 1000). */
             errors: components["schemas"]["RowError"][];
             /** Format: date-time */
             created_at: string;

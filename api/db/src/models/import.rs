@@ -6,7 +6,7 @@ use crate::conn::DbConn;
 use crate::models::dnc::{self, DoNotContact};
 use crate::models::lead::{Lead, LeadPatch, NewLeadRow};
 use crate::models::lead_span::LeadSpan;
-use crate::schema::{imports, leads};
+use crate::schema::{import_chunks, imports, leads};
 use crate::{new_seq_id, now};
 use chrono::NaiveDateTime;
 use diesel::prelude::*;
@@ -133,34 +133,70 @@ impl Import {
         Ok(n == 1)
     }
 
-    /// Records a committed batch (call inside the batch's transaction).
+    /// Records written parts of the file: the rows each covers (`(first, last)`, inclusive; bad rows included)
+    /// and what became of them. Call inside the transaction that wrote them.
     /// `failed_rows` counts rows; `out.errors` may name several cells of one row.
     pub fn advance(
         conn: &mut DbConn,
         id: &str,
-        processed: i64,
+        ranges: &[(i64, i64)],
         out: &BatchOutcome,
         failed_rows: i64,
     ) -> ApiResult<()> {
-        let current = Import::get(conn, id)?;
-        let mut errors: Vec<RowError> = serde_json::from_str(&current.errors).unwrap_or_default();
-        for e in &out.errors {
-            if errors.len() >= MAX_REPORTED_ERRORS {
-                break;
-            }
-            errors.push(e.clone());
+        for &(first_row, last_row) in ranges {
+            diesel::insert_into(import_chunks::table)
+                .values((
+                    import_chunks::import_id.eq(id),
+                    import_chunks::first_row.eq(first_row),
+                    import_chunks::last_row.eq(last_row),
+                ))
+                .execute(conn)?;
         }
+        // Counters as increments, first: on PostgreSQL two writers advance the same import, and this update
+        // holds the row until commit, so the report below is read after the other writer's is in.
+        let rows: i64 = ranges.iter().map(|(first, last)| last - first + 1).sum();
         diesel::update(imports::table.find(id))
             .set((
-                imports::processed.eq(processed),
-                imports::inserted.eq(current.inserted + out.inserted),
-                imports::updated.eq(current.updated + out.updated),
-                imports::skipped.eq(current.skipped + out.skipped),
-                imports::failed.eq(current.failed + failed_rows),
-                imports::errors.eq(serde_json::to_string(&errors).unwrap_or_else(|_| "[]".into())),
+                imports::processed.eq(imports::processed + rows),
+                imports::inserted.eq(imports::inserted + out.inserted),
+                imports::updated.eq(imports::updated + out.updated),
+                imports::skipped.eq(imports::skipped + out.skipped),
+                imports::failed.eq(imports::failed + failed_rows),
             ))
             .execute(conn)?;
+        if out.errors.is_empty() {
+            return Ok(());
+        }
+        let current = Import::get(conn, id)?;
+        let mut errors: Vec<RowError> = serde_json::from_str(&current.errors).unwrap_or_default();
+        if errors.len() >= MAX_REPORTED_ERRORS {
+            return Ok(());
+        }
+        errors.extend(
+            out.errors
+                .iter()
+                .take(MAX_REPORTED_ERRORS - errors.len())
+                .cloned(),
+        );
+        errors.sort_by_key(|e| e.row);
+        diesel::update(imports::table.find(id))
+            .set(imports::errors.eq(serde_json::to_string(&errors).unwrap_or_else(|_| "[]".into())))
+            .execute(conn)?;
         Ok(())
+    }
+
+    /// The file rows already written (ascending ranges, inclusive), to be skipped when the import runs again.
+    pub fn written_rows(conn: &mut DbConn, import: &Import) -> ApiResult<Vec<(i64, i64)>> {
+        let ranges: Vec<(i64, i64)> = import_chunks::table
+            .filter(import_chunks::import_id.eq(&import.id))
+            .order(import_chunks::first_row)
+            .select((import_chunks::first_row, import_chunks::last_row))
+            .load(conn)?;
+        // An import interrupted before parts were recorded wrote a prefix of the file.
+        if ranges.is_empty() && import.processed > 0 {
+            return Ok(vec![(1, import.processed)]);
+        }
+        Ok(ranges)
     }
 
     pub fn finish(conn: &mut DbConn, id: &str, status: &str) -> ApiResult<()> {

@@ -1,6 +1,7 @@
 //! CSV import: the upload is streamed to the data directory; the header is mapped to lead fields (guessed from
-//! the names, editable); a preview validates the first rows cell by cell; the run writes batches in the
-//! background, each committed with its progress, so an interrupted import resumes where it stopped.
+//! the names, editable); a preview validates the first rows cell by cell; the run writes the rows in the
+//! background (`import_run`), each part committed with its progress, so an interrupted import resumes where it
+//! stopped.
 
 use crate::extract::{Body, Params};
 use crate::identity::dto::utc;
@@ -9,20 +10,17 @@ use crate::state::AppState;
 use actix_web::web::{self, Json, Path};
 use actix_web::HttpResponse;
 use chrono::{DateTime, Utc};
-use diesel::connection::SimpleConnection;
 use futures_util::StreamExt;
-use leadgen_core::config::Backend;
 use leadgen_core::error::ErrorBody;
 use leadgen_core::{ApiError, ApiResult, ErrorCode};
-use leadgen_db::models::import::{BatchOutcome, Dedupe, DedupeKey, Import, Known, RowError};
-use leadgen_db::models::lead::{Lead, LeadPatch};
-use leadgen_db::{new_id, write_tx};
+use leadgen_db::models::import::{Dedupe, DedupeKey, Import, RowError};
+use leadgen_db::models::lead::LeadPatch;
+use leadgen_db::new_id;
 use serde::{Deserialize, Serialize};
 use serde_json::{json, Map};
 use std::collections::BTreeMap;
 use std::io::Write;
 use std::path::PathBuf;
-use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 use utoipa::{IntoParams, ToSchema};
 use validator::Validate;
 
@@ -47,15 +45,6 @@ pub const IMPORT_FIELDS: &[&str] = &[
     "email_body",
 ];
 const PREVIEW_ROWS: usize = 20;
-/// Rows read and checked together, then written while the reader checks the next ones (a thread of its own, at
-/// most two chunks ahead).
-const CHUNK: usize = 10_000;
-/// Rows committed together with the import's progress; an interrupted import resumes after the last commit.
-/// Each commit writes every index page its rows touched, so larger commits write the big random-order indexes
-/// (username, email, followers) fewer times: the database alone stores 1M rows on SQLite in 32.6 s with 25,000
-/// rows a commit, 26.4 s with 50,000 and 24.4 s with 100,000 (`scripts/bench-import-floor`). Rows reach the
-/// database chunk by chunk, so memory holds a few chunks, not a commit.
-const COMMIT_ROWS: usize = 100_000;
 /// Uploads larger than this are refused.
 pub const MAX_UPLOAD_BYTES: u64 = 2 * 1024 * 1024 * 1024;
 
@@ -193,7 +182,7 @@ fn sniff_delimiter(first_line: &str) -> u8 {
         .unwrap_or(b',')
 }
 
-fn reader(
+pub(crate) fn reader(
     path: &std::path::Path,
     delimiter: u8,
 ) -> ApiResult<csv::Reader<std::io::BufReader<std::fs::File>>> {
@@ -340,7 +329,7 @@ pub struct ImportStatus {
     pub updated: i64,
     pub skipped: i64,
     pub failed: i64,
-    /// The first bad rows (up to 1000).
+    /// Bad rows, in row order (up to 1000).
     pub errors: Vec<RowError>,
     pub created_at: DateTime<Utc>,
     pub finished_at: Option<DateTime<Utc>>,
@@ -655,7 +644,7 @@ pub async fn run(
     tokio::task::spawn_blocking(move || {
         let result = db.get().and_then(|mut conn| {
             leadgen_db::conn::bulk_mode(&mut conn, true)?;
-            let job = Job {
+            let job = crate::leads::import_run::Job {
                 db: &db,
                 counts: &counts,
                 owner: &owner,
@@ -666,7 +655,7 @@ pub async fn run(
                 dedupe: b.dedupe,
                 key: b.key,
             };
-            let result = process(&mut conn, &job);
+            let result = crate::leads::import_run::run(&mut conn, &job);
             leadgen_db::conn::bulk_mode(&mut conn, false)?;
             result
         });
@@ -686,291 +675,6 @@ pub async fn run(
     let iid = imp.id.clone();
     let now = state.db.run(move |c| Import::get(c, &iid)).await?;
     Ok(HttpResponse::Accepted().json(ImportStatus::from(now)))
-}
-
-/// One import run.
-struct Job<'a> {
-    db: &'a leadgen_db::Db,
-    counts: &'a crate::leads::counts::CountCache,
-    owner: &'a str,
-    id: &'a str,
-    path: &'a std::path::Path,
-    delimiter: u8,
-    mapping: &'a [Option<String>],
-    dedupe: Dedupe,
-    key: DedupeKey,
-}
-
-/// Rows read from the file, checked and looked up, for the writer.
-struct Chunk {
-    rows: Vec<(i64, LeadPatch)>,
-    errors: Vec<RowError>,
-    /// Rows read (good and bad).
-    read: usize,
-    /// The file's last row in this chunk.
-    last_row: i64,
-    known: Known,
-}
-
-/// The usernames (and e-mails) of chunks handed to the writer and not yet committed: a later chunk's row with
-/// one of them is left for the writer to look up.
-#[derive(Default)]
-struct InFlight {
-    chunks: std::collections::VecDeque<(usize, Vec<String>)>,
-    values: std::collections::HashMap<String, usize>,
-}
-
-impl InFlight {
-    fn add(&mut self, chunk: usize, values: Vec<String>) {
-        for v in &values {
-            *self.values.entry(v.clone()).or_default() += 1;
-        }
-        self.chunks.push_back((chunk, values));
-    }
-
-    /// Forgets the chunks numbered below `committed`.
-    fn committed(&mut self, committed: usize) {
-        while self.chunks.front().is_some_and(|(n, _)| *n < committed) {
-            if let Some((_, values)) = self.chunks.pop_front() {
-                for v in values {
-                    if let std::collections::hash_map::Entry::Occupied(mut e) = self.values.entry(v)
-                    {
-                        *e.get_mut() -= 1;
-                        if *e.get() == 0 {
-                            e.remove();
-                        }
-                    }
-                }
-            }
-        }
-    }
-}
-
-/// Reads the file from the first row not yet processed (`already`), checks the rows and looks them up (on a
-/// connection of its own, against committed leads), and sends them in chunks; stops when the file ends or the
-/// writer stops listening. `committed`: how many chunks the writer has committed.
-fn read_chunks(
-    job: &Job,
-    already: i64,
-    committed: &AtomicUsize,
-    to_writer: std::sync::mpsc::SyncSender<ApiResult<Chunk>>,
-) {
-    let send_err = |e: ApiError| {
-        let _ = to_writer.send(Err(e));
-    };
-    let (mut rdr, mut conn) = match (reader(job.path, job.delimiter), job.db.get()) {
-        (Ok(r), Ok(c)) => (r, c),
-        (Err(e), _) | (_, Err(e)) => return send_err(e),
-    };
-    let owner_key = match Lead::owner_key(&mut conn, job.owner) {
-        Ok(k) => k,
-        Err(e) => return send_err(e),
-    };
-    let mut in_flight = InFlight::default();
-    let mut record = csv::StringRecord::new();
-    let mut row: i64 = 0;
-    for no in 0.. {
-        let mut rows = Vec::with_capacity(CHUNK);
-        let mut errors = vec![];
-        let mut read = 0;
-        while read < CHUNK {
-            match rdr.read_record(&mut record) {
-                Ok(true) => {
-                    row += 1;
-                    if row <= already {
-                        continue;
-                    }
-                    read += 1;
-                    match map_row(&record, job.mapping) {
-                        Ok(p) => rows.push((row, p)),
-                        Err(cells) => {
-                            for (field, message) in cells {
-                                errors.push(RowError {
-                                    row,
-                                    field: Some(field),
-                                    message,
-                                });
-                            }
-                        }
-                    }
-                }
-                Ok(false) => break,
-                Err(e) => {
-                    row += 1;
-                    read += 1;
-                    errors.push(RowError {
-                        row,
-                        field: None,
-                        message: format!("Not readable as CSV: {e}"),
-                    });
-                }
-            }
-        }
-        if read == 0 {
-            return;
-        }
-        // Everything in the chunks committed before this point is visible to the lookups below.
-        in_flight.committed(committed.load(Ordering::Acquire));
-        let known = match Known::look_up(&mut conn, owner_key, job.key, &rows, |v| {
-            in_flight.values.contains_key(v)
-        }) {
-            Ok(k) => k,
-            Err(e) => return send_err(e),
-        };
-        in_flight.add(
-            no,
-            rows.iter()
-                .flat_map(|(_, p)| {
-                    let email = (job.key == DedupeKey::Email)
-                        .then(|| p.email.clone().flatten())
-                        .flatten();
-                    p.username.clone().into_iter().chain(email)
-                })
-                .collect(),
-        );
-        let chunk = Chunk {
-            rows,
-            errors,
-            read,
-            last_row: row,
-            known,
-        };
-        if to_writer.send(Ok(chunk)).is_err() {
-            return;
-        }
-    }
-}
-
-/// Writes one chunk in its own savepoint. When a username turns out to be taken since the reader looked (a lead
-/// added meanwhile), the chunk is rolled back and written again with every lookup made here.
-fn write_chunk(
-    conn: &mut leadgen_db::DbConn,
-    job: &Job,
-    chunk: &mut Chunk,
-) -> ApiResult<BatchOutcome> {
-    let batch_id = format!("import:{}", job.id);
-    let write = |c: &mut leadgen_db::DbConn, known: Option<Known>| {
-        // Each chunk's new leads join the search index before a later chunk may update them.
-        Lead::bulk_load(c, |c| {
-            Lead::import_batch(
-                c,
-                job.owner,
-                &chunk.rows,
-                job.dedupe,
-                job.key,
-                &batch_id,
-                known,
-            )
-        })
-    };
-    conn.batch_execute("SAVEPOINT import_chunk")?;
-    let out = match write(conn, Some(std::mem::take(&mut chunk.known))) {
-        Err(e) if e.code == ErrorCode::Conflict => {
-            conn.batch_execute("ROLLBACK TO SAVEPOINT import_chunk")?;
-            tracing::debug!(import = %job.id, "a username was taken meanwhile: chunk written again");
-            write(conn, None)?
-        }
-        written => written?,
-    };
-    conn.batch_execute("RELEASE SAVEPOINT import_chunk")?;
-    Ok(out)
-}
-
-/// Reads the file from the first row not yet processed and writes it: a reader thread checks and looks up the
-/// rows while this one writes them, committing every `COMMIT_ROWS` rows together with the progress. On
-/// PostgreSQL a third thread merges the search index's pending entries as they come (see `merge_search_index`).
-fn process(conn: &mut leadgen_db::DbConn, job: &Job) -> ApiResult<()> {
-    let already = Import::get(conn, job.id)?.processed;
-    let committed = AtomicUsize::new(0);
-    let writing = AtomicBool::new(true);
-    let written = std::thread::scope(|scope| {
-        let (to_writer, chunks) = std::sync::mpsc::sync_channel(1);
-        let committed = &committed;
-        scope.spawn(move || read_chunks(job, already, committed, to_writer));
-        if conn.backend() == Backend::Postgres {
-            let mut merger = job.db.get()?;
-            let writing = &writing;
-            scope.spawn(move || merge_search_index(&mut merger, writing));
-        }
-        let written = write_chunks(conn, job, already, chunks, committed);
-        writing.store(false, Ordering::Relaxed);
-        written
-    })?;
-    // A large import changes the table's statistics; refresh them for the planner.
-    if written > 10_000 {
-        leadgen_db::models::seed::analyze_leads(conn)?;
-    }
-    leadgen_db::models::seed::merge_search_index(conn)
-}
-
-/// PostgreSQL, while an import writes: merges the search index's pending entries every quarter second. The
-/// importing connection lets the pending list grow (`bulk_mode`); without this it would merge it itself every
-/// 256 MB, in the middle of a batch, on the writer's core (1M rows: 16,000–19,000 rows/s without, 19,600–21,300
-/// with, `scripts/bench-leads`).
-fn merge_search_index(conn: &mut leadgen_db::DbConn, writing: &AtomicBool) {
-    while writing.load(Ordering::Relaxed) {
-        if let Err(e) = leadgen_db::models::seed::merge_search_index(conn) {
-            tracing::warn!(error = ?e, "could not merge the search index's pending entries");
-            return;
-        }
-        std::thread::sleep(std::time::Duration::from_millis(250));
-    }
-}
-
-/// Takes the reader's chunks and writes them, `COMMIT_ROWS` rows a transaction; the number of rows written.
-fn write_chunks(
-    conn: &mut leadgen_db::DbConn,
-    job: &Job,
-    already: i64,
-    chunks: std::sync::mpsc::Receiver<ApiResult<Chunk>>,
-    committed: &AtomicUsize,
-) -> ApiResult<i64> {
-    let mut written: i64 = 0;
-    let mut chunks_done = 0;
-    // Waits for the first chunk of a commit outside the transaction.
-    while let Ok(first) = chunks.recv() {
-        let started = std::time::Instant::now();
-        let mut next = Some(first?);
-        let mut in_commit = 0;
-        let mut in_commit_chunks = 0;
-        let mut last_row = already;
-        write_tx(conn, |c| {
-            let mut out = BatchOutcome::default();
-            let mut failed_rows = 0;
-            while let Some(mut chunk) = next.take() {
-                in_commit += chunk.read;
-                in_commit_chunks += 1;
-                last_row = chunk.last_row;
-                let bad_rows: std::collections::HashSet<i64> =
-                    chunk.errors.iter().map(|e| e.row).collect();
-                let mut o = write_chunk(c, job, &mut chunk)?;
-                failed_rows += (bad_rows.len() + o.errors.len()) as i64;
-                out.inserted += o.inserted;
-                out.updated += o.updated;
-                out.skipped += o.skipped;
-                out.errors.extend(chunk.errors);
-                out.errors.append(&mut o.errors);
-                if in_commit < COMMIT_ROWS {
-                    next = chunks.recv().ok().transpose()?;
-                }
-            }
-            out.errors.sort_by_key(|e| e.row);
-            Import::advance(c, job.id, last_row, &out, failed_rows)
-        })?;
-        chunks_done += in_commit_chunks;
-        committed.store(chunks_done, Ordering::Release);
-        job.counts.invalidate(job.owner);
-        tracing::debug!(import = %job.id, rows = last_row, ms = started.elapsed().as_millis() as u64, "import batch committed");
-        if written == 0 && in_commit >= COMMIT_ROWS && conn.backend() == Backend::Postgres {
-            // PostgreSQL plans the next batches' duplicate lookups from its statistics. A workspace that was
-            // empty (or small) when last analysed looks like a few rows, and the planner then walks all of the
-            // owner's leads for every lookup instead of probing the (owner, username) index: quadratic in the
-            // file's size.
-            leadgen_db::models::seed::analyze_leads(conn)?;
-        }
-        written += in_commit as i64;
-    }
-    Ok(written)
 }
 
 /// An import's progress and report.

@@ -4,6 +4,7 @@
 pub mod counts;
 pub mod dto;
 pub mod import;
+pub mod import_run;
 pub mod lists;
 pub mod routes;
 
