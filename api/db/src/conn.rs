@@ -82,13 +82,16 @@ impl diesel::r2d2::ManageConnection for Manager {
 /// written by several batches is copied back once); random inserts into big indexes otherwise spill and re-read
 /// pages all the time. PostgreSQL: new search-index entries go to the GIN pending list until it holds 256 MB and
 /// are merged in bulk (imports merge it from a second connection as they go, on the other core; the demo
-/// generator's VACUUM empties it), instead of one index update per row.
+/// generator's VACUUM empties it), instead of one index update per row; and commits do not wait for the log to
+/// reach the disk (a crash of the machine can lose the last commits, with the progress recorded in them, so a
+/// resumed import writes those rows again; 1M-row import: 28,700 and 27,000 rows/s waiting, 29,400 and 29,200
+/// not).
 pub fn bulk_mode(conn: &mut DbConn, on: bool) -> diesel::QueryResult<()> {
     conn.batch_execute(match (conn.backend(), on) {
         (Backend::Sqlite, true) => "PRAGMA cache_size = -98304; PRAGMA wal_autocheckpoint = 8192;",
         (Backend::Sqlite, false) => "PRAGMA cache_size = -8192; PRAGMA wal_autocheckpoint = 1000;",
-        (Backend::Postgres, true) => "SET gin_pending_list_limit = '256MB';",
-        (Backend::Postgres, false) => "RESET gin_pending_list_limit;",
+        (Backend::Postgres, true) => "SET gin_pending_list_limit = '256MB'; SET synchronous_commit = off;",
+        (Backend::Postgres, false) => "RESET gin_pending_list_limit; RESET synchronous_commit;",
     })
 }
 
