@@ -1,5 +1,5 @@
 import { api, baseUrl, expect, test } from "../helpers";
-import { createLead, gridRows, uniq, useSession } from "./leads-helpers";
+import { createLead, gridRows, openLeads, selectCell, uniq, useSession } from "./leads-helpers";
 
 test("saved views: save the current filters, switch away, reopen it; the last used view survives a reload", async ({ page, browser }) => {
   await useSession(page, browser, "tina");
@@ -72,6 +72,12 @@ test("CSV import: upload, mapping guessed, preview, dedupe, progress and report"
   await expect(page.getByTestId("lead-count")).toHaveText("2 leads");
   const r = await api(page, "GET", `/leads?search=${tag}_old`);
   expect(r.body.items[0].full_name).toBe("Updated Name");
+  // A new lead's history names the import that created it.
+  await openLeads(page, `${tag}_new1`, 1);
+  await selectCell(page, 0, 1);
+  await page.getByRole("button", { name: "Details" }).click();
+  const drawer = page.getByRole("dialog", { name: `@${tag}_new1` });
+  await expect(drawer.getByRole("region", { name: "History" })).toContainText("create by an import");
 });
 
 test("CSV export follows the current search, sort and visible columns", async ({ page, browser }) => {

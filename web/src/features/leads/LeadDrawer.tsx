@@ -172,7 +172,9 @@ export function LeadDrawer({
                 {history.data.map((h) => (
                   <li key={h.id} className={h.undone_at ? "undone" : ""}>
                     <div className="small">
-                      <strong>{h.kind}</strong> · <span className="num">{formatDateTime(h.at)}</span>
+                      <strong>{h.kind}</strong>
+                      {h.batch_id.startsWith("import:") && <span className="muted"> by an import</span>} ·{" "}
+                      <span className="num">{formatDateTime(h.at)}</span>
                       {h.undone_at && <span className="muted"> (undone)</span>}
                     </div>
                     {Object.entries(h.changes as Record<string, [unknown, unknown]>).map(([f, pair]) => (
