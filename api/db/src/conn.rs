@@ -90,7 +90,9 @@ pub fn bulk_mode(conn: &mut DbConn, on: bool) -> diesel::QueryResult<()> {
     conn.batch_execute(match (conn.backend(), on) {
         (Backend::Sqlite, true) => "PRAGMA cache_size = -98304; PRAGMA wal_autocheckpoint = 8192;",
         (Backend::Sqlite, false) => "PRAGMA cache_size = -8192; PRAGMA wal_autocheckpoint = 1000;",
-        (Backend::Postgres, true) => "SET gin_pending_list_limit = '256MB'; SET synchronous_commit = off;",
+        (Backend::Postgres, true) => {
+            "SET gin_pending_list_limit = '256MB'; SET synchronous_commit = off;"
+        }
         (Backend::Postgres, false) => "RESET gin_pending_list_limit; RESET synchronous_commit;",
     })
 }
