@@ -314,3 +314,90 @@ async fn a_selection_of_many_ids_fits_in_one_request() {
         "{res}"
     );
 }
+
+/// A selection larger than one chunk of the bulk writes (2,000 leads; SQLite then writes with a larger page
+/// cache): every selected lead changes, the others do not, and each change is one undo step.
+#[tokio::test]
+async fn bulk_edits_of_thousands_of_leads_change_exactly_the_selection_and_undo_in_one_step() {
+    let app = spawn_app().await;
+    let admin = app.first_admin().await;
+    let b = &admin.b;
+    let mut csv = String::from("username,followers\n");
+    for i in 0..3000 {
+        csv += &format!("many{i:04},{i}\n");
+    }
+    let (st, p) = crate::import::upload(b, csv).await;
+    assert_eq!(st, StatusCode::CREATED, "{p}");
+    crate::import::run_to_end(
+        b,
+        p["id"].as_str().unwrap(),
+        json!({"mapping": p["mapping"], "dedupe": "skip", "key": "username"}),
+    )
+    .await;
+    let total = |query: String| async move {
+        let (st, page) = status_json(b.get(&format!("/api/v1/leads?limit=1&{query}")).await).await;
+        assert_eq!(st, StatusCode::OK, "{page}");
+        page["total"].as_i64().unwrap()
+    };
+    let enc = |v: Value| {
+        let s = v.to_string();
+        s.bytes()
+            .map(|c| {
+                if c.is_ascii_alphanumeric() {
+                    (c as char).to_string()
+                } else {
+                    format!("%{c:02X}")
+                }
+            })
+            .collect::<String>()
+    };
+    let qualified = format!(
+        "filter={}",
+        enc(json!({"field": "status", "cmp": "in", "value": ["qualified"]}))
+    );
+    // Followers 500 and up: 2,500 leads.
+    let big = json!({"field": "followers", "cmp": "gte", "value": 500});
+    let (st, res) = status_json(
+        b.post(
+            "/api/v1/leads/bulk",
+            &json!({"filter": big, "patch": {"status": "qualified", "tags": ["vip"]}}),
+        )
+        .await,
+    )
+    .await;
+    assert_eq!(
+        (st, res["affected"].as_i64()),
+        (StatusCode::OK, Some(2500)),
+        "{res}"
+    );
+    assert_eq!(total(qualified.clone()).await, 2500);
+    let (_, low) = status_json(b.get("/api/v1/leads?search=many0499").await).await;
+    assert_eq!(low["items"][0]["status"], "new", "{low}");
+    let (_, high) = status_json(b.get("/api/v1/leads?search=many0500").await).await;
+    assert_eq!(
+        (
+            high["items"][0]["status"].as_str(),
+            high["items"][0]["tags"][0].as_str()
+        ),
+        (Some("qualified"), Some("vip")),
+        "{high}"
+    );
+    let (_, u) = status_json(b.post_empty("/api/v1/leads/undo").await).await;
+    assert_eq!(u["affected"], 2500, "{u}");
+    assert_eq!(total(qualified.clone()).await, 0);
+
+    let (st, res) = status_json(
+        b.post("/api/v1/leads/bulk-delete", &json!({"filter": big}))
+            .await,
+    )
+    .await;
+    assert_eq!(
+        (st, res["affected"].as_i64()),
+        (StatusCode::OK, Some(2500)),
+        "{res}"
+    );
+    assert_eq!(total(String::new()).await, 500);
+    let (_, u) = status_json(b.post_empty("/api/v1/leads/undo").await).await;
+    assert_eq!(u["affected"], 2500, "{u}");
+    assert_eq!(total(String::new()).await, 3000);
+}
