@@ -87,42 +87,14 @@ impl diesel::r2d2::ManageConnection for Manager {
 /// resumed import writes those rows again; 1M-row import: 28,700 and 27,000 rows/s waiting, 29,400 and 29,200
 /// not).
 pub fn bulk_mode(conn: &mut DbConn, on: bool) -> diesel::QueryResult<()> {
-    large_cache(conn, on)?;
     conn.batch_execute(match (conn.backend(), on) {
-        (Backend::Sqlite, true) => "PRAGMA wal_autocheckpoint = 8192;",
-        (Backend::Sqlite, false) => "PRAGMA wal_autocheckpoint = 1000;",
+        (Backend::Sqlite, true) => "PRAGMA cache_size = -98304; PRAGMA wal_autocheckpoint = 8192;",
+        (Backend::Sqlite, false) => "PRAGMA cache_size = -8192; PRAGMA wal_autocheckpoint = 1000;",
         (Backend::Postgres, true) => {
             "SET gin_pending_list_limit = '256MB'; SET synchronous_commit = off;"
         }
         (Backend::Postgres, false) => "RESET gin_pending_list_limit; RESET synchronous_commit;",
     })
-}
-
-/// SQLite: a 96 MB page cache for a connection about to change many rows in one transaction, or back to the
-/// default 8 MB (the extra pages are freed). With the default, such a transaction spills dirty pages to the WAL and
-/// reads them back: 10,000 leads' status and tags changed in 0.6–1.3 s instead of 0.25–0.55 s (1M leads, sqlite3
-/// CLI). Nothing on PostgreSQL (its buffers are shared).
-pub fn large_cache(conn: &mut DbConn, on: bool) -> diesel::QueryResult<()> {
-    match (conn.backend(), on) {
-        (Backend::Sqlite, true) => conn.batch_execute("PRAGMA cache_size = -98304;"),
-        (Backend::Sqlite, false) => conn.batch_execute("PRAGMA cache_size = -8192;"),
-        (Backend::Postgres, _) => Ok(()),
-    }
-}
-
-/// Runs `f` with [`large_cache`] on when `on` (a write of many rows), and turns it off again whatever `f` returns.
-pub fn with_large_cache<T>(
-    conn: &mut DbConn,
-    on: bool,
-    f: impl FnOnce(&mut DbConn) -> ApiResult<T>,
-) -> ApiResult<T> {
-    if !on {
-        return f(conn);
-    }
-    large_cache(conn, true)?;
-    let out = f(conn);
-    large_cache(conn, false)?;
-    out
 }
 
 pub type Pool = r2d2::Pool<Manager>;

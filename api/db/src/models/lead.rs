@@ -1,7 +1,7 @@
 //! Leads: the rows of the workspace grid, with their queries (filter tree, multi-column sort, keyset and offset
 //! paging, capped counts), optimistic concurrency (`version`) and the edit history that powers undo.
 
-use crate::conn::{with_large_cache, DbConn};
+use crate::conn::DbConn;
 use crate::models::dnc;
 use crate::models::lead_span::LeadSpan;
 use crate::schema::{lead_edits, leads, users};
@@ -1703,39 +1703,36 @@ impl Lead {
         }
         let ids = Lead::select_ids(conn, owner_id, sel)?;
         let new_values = patch.values();
-        let write = |conn: &mut DbConn| -> ApiResult<usize> {
-            let mut affected = 0;
-            for chunk in ids.chunks(CHUNK) {
-                let before: Vec<Lead> = leads::table
-                    .filter(leads::id.eq_any(chunk))
-                    .select(Lead::as_select())
-                    .load(conn)?;
-                affected += Lead::apply(conn, chunk, None, &patch)?;
-                if patch.status.as_deref() == Some(dnc::STATUS) {
-                    let marked: Vec<(String, Option<String>)> = before
-                        .iter()
-                        .map(|l| (l.username.clone(), l.email.clone()))
-                        .collect();
-                    dnc::DoNotContact::remember(conn, owner_id, &marked, "Marked in the grid")?;
-                }
-                let mut edits = Vec::with_capacity(before.len());
-                for b in &before {
-                    let old = as_json(b);
-                    let mut changes = serde_json::Map::new();
-                    for (f, new) in &new_values {
-                        if old.get(f) != Some(new) {
-                            changes.insert(f.clone(), json!([old.get(f), new]));
-                        }
-                    }
-                    if !changes.is_empty() {
-                        edits.push((b.id.clone(), Value::Object(changes)));
-                    }
-                }
-                LeadEdit::record_many(conn, owner_id, actor_id, batch_id, "update", &edits)?;
+        let mut affected = 0;
+        for chunk in ids.chunks(CHUNK) {
+            let before: Vec<Lead> = leads::table
+                .filter(leads::id.eq_any(chunk))
+                .select(Lead::as_select())
+                .load(conn)?;
+            affected += Lead::apply(conn, chunk, None, &patch)?;
+            if patch.status.as_deref() == Some(dnc::STATUS) {
+                let marked: Vec<(String, Option<String>)> = before
+                    .iter()
+                    .map(|l| (l.username.clone(), l.email.clone()))
+                    .collect();
+                dnc::DoNotContact::remember(conn, owner_id, &marked, "Marked in the grid")?;
             }
-            Ok(affected)
-        };
-        with_large_cache(conn, ids.len() > CHUNK, write)
+            let mut edits = Vec::with_capacity(before.len());
+            for b in &before {
+                let old = as_json(b);
+                let mut changes = serde_json::Map::new();
+                for (f, new) in &new_values {
+                    if old.get(f) != Some(new) {
+                        changes.insert(f.clone(), json!([old.get(f), new]));
+                    }
+                }
+                if !changes.is_empty() {
+                    edits.push((b.id.clone(), Value::Object(changes)));
+                }
+            }
+            LeadEdit::record_many(conn, owner_id, actor_id, batch_id, "update", &edits)?;
+        }
+        Ok(affected)
     }
 
     /// Soft-deletes every selected lead, as one undoable batch.
@@ -1748,23 +1745,20 @@ impl Lead {
     ) -> ApiResult<usize> {
         let ids = Lead::select_ids(conn, owner_id, sel)?;
         let t = now();
-        let write = |conn: &mut DbConn| -> ApiResult<usize> {
-            let mut affected = 0;
-            for chunk in ids.chunks(CHUNK) {
-                affected += diesel::update(leads::table.filter(leads::id.eq_any(chunk)))
-                    .set((
-                        leads::deleted_at.eq(Some(t)),
-                        leads::version.eq(leads::version + 1),
-                        leads::updated_at.eq(t),
-                    ))
-                    .execute(conn)?;
-                let edits: Vec<(String, Value)> =
-                    chunk.iter().map(|id| (id.clone(), json!({}))).collect();
-                LeadEdit::record_many(conn, owner_id, actor_id, batch_id, "delete", &edits)?;
-            }
-            Ok(affected)
-        };
-        with_large_cache(conn, ids.len() > CHUNK, write)
+        let mut affected = 0;
+        for chunk in ids.chunks(CHUNK) {
+            affected += diesel::update(leads::table.filter(leads::id.eq_any(chunk)))
+                .set((
+                    leads::deleted_at.eq(Some(t)),
+                    leads::version.eq(leads::version + 1),
+                    leads::updated_at.eq(t),
+                ))
+                .execute(conn)?;
+            let edits: Vec<(String, Value)> =
+                chunk.iter().map(|id| (id.clone(), json!({}))).collect();
+            LeadEdit::record_many(conn, owner_id, actor_id, batch_id, "delete", &edits)?;
+        }
+        Ok(affected)
     }
 }
 

@@ -315,8 +315,8 @@ async fn a_selection_of_many_ids_fits_in_one_request() {
     );
 }
 
-/// A selection larger than one chunk of the bulk writes (2,000 leads; SQLite then writes with a larger page
-/// cache): every selected lead changes, the others do not, and each change is one undo step.
+/// A selection larger than one chunk of the bulk writes (2,000 leads): every selected lead changes, the others do
+/// not, and each change is one undo step.
 #[tokio::test]
 async fn bulk_edits_of_thousands_of_leads_change_exactly_the_selection_and_undo_in_one_step() {
     let app = spawn_app().await;
