@@ -326,35 +326,14 @@ async fn bulk_edits_of_thousands_of_leads_change_exactly_the_selection_and_undo_
     for i in 0..3000 {
         csv += &format!("many{i:04},{i}\n");
     }
-    let (st, p) = crate::import::upload(b, csv).await;
-    assert_eq!(st, StatusCode::CREATED, "{p}");
-    crate::import::run_to_end(
-        b,
-        p["id"].as_str().unwrap(),
-        json!({"mapping": p["mapping"], "dedupe": "skip", "key": "username"}),
-    )
-    .await;
+    crate::import::import_csv(b, csv).await;
     let total = |query: String| async move {
         let (st, page) = status_json(b.get(&format!("/api/v1/leads?limit=1&{query}")).await).await;
         assert_eq!(st, StatusCode::OK, "{page}");
         page["total"].as_i64().unwrap()
     };
-    let enc = |v: Value| {
-        let s = v.to_string();
-        s.bytes()
-            .map(|c| {
-                if c.is_ascii_alphanumeric() {
-                    (c as char).to_string()
-                } else {
-                    format!("%{c:02X}")
-                }
-            })
-            .collect::<String>()
-    };
-    let qualified = format!(
-        "filter={}",
-        enc(json!({"field": "status", "cmp": "in", "value": ["qualified"]}))
-    );
+    let qualified =
+        crate::leads::q(json!({"field": "status", "cmp": "in", "value": ["qualified"]}));
     // Followers 500 and up: 2,500 leads.
     let big = json!({"field": "followers", "cmp": "gte", "value": 500});
     let (st, res) = status_json(

@@ -30,6 +30,18 @@ pub(crate) async fn run_to_end(b: &Browser, id: &str, body: Value) -> Value {
     panic!("import did not finish");
 }
 
+/// Uploads `csv` and imports it with the guessed mapping, skipping usernames already there; the final status.
+pub(crate) async fn import_csv(b: &Browser, csv: impl Into<reqwest::Body>) -> Value {
+    let (st, p) = upload(b, csv).await;
+    assert_eq!(st, StatusCode::CREATED, "{p}");
+    run_to_end(
+        b,
+        p["id"].as_str().unwrap(),
+        json!({"mapping": p["mapping"], "dedupe": "skip", "key": "username"}),
+    )
+    .await
+}
+
 #[tokio::test]
 async fn import_guesses_mapping_previews_cells_and_reports_bad_rows() {
     let app = spawn_app().await;

@@ -1,6 +1,6 @@
 //! The do-not-contact list and hashtag↔username pairs.
 
-use crate::import::{run_to_end, upload};
+use crate::import::import_csv;
 use leadgen_api_tests::*;
 use reqwest::StatusCode;
 use serde_json::{json, Value};
@@ -103,16 +103,9 @@ async fn do_not_contact_marks_leads_and_later_leads_respect_it() {
     )
     .await;
     assert_eq!(created["status"], "do_not_contact");
-    let (st, p) = upload(
+    let done = import_csv(
         b,
         "username,email\nimported.one,blocked@shop.de\nimported.two,ok@shop.de\n",
-    )
-    .await;
-    assert_eq!(st, StatusCode::CREATED, "{p}");
-    let done = run_to_end(
-        b,
-        p["id"].as_str().unwrap(),
-        json!({"mapping": p["mapping"], "dedupe": "skip", "key": "username"}),
     )
     .await;
     assert_eq!(done["inserted"], 2, "{done}");
