@@ -350,17 +350,10 @@ impl Lead {
             .iter()
             .filter_map(|(_, p)| flat(&p.email).map(str::to_owned))
             .collect();
+        // Without the reader's lookups, everything is looked up here, in this transaction.
         let known = match known {
             Some(k) => k,
-            None => Known {
-                unsure_usernames: usernames.clone(),
-                unsure_emails: if key == DedupeKey::Email {
-                    emails.clone()
-                } else {
-                    vec![]
-                },
-                ..Known::default()
-            },
+            None => Known::look_up(conn, owner_key, key, rows, |_| false)?,
         };
         let mut by_username = known.usernames;
         by_username.extend(find_existing(
