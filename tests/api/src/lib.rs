@@ -368,10 +368,16 @@ impl Account {
     pub async fn fresh_code(&self) -> String {
         let secret = self.totp_secret.clone().expect("2FA is set up");
         loop {
-            let now = current_step();
+            let secs = std::time::SystemTime::now()
+                .duration_since(std::time::UNIX_EPOCH)
+                .expect("clock")
+                .as_secs() as i64;
+            let now = secs / 30;
+            // The server accepts the previous step until the current one ends: use it only with 5 s to spare.
+            let earliest = if 30 - secs % 30 >= 5 { now - 1 } else { now };
             let next = {
                 let mut last = self.last_step.lock().expect("lock");
-                let candidate = (*last + 1).max(now - 1);
+                let candidate = (*last + 1).max(earliest);
                 if candidate <= now + 1 {
                     *last = candidate;
                     Some(candidate)
