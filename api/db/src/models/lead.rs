@@ -1086,6 +1086,33 @@ impl Lead {
         Ok((rows, next_cursor))
     }
 
+    /// A jump into the second half of a result whose exact `total` is known: the same page read from the other
+    /// end (the sort reversed, skipping `total - offset - limit` rows), so the last pages cost what the first do.
+    pub fn rows_from_end(
+        conn: &mut DbConn,
+        req: &PageRequest,
+        total: i64,
+    ) -> ApiResult<(Vec<Lead>, Option<String>)> {
+        let offset = req.offset.unwrap_or(0);
+        let limit = req.limit.min(total - offset).max(0);
+        if limit == 0 {
+            return Ok((vec![], None));
+        }
+        let mut reversed = req.clone();
+        reversed.sort = Sort {
+            keys: req.sort.keys.iter().map(|&(k, desc)| (k, !desc)).collect(),
+        };
+        reversed.offset = Some(total - offset - limit);
+        reversed.limit = limit;
+        reversed.cursor = None;
+        let mut rows = Lead::rows(conn, &reversed)?.0;
+        rows.reverse();
+        let next_cursor = (rows.len() as i64 == req.limit)
+            .then(|| rows.last().map(|l| req.sort.cursor_of(l)))
+            .flatten();
+        Ok((rows, next_cursor))
+    }
+
     /// Cursors after every `step`-th row of a query, in sort order: the n-th cursor is followed by row
     /// `(n + 1) * step` (0-based). A jump to a far offset then starts from the nearest cursor and skips less than
     /// `step` rows. Each cursor costs one walk of `step` index entries.
@@ -1114,6 +1141,24 @@ impl Lead {
 
     /// The exact count (may be slow on large workspaces; callers cache it).
     pub fn count_exact(conn: &mut DbConn, req: &PageRequest) -> ApiResult<i64> {
+        let whole_workspace = req.search.is_none() && req.filter.is_none() && !req.include_deleted;
+        if let (true, DbConn::Sqlite(c)) = (whole_workspace, &mut *conn) {
+            // SQLite's planner reads the whole table for this count (its statistics say every row of the
+            // workspace matches); the live-leads index holds the same rows in a fraction of the pages
+            // (1,000,000 leads: 0.1 s instead of 0.25 s warm, 0.5 s instead of 0.6–0.8 s from disk).
+            #[derive(QueryableByName)]
+            struct Counted {
+                #[diesel(sql_type = diesel::sql_types::BigInt)]
+                n: i64,
+            }
+            let counted: Counted = diesel::sql_query(
+                "SELECT count(*) AS n FROM leads INDEXED BY leads_live_created \
+                 WHERE owner_key = (SELECT seq FROM users WHERE id = ?) AND deleted_at IS NULL",
+            )
+            .bind::<Text, _>(&req.owner_id)
+            .get_result(c)?;
+            return Ok(counted.n);
+        }
         Ok(Lead::base(req, conn.backend())?.count().get_result(conn)?)
     }
 }

@@ -78,6 +78,25 @@ fn if_match(req: &HttpRequest) -> ApiResult<Option<i64>> {
     })
 }
 
+/// The exact total of the query when a far jump lands within `ANCHOR_STEP` rows of its end (and past its
+/// middle): read from the end instead, which skips no more than an anchor would (Ctrl+End on a million leads then
+/// costs what the first page does, with or without anchors).
+fn near_the_end(
+    state: &web::Data<AppState>,
+    owner: &str,
+    key: &str,
+    req: &PageRequest,
+) -> Option<i64> {
+    use crate::leads::counts::ANCHOR_STEP;
+    let offset = req
+        .offset
+        .filter(|o| *o >= ANCHOR_STEP && req.cursor.is_none())?;
+    match state.counts.get(owner, key)? {
+        (total, false) if offset > total / 2 && total - offset <= ANCHOR_STEP => Some(total),
+        _ => None,
+    }
+}
+
 /// A far jump starts from the nearest cached anchor (a keyset cursor) and skips fewer than `ANCHOR_STEP` rows;
 /// without anchors for this query yet, it skips from the start and the anchors are built in the background.
 fn anchored(
@@ -142,7 +161,11 @@ pub async fn list(
         include_deleted: q.include_deleted.unwrap_or(false),
     };
     let key = format!("{:?}|{:?}|{}", req.search, q.filter, req.include_deleted);
-    let req = anchored(&state, &owner, &key, req);
+    let end_total = near_the_end(&state, &owner, &key, &req);
+    let req = match end_total {
+        Some(_) => req,
+        None => anchored(&state, &owner, &key, req),
+    };
     let cached = state.counts.get(&owner, &key);
     let unfiltered_key = format!("{:?}|{:?}|{}", None::<String>, None::<String>, false);
     let cached_all = state
@@ -155,7 +178,10 @@ pub async fn list(
     let (rows, next_cursor, total, estimate) = state
         .db
         .run(move |c| {
-            let (rows, next) = Lead::rows(c, &r)?;
+            let (rows, next) = match end_total {
+                Some(total) => Lead::rows_from_end(c, &r, total)?,
+                None => Lead::rows(c, &r)?,
+            };
             let (total, estimate) = match cached {
                 Some(hit) => hit,
                 None => {

@@ -627,6 +627,103 @@ async fn far_jumps_answer_the_same_rows_once_anchors_are_built() {
     }
 }
 
+/// The total of `query`'s first page once the server has counted it exactly (it first answers an estimate).
+async fn exact_total(b: &Browser, query: &str) -> i64 {
+    for _ in 0..100 {
+        let (st, page) = status_json(b.get(&format!("/api/v1/leads?limit=1&{query}")).await).await;
+        assert_eq!(st, StatusCode::OK, "{query}: {page}");
+        if page["total_is_estimate"] == false {
+            return page["total"].as_i64().unwrap();
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+    }
+    panic!("{query}: the total stayed an estimate");
+}
+
+#[tokio::test]
+async fn a_large_workspace_answers_an_estimate_first_then_its_exact_total() {
+    let app = spawn_app().await;
+    let admin = app.first_admin().await;
+    let alice = app.user(&admin, "alice", "user").await;
+    add(&alice.b, json!({"username": "not.admins"})).await;
+    seed_admin_leads(&app, 20_150, 5).await;
+    let b = &admin.b;
+    let (_, page) = status_json(b.get("/api/v1/leads?limit=1").await).await;
+    assert_eq!(page["total_is_estimate"], true, "{page}");
+    assert_eq!(exact_total(b, "").await, 20_150);
+    // A deleted lead leaves the total (and the trash view still holds it).
+    let id = page["items"][0]["id"].as_str().unwrap().to_owned();
+    let res = b.delete(&format!("/api/v1/leads/{id}")).await;
+    assert!(res.status().is_success(), "{}", res.status());
+    assert_eq!(exact_total(b, "").await, 20_149);
+    assert_eq!(exact_total(b, "include_deleted=true").await, 20_150);
+    // A filter counts only what it matches: the leads with a follower count and those without add up.
+    let by = |cmp: &str| q(json!({"field": "followers", "cmp": cmp, "value": 0}));
+    let (known, unknown) = (
+        exact_total(b, &by("gte")).await,
+        exact_total(b, &by("is_empty")).await,
+    );
+    assert!(known > 20_000, "{known}");
+    assert_eq!(known + unknown, 20_149);
+}
+
+/// Jumps near the end of a large result (Ctrl+End, the scrollbar dragged down) are read from the end once the
+/// exact total is known: they must be the rows a walk from the start reaches there, in every sort.
+#[tokio::test]
+async fn jumps_near_the_end_answer_the_rows_a_walk_from_the_start_reaches() {
+    let app = spawn_app().await;
+    let admin = app.first_admin().await;
+    seed_admin_leads(&app, 23_000, 13).await;
+    let b = &admin.b;
+    for sort in [
+        "created_at:desc",
+        "followers:desc,username:asc",
+        "email:asc",
+        "full_name:desc,posts:asc",
+    ] {
+        let mut walk: Vec<String> = vec![];
+        let mut cursor: Option<String> = None;
+        loop {
+            let url = match &cursor {
+                Some(c) => format!("/api/v1/leads?limit=500&sort={sort}&cursor={c}"),
+                None => format!("/api/v1/leads?limit=500&sort={sort}"),
+            };
+            let (st, page) = status_json(b.get(&url).await).await;
+            assert_eq!(st, StatusCode::OK, "{url}: {page}");
+            let items = page["items"].as_array().unwrap();
+            walk.extend(
+                items
+                    .iter()
+                    .map(|l| l["username"].as_str().unwrap().to_owned()),
+            );
+            match page["next_cursor"].as_str() {
+                Some(c) if !items.is_empty() => cursor = Some(c.to_owned()),
+                _ => break,
+            }
+        }
+        assert_eq!(walk.len(), 23_000, "{sort}");
+        assert_eq!(exact_total(b, "").await, 23_000);
+        for (offset, limit) in [(22_900, 100), (22_995, 10), (14_000, 7), (23_000, 10)] {
+            let url = format!("limit={limit}&sort={sort}&offset={offset}");
+            let end = (offset + limit).min(23_000);
+            assert_eq!(
+                usernames(b, &url).await,
+                walk[offset..end].to_vec(),
+                "{url}"
+            );
+        }
+        // A cursor from such a page continues where the walk does.
+        let (_, page) = status_json(
+            b.get(&format!("/api/v1/leads?limit=7&sort={sort}&offset=14000"))
+                .await,
+        )
+        .await;
+        let c = page["next_cursor"].as_str().unwrap();
+        let next = usernames(b, &format!("limit=5&sort={sort}&cursor={c}")).await;
+        assert_eq!(next, walk[14_007..14_012].to_vec(), "{sort}");
+    }
+}
+
 /// Every page of `query`, followed by cursor: (username, followers) in the order served, and the first total.
 async fn all_pages(b: &Browser, query: &str) -> (Vec<(String, i64)>, i64) {
     let mut out = vec![];
