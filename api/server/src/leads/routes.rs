@@ -92,7 +92,10 @@ fn near_the_end(
         .offset
         .filter(|o| *o >= ANCHOR_STEP && req.cursor.is_none())?;
     match state.counts.get(owner, key)? {
-        (total, false) if offset > total / 2 && total - offset <= ANCHOR_STEP => Some(total),
+        // Past the end of the cached total (leads added by another process since it was counted): as usual.
+        (total, false) if offset > total / 2 && offset < total && total - offset <= ANCHOR_STEP => {
+            Some(total)
+        }
         _ => None,
     }
 }
