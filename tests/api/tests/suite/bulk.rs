@@ -19,6 +19,11 @@ async fn seed(b: &Browser, n: usize) -> Vec<String> {
     ids
 }
 
+/// `POST /api/v1/leads/bulk` with `body`: the status and the answer.
+async fn bulk(b: &Browser, body: Value) -> (StatusCode, Value) {
+    status_json(b.post("/api/v1/leads/bulk", &body).await).await
+}
+
 async fn get(b: &Browser, id: &str) -> Value {
     status_json(b.get(&format!("/api/v1/leads/{id}")).await)
         .await
@@ -33,12 +38,9 @@ async fn bulk_edit_by_ids_and_by_filter_then_undo_and_redo() {
     let ids = seed(b, 12).await;
 
     // By ids.
-    let (st, res) = status_json(
-        b.post(
-            "/api/v1/leads/bulk",
-            &json!({"ids": &ids[0..3], "patch": {"status": "qualified", "tags": ["hot"]}}),
-        )
-        .await,
+    let (st, res) = bulk(
+        b,
+        json!({"ids": &ids[0..3], "patch": {"status": "qualified", "tags": ["hot"]}}),
     )
     .await;
     assert_eq!(st, StatusCode::OK, "{res}");
@@ -48,7 +50,7 @@ async fn bulk_edit_by_ids_and_by_filter_then_undo_and_redo() {
     assert_eq!(get(b, &ids[3]).await["status"], "new");
 
     // By filter: everything with followers >= 80 (u008..u011).
-    let (_, res) = status_json(b.post("/api/v1/leads/bulk", &json!({"filter": {"field": "followers", "cmp": "gte", "value": 80}, "patch": {"notes": "big"}})).await).await;
+    let (_, res) = bulk(b, json!({"filter": {"field": "followers", "cmp": "gte", "value": 80}, "patch": {"notes": "big"}})).await;
     assert_eq!(res["affected"], 4);
     assert_eq!(get(b, &ids[11]).await["notes"], "big");
 
@@ -81,14 +83,7 @@ async fn bulk_edit_by_ids_and_by_filter_then_undo_and_redo() {
     );
 
     // Edits from another session of the same user join the same undo stack, newest first.
-    let (_, res) = status_json(
-        b.post(
-            "/api/v1/leads/bulk",
-            &json!({"ids": &ids[6..8], "patch": {"followers": 5}}),
-        )
-        .await,
-    )
-    .await;
+    let (_, res) = bulk(b, json!({"ids": &ids[6..8], "patch": {"followers": 5}})).await;
     assert_eq!(res["affected"], 2);
     let v = get(b, &ids[6]).await["version"].as_i64().unwrap();
     let other = admin.sign_in_again().await;
@@ -127,7 +122,7 @@ async fn bulk_edit_by_ids_and_by_filter_then_undo_and_redo() {
         json!({"all": true, "patch": {"nope": 1}}),
         json!({"all": true, "patch": {"username": "same"}}),
     ] {
-        let (st, res) = status_json(b.post("/api/v1/leads/bulk", &body).await).await;
+        let (st, res) = bulk(b, body.clone()).await;
         assert_eq!(st, StatusCode::UNPROCESSABLE_ENTITY, "{body}: {res}");
     }
 }
@@ -298,16 +293,7 @@ async fn a_selection_of_many_ids_fits_in_one_request() {
     let ids: Vec<String> = (0..12_000)
         .map(|_| uuid::Uuid::new_v4().to_string())
         .collect();
-    let (st, res) = status_json(
-        admin
-            .b
-            .post(
-                "/api/v1/leads/bulk",
-                &json!({"ids": ids, "patch": {"notes": "x"}}),
-            )
-            .await,
-    )
-    .await;
+    let (st, res) = bulk(&admin.b, json!({"ids": ids, "patch": {"notes": "x"}})).await;
     assert_eq!(
         (st, res["affected"].as_i64()),
         (StatusCode::OK, Some(0)),
@@ -336,12 +322,9 @@ async fn bulk_edits_of_thousands_of_leads_change_exactly_the_selection_and_undo_
         crate::leads::q(json!({"field": "status", "cmp": "in", "value": ["qualified"]}));
     // Followers 500 and up: 2,500 leads.
     let big = json!({"field": "followers", "cmp": "gte", "value": 500});
-    let (st, res) = status_json(
-        b.post(
-            "/api/v1/leads/bulk",
-            &json!({"filter": big, "patch": {"status": "qualified", "tags": ["vip"]}}),
-        )
-        .await,
+    let (st, res) = bulk(
+        b,
+        json!({"filter": big, "patch": {"status": "qualified", "tags": ["vip"]}}),
     )
     .await;
     assert_eq!(
