@@ -196,6 +196,9 @@ async function main(): Promise<void> {
     for (let i = 0; i < runs; i++) {
       const m = await measure(page);
       all.push(m);
+      // BENCH_SCREENSHOT=path.png: the grid as the last run left it (its last rows, after Ctrl+End).
+      const shot = process.env.BENCH_SCREENSHOT;
+      if (i === runs - 1 && shot) await page.screenshot({ path: shot });
       const short = expected !== undefined && m.rows !== expected ? ` [only reached row ${fmt(m.rows)} of ${fmt(expected)}]` : "";
       const followed =
         m.estimatedAtPress !== undefined ? ` [pressed while the count was an estimate (${fmt(m.estimatedAtPress)}); followed to row ${fmt(m.rows)}]` : "";
