@@ -182,6 +182,31 @@ describe("BlockCache: estimated totals", () => {
     expect(vi.getTimerCount()).toBe(0);
   });
 
+  it("asks for the total at once when the view reaches the estimated end, once per round", async () => {
+    vi.useFakeTimers();
+    const src = estimating(2);
+    const c = new BlockCache<Row>(src.fetcher, 100, { totalFetcher: src.totalFetcher });
+    c.subscribe(() => {});
+    await c.ensure(0, 99);
+    expect(c.totalIsEstimate).toBe(true);
+    // Not at the end: the re-ask waits for its time.
+    await c.ensure(5_000, 5_099);
+    expect(src.totalFetcher).not.toHaveBeenCalled();
+    // Ctrl+End: asked now; asking for the end again (each frame does) asks no more.
+    await c.ensure(19_950, 20_000);
+    await c.ensure(19_950, 20_000);
+    await vi.advanceTimersByTimeAsync(0);
+    expect(src.totalFetcher).toHaveBeenCalledTimes(1);
+    expect(c.totalIsEstimate).toBe(true);
+    // Still counting: asked again after the first delay, and then the total is exact.
+    await vi.advanceTimersByTimeAsync(499);
+    expect(src.totalFetcher).toHaveBeenCalledTimes(1);
+    await vi.advanceTimersByTimeAsync(1);
+    expect(src.totalFetcher).toHaveBeenCalledTimes(2);
+    expect(c.total).toBe(100_000);
+    expect(c.totalIsEstimate).toBe(false);
+  });
+
   it("never polls when the total is exact", async () => {
     vi.useFakeTimers();
     const src = source(250);

@@ -3,7 +3,8 @@
 //
 // Estimated totals: on a large result the server first answers an estimate (`estimate: true`) and counts exactly
 // in the background. While the total is an estimate and someone is subscribed, the cache asks again (a one-row
-// request, `totalFetcher`) after `firstMs`, backing off by `factor` up to `maxMs`, and gives up after `giveUpMs`.
+// request, `totalFetcher`) after `firstMs`, backing off by `factor` up to `maxMs`, and gives up after `giveUpMs`;
+// a view that reaches the estimated end asks at once (once per round).
 // No timer runs while the total is exact.
 
 export interface BlockPage<T> {
@@ -52,6 +53,8 @@ export class BlockCache<T extends { id: string }> {
   /** When the current round of re-asking started (null: none), and the next delay. */
   private pollSince: number | null = null;
   private pollDelay = 0;
+  /** This round of re-asking was brought forward once already (the end of the estimate was wanted). */
+  private hurried = false;
   /** A total was counted exactly for this query (kept while the server counts again after a change). */
   private hadExact = false;
   /** The offset of the first empty block seen in this generation: the data ends by there. */
@@ -145,7 +148,10 @@ export class BlockCache<T extends { id: string }> {
     this.pollTimer = null;
     this.pollCtrl?.abort();
     this.pollCtrl = null;
-    if (done) this.pollSince = null;
+    if (done) {
+      this.pollSince = null;
+      this.hurried = false;
+    }
   }
 
   private emit(): void {
@@ -173,6 +179,15 @@ export class BlockCache<T extends { id: string }> {
 
   /** Fetches every block overlapping rows [from, to] (inclusive) that is neither loaded nor loading. */
   ensure(from: number, to: number): Promise<void> {
+    // The end of an estimated total is wanted (Ctrl+End, the scrollbar at the bottom): re-ask for the total now
+    // instead of at the next scheduled time, so the view follows to the real end sooner. Once per round.
+    if (this.totalIsEstimate && this.total !== null && to >= this.total - 1 && this.pollTimer !== null && !this.hurried) {
+      this.hurried = true;
+      clearTimeout(this.pollTimer);
+      this.pollTimer = null;
+      this.pollDelay = this.polling.firstMs;
+      void this.pollOnce();
+    }
     const lo = Math.max(0, Math.floor(Math.max(0, from) / this.blockSize));
     let hi = Math.floor(Math.max(0, to) / this.blockSize);
     if (this.total !== null) hi = Math.min(hi, Math.max(0, Math.ceil(this.total / this.blockSize) - 1));
