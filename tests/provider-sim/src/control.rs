@@ -198,8 +198,16 @@ async fn webhook(sim: &Sim, req: &Req) -> Reply {
     } else {
         sign(&secret, &raw)
     };
-    let sent = sim
-        .http
+    // A client per push: the control call may run on any worker's runtime, so no pooled connection is shared.
+    let client = match reqwest::Client::builder()
+        .pool_max_idle_per_host(0)
+        .timeout(std::time::Duration::from_secs(30))
+        .build()
+    {
+        Ok(c) => c,
+        Err(e) => return Reply::json(500, json!({"error": e.to_string()})),
+    };
+    let sent = client
         .post(&url)
         .header("Content-Type", "application/json")
         .header("X-Hub-Signature-256", signature.clone())

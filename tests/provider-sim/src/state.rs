@@ -193,7 +193,6 @@ impl State {
 pub struct Sim {
     pub seed0: u64,
     inner: Mutex<State>,
-    pub http: reqwest::Client,
 }
 
 impl Sim {
@@ -201,7 +200,6 @@ impl Sim {
         Sim {
             seed0: seed,
             inner: Mutex::new(State::new(seed)),
-            http: reqwest::Client::new(),
         }
     }
 

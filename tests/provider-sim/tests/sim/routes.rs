@@ -1026,3 +1026,164 @@ async fn instagram_webhook_push_is_signed_with_the_app_secret() {
     );
     assert_eq!(event, v["event"]);
 }
+
+#[tokio::test]
+async fn more_shapes_denied_consent_message_formats_and_switches() {
+    use base64::Engine;
+    let t = T::new();
+    // The api host serves the authorize page too; `oauth_deny` turns both consent pages into a denial.
+    let r = t
+        .get("/instagram-api/oauth/authorize?client_id=a&redirect_uri=http%3A%2F%2Fl%2Fcb&response_type=code&scope=instagram_business_basic&state=q")
+        .await;
+    assert_eq!(r.status, 302);
+    t.control("flags", json!({"oauth_deny": true})).await;
+    let r = t
+        .get("/instagram-www/oauth/authorize?client_id=a&redirect_uri=http%3A%2F%2Fl%2Fcb&response_type=code&scope=x&state=q")
+        .await;
+    let loc = r.header("location").unwrap();
+    assert_eq!(query_param(&loc, "error").as_deref(), Some("access_denied"));
+    assert_eq!(
+        query_param(&loc, "error_reason").as_deref(),
+        Some("user_denied")
+    );
+    assert_eq!(query_param(&loc, "state").as_deref(), Some("q"));
+    assert!(query_param(&loc, "code").is_none());
+    let r = t
+        .get("/google-accounts/o/oauth2/v2/auth?client_id=a&redirect_uri=http%3A%2F%2Fl%2Fcb&response_type=code&scope=x&state=q")
+        .await;
+    let loc = r.header("location").unwrap();
+    assert_eq!(query_param(&loc, "error").as_deref(), Some("access_denied"));
+    let r = t
+        .get("/google-accounts/o/oauth2/v2/auth?client_id=a&response_type=code&scope=x")
+        .await;
+    assert_eq!(r.status, 400, "no redirect_uri");
+
+    // Flags: read back, unknown names and wrong types refused.
+    let f = t.get("/_sim/flags").await.json();
+    assert_eq!(f["oauth_deny"], true);
+    assert_eq!(f["instagram_token_envelope"], "data");
+    for bad in [
+        json!({"nope": 1}),
+        json!({"openai_refusal": "yes"}),
+        json!({"instagram_token_envelope": "x"}),
+    ] {
+        assert_eq!(
+            t.post_json("/_sim/flags", None, &bad).await.status,
+            400,
+            "{bad}"
+        );
+    }
+
+    // Gmail formats: raw is the RFC 2822 message, metadata only the asked headers.
+    let raw = base64::engine::general_purpose::URL_SAFE_NO_PAD
+        .encode("To: a@b.de\r\nSubject: Formats\r\nMessage-ID: <f@x>\r\n\r\nText");
+    let id = t
+        .post_json(
+            "/gmail/gmail/v1/users/me/messages/send",
+            Some("ya29.t"),
+            &json!({ "raw": raw }),
+        )
+        .await
+        .json()["id"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    let m = t
+        .get_auth(
+            &format!("/gmail/gmail/v1/users/me/messages/{id}?format=raw"),
+            "ya29.t",
+        )
+        .await
+        .json();
+    let bytes = base64::engine::general_purpose::URL_SAFE
+        .decode(m["raw"].as_str().unwrap())
+        .unwrap();
+    assert!(String::from_utf8(bytes)
+        .unwrap()
+        .contains("Subject: Formats"));
+    let m = t
+        .get_auth(
+            &format!(
+                "/gmail/gmail/v1/users/me/messages/{id}?format=metadata&metadataHeaders=Subject"
+            ),
+            "ya29.t",
+        )
+        .await
+        .json();
+    assert_eq!(
+        m["payload"]["headers"],
+        json!([{"name": "Subject", "value": "Formats"}])
+    );
+    let r = t
+        .get_auth("/gmail/gmail/v1/users/me/messages/nope", "ya29.t")
+        .await;
+    assert_eq!(
+        (r.status, r.json()["error"]["status"].clone()),
+        (404, json!("NOT_FOUND"))
+    );
+
+    // Sidecar: id from username is the User's pk.
+    let sid: String = serde_json::from_str(
+        &t.send_form(
+            "POST",
+            "/sidecar/auth/login",
+            &[],
+            &[("username", "u"), ("password", "p")],
+        )
+        .await
+        .text,
+    )
+    .unwrap();
+    let h = [("X-Session-ID", sid.as_str())];
+    let pk = t
+        .send_form(
+            "GET",
+            "/sidecar/user/id/from/username?username=lena.yoga",
+            &h,
+            &[],
+        )
+        .await
+        .json();
+    let u = t
+        .send_form(
+            "GET",
+            "/sidecar/user/info/by/username?username=lena.yoga",
+            &h,
+            &[],
+        )
+        .await
+        .json();
+    assert_eq!(pk.as_u64().unwrap().to_string(), u["pk"].as_str().unwrap());
+
+    // Apify: a run can end FAILED (no items).
+    t.control(
+        "flags",
+        json!({"apify_polls_to_finish": 1, "apify_final_status": "FAILED"}),
+    )
+    .await;
+    let run = t
+        .post_json(
+            "/apify/v2/acts/apify~instagram-profile-scraper/runs",
+            Some("k"),
+            &json!({"usernames": ["a1"]}),
+        )
+        .await
+        .json();
+    let id = run["data"]["id"].as_str().unwrap();
+    let polled = t
+        .get_auth(&format!("/apify/v2/actor-runs/{id}"), "k")
+        .await
+        .json();
+    assert_eq!(polled["data"]["status"], "FAILED");
+    assert!(polled["data"]["finishedAt"].is_string());
+    let items = t
+        .get_auth(&format!("/apify/v2/actor-runs/{id}/dataset/items"), "k")
+        .await
+        .json();
+    assert_eq!(items, json!([]));
+
+    // An unknown path under a provider is recorded as `unknown` and answers that provider's 404.
+    let r = t.get_auth("/apify/v2/nothing-here", "k").await;
+    assert_eq!(r.status, 404);
+    assert_eq!(t.count("apify", "unknown").await, 1);
+}
