@@ -140,8 +140,13 @@ impl Drop for SimHandle {
 /// When no loopback port can be bound or the thread cannot start (a test set-up failure).
 #[allow(clippy::expect_used)]
 pub fn spawn(seed: u64) -> SimHandle {
-    let listener = TcpListener::bind("127.0.0.1:0").expect("provider-sim: bind 127.0.0.1:0");
-    let addr = listener.local_addr().expect("provider-sim: local address");
+    spawn_at("127.0.0.1:0", seed).expect("provider-sim: start on 127.0.0.1:0")
+}
+
+/// Starts a sandbox on `bind` (e.g. `127.0.0.1:8900` for a demo) on its own thread and runtime.
+pub fn spawn_at(bind: &str, seed: u64) -> std::io::Result<SimHandle> {
+    let listener = TcpListener::bind(bind)?;
+    let addr = listener.local_addr()?;
     let (tx, rx) = std::sync::mpsc::channel();
     std::thread::Builder::new()
         .name("provider-sim".into())
@@ -157,11 +162,9 @@ pub fn spawn(seed: u64) -> SimHandle {
                     }
                 }
             })
-        })
-        .expect("provider-sim: start thread");
-    let handle = rx
-        .recv()
-        .expect("provider-sim: server thread ended")
-        .expect("provider-sim: start server");
-    SimHandle { addr, handle }
+        })?;
+    let handle = rx.recv().map_err(|_| {
+        std::io::Error::other("provider-sim: the server thread ended before it started")
+    })??;
+    Ok(SimHandle { addr, handle })
 }

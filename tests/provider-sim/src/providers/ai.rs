@@ -135,6 +135,9 @@ pub fn extract_lead(prompt: &str) -> Lead {
                 "ownerfullname",
                 "vollständiger name",
                 "name",
+                "vorname",
+                "first_name",
+                "firstname",
             ],
         ),
         handle: find_handle(prompt),
@@ -841,7 +844,8 @@ mod tests {
         );
         assert_eq!(l.name.as_deref(), Some("Anna Müller"));
         assert_eq!(l.handle.as_deref(), Some("anna.fitness"));
-        let l = extract_lead("Write to @max_yoga about info@max.de");
+        let l = extract_lead("Vorname: Jürgen\nWrite to @max_yoga about info@max.de");
+        assert_eq!(l.name.as_deref(), Some("Jürgen"));
         assert_eq!(l.handle.as_deref(), Some("max_yoga"));
         assert_eq!(l.email.as_deref(), Some("info@max.de"));
     }

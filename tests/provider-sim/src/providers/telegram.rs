@@ -25,7 +25,8 @@ pub fn handle(st: &mut State, req: &Req) -> Reply {
     if let Err(k) = check_credential(Some(&token)) {
         return err(st, "telegram", "send_message", k);
     }
-    let fields = req.fields();
+    let mut fields = req.fields();
+    fields.extend(req.query.iter().cloned());
     let Some(chat_id) = first(&fields, "chat_id")
         .filter(|c| !c.is_empty())
         .map(str::to_string)
