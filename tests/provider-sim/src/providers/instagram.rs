@@ -17,6 +17,7 @@ pub struct IgState {
     /// IG user id → username.
     pub accounts: HashMap<String, String>,
     pub counter: u64,
+    pub graph_calls: u64,
 }
 
 const DEFAULT_SCOPE: &str = "instagram_business_basic,instagram_business_manage_messages";
@@ -89,9 +90,9 @@ fn check_token(st: &State, route: &str, req: &Req) -> Result<String, Reply> {
 }
 
 pub fn handle(st: &mut State, route: &str, req: &Req) -> Reply {
-    match route {
-        "authorize" => authorize(st, req),
-        "code_exchange" => code_exchange(st, req),
+    let graph = match route {
+        "authorize" => return authorize(st, req),
+        "code_exchange" => return code_exchange(st, req),
         "long_lived" | "refresh" => long_lived(st, route, req),
         "me" => me(st, req),
         "send_message" => send_message(st, req),
@@ -99,7 +100,18 @@ pub fn handle(st: &mut State, route: &str, req: &Req) -> Reply {
         "user_insights" => user_insights(st, req),
         "media_insights" => media_insights(st, req),
         _ => super::not_found(st, "instagram", route),
-    }
+    };
+    // Graph answers carry the app's usage in percent (a client may slow down on it).
+    st.instagram.graph_calls += 1;
+    let pct = (st.instagram.graph_calls / 10).min(100);
+    graph.header(
+        "X-App-Usage",
+        format!(
+            "{{\"call_count\":{pct},\"total_cputime\":{},\"total_time\":{}}}",
+            pct / 2,
+            pct / 2
+        ),
+    )
 }
 
 fn oauth_error(msg: &str) -> Reply {

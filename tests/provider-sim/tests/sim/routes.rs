@@ -86,6 +86,10 @@ async fn instagram_login_tokens_profile_messages_and_insights() {
     );
     assert!(v["id"].is_string() && v["username"].is_string() && v["followers_count"].is_u64());
     assert!(v.get("media_count").is_none(), "only the asked fields");
+    let r = t
+        .get(&format!("/instagram-graph/v25.0/me?access_token={long}"))
+        .await;
+    assert!(r.header("x-app-usage").unwrap().contains("call_count"));
 
     let r = t
         .post_json(
