@@ -40,6 +40,8 @@ pub struct Settings {
     pub lockout_base_secs: u32,
     pub lockout_max_secs: u32,
     pub json_limit_bytes: usize,
+    /// Bytes of uploaded import files one user may keep stored at once (files waiting to be imported or resumed).
+    pub upload_quota_bytes: u64,
     pub totp_issuer: String,
     /// tracing filter, e.g. `info,leadgen=debug`.
     pub log: String,
@@ -84,6 +86,7 @@ impl Default for Settings {
             lockout_base_secs: 60,
             lockout_max_secs: 3600,
             json_limit_bytes: 256 * 1024,
+            upload_quota_bytes: 5 * 1024 * 1024 * 1024,
             totp_issuer: "leadgen".into(),
             log: "info".into(),
             log_format: "json".into(),
@@ -168,7 +171,7 @@ impl Settings {
                 ));
             }
         }
-        let ranges: [(&str, u64, u64, u64); 12] = [
+        let ranges: [(&str, u64, u64, u64); 13] = [
             ("db_pool_size", self.db_pool_size.into(), 1, 200),
             (
                 "session_ttl_hours",
@@ -226,6 +229,7 @@ impl Settings {
                 1024,
                 64 * 1024 * 1024,
             ),
+            ("upload_quota_bytes", self.upload_quota_bytes, 1, 1 << 50),
         ];
         for (name, value, min, max) in ranges {
             if value < min || value > max {

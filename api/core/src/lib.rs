@@ -5,5 +5,6 @@ pub mod crypto;
 pub mod error;
 pub mod password;
 pub mod secrets;
+pub mod text;
 
 pub use error::{ApiError, ApiResult, ErrorCode};

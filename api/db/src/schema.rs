@@ -352,6 +352,8 @@ diesel::table! {
         created_at -> Timestamp,
         started_at -> Nullable<Timestamp>,
         finished_at -> Nullable<Timestamp>,
+        /// When the uploaded file was removed (the import ended, or it was not run within a day).
+        file_removed_at -> Nullable<Timestamp>,
     }
 }
 

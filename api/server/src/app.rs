@@ -54,10 +54,11 @@ impl Application {
         settings.validate()?;
         let secrets = Secrets::resolve(&settings)?;
         let backend = settings.backend()?;
-        let (url, pool_size, cost) = (
+        let (url, pool_size, cost, data_dir) = (
             settings.database_url.clone(),
             settings.db_pool_size,
             settings.bcrypt_cost,
+            settings.data_dir.clone(),
         );
         let (db, dummy_hash) =
             tokio::task::spawn_blocking(move || -> anyhow::Result<(Db, String)> {
@@ -77,6 +78,13 @@ impl Application {
                         interrupted,
                         "imports were cut off by a restart; run them again to resume"
                     );
+                }
+                match leads::import::sweep_uploads(&mut conn, &data_dir) {
+                    Ok(0) => {}
+                    Ok(removed) => {
+                        tracing::info!(removed, "removed uploaded files no import needs")
+                    }
+                    Err(e) => tracing::warn!(error = ?e, "could not remove abandoned uploads"),
                 }
                 let dummy = identity::password::hash_blocking(
                     &leadgen_core::crypto::random_token("", 16),
@@ -160,6 +168,7 @@ fn run(listener: TcpListener, state: AppState) -> anyhow::Result<Server> {
         App::new()
             .app_data(data.clone())
             .app_data(web::PayloadConfig::new(s.json_limit_bytes))
+            .wrap(from_fn(crate::extract::refuse_control_in_path))
             .wrap(IdentityMiddleware::default())
             .wrap(session)
             .wrap(security::cors(&s))
@@ -178,7 +187,9 @@ fn run(listener: TcpListener, state: AppState) -> anyhow::Result<Server> {
                         .finish()
                 }),
             )
-            .service(SwaggerUi::new("/api/docs/{_:.*}").url("/api/openapi.json", openapi.clone()))
+            // A plain tail segment: the metrics middleware cannot label a regex segment (`{_:.*}`) and warned
+            // about it on every docs request.
+            .service(SwaggerUi::new("/api/docs/{tail}*").url("/api/openapi.json", openapi.clone()))
             .service(
                 web::scope("/api/v1")
                     .configure(identity::routes)

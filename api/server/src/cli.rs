@@ -52,7 +52,8 @@ pub enum AdminCommand {
         #[arg(long)]
         username: String,
     },
-    /// Turn off a user's 2FA.
+    /// Turn off a user's 2FA (they set it up again at their next sign-in when it is required).
+    #[command(name = "reset-2fa", alias = "reset2fa")]
     Reset2fa {
         #[arg(long)]
         username: String,

@@ -496,7 +496,11 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** Export the current filter/sort/columns as CSV, streamed (no size limit, constant memory). */
+        /**
+         * Export the current filter/sort/columns as CSV, streamed (no size limit, constant memory).
+         * @description Cells a spreadsheet would evaluate as a formula (starting with `=`, `+`, `-`, `@`, tab or carriage return) are
+         *     written with a `'` in front; importing the file takes it off again.
+         */
         get: operations["export"];
         put?: never;
         post?: never;
@@ -940,7 +944,10 @@ export interface paths {
         /** Your saved grid views. */
         get: operations["list_views"];
         put?: never;
-        /** Save the grid's current state as a view. */
+        /**
+         * Save the grid's current state as a view.
+         * @description Views are your own settings: viewers keep theirs too, and read-scoped tokens may change them.
+         */
         post: operations["create_view"];
         delete?: never;
         options?: never;

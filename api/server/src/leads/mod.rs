@@ -2,6 +2,7 @@
 //! `If-Match`, soft delete and restore, edit history.
 
 pub mod counts;
+pub mod csv_cells;
 pub mod dto;
 pub mod import;
 pub mod import_run;
