@@ -61,6 +61,22 @@ pub struct Settings {
     pub data_keys: Option<SecretString>,
     /// Which key id new ciphertexts use (default: the first of `data_keys`).
     pub data_key_active: Option<String>,
+    /// `serve` runs job workers too (off: only `leadgen worker` processes run jobs; PostgreSQL only).
+    pub jobs_in_serve: bool,
+    /// Jobs of the `default` queue run at once per process.
+    pub jobs_concurrency: u32,
+    /// How long a claimed job is leased; a running job's heartbeat extends it, and a job whose lease ran out is
+    /// taken back and run again.
+    pub jobs_lease_secs: u32,
+    /// Finished jobs (completed, discarded, cancelled) are deleted after this many hours.
+    pub jobs_prune_after_hours: u32,
+    /// Milliseconds between looks for due jobs when no wake-up comes (the fallback to LISTEN/NOTIFY).
+    pub jobs_poll_ms: u32,
+    /// Registers the test-only job kinds (`test.noop`, `test.ledger`) for the crash script and the benchmark.
+    /// Never on in production.
+    pub jobs_test_kinds: bool,
+    /// `leadgen worker`: address of its `/health` and `/metrics`.
+    pub worker_bind: String,
 }
 
 impl Default for Settings {
@@ -95,6 +111,13 @@ impl Default for Settings {
             hash_key: None,
             data_keys: None,
             data_key_active: None,
+            jobs_in_serve: true,
+            jobs_concurrency: 10,
+            jobs_lease_secs: 60,
+            jobs_prune_after_hours: 24 * 7,
+            jobs_poll_ms: 1000,
+            jobs_test_kinds: false,
+            worker_bind: "127.0.0.1:8081".into(),
         }
     }
 }
@@ -171,7 +194,19 @@ impl Settings {
                 ));
             }
         }
-        let ranges: [(&str, u64, u64, u64); 13] = [
+        self.worker_bind
+            .parse::<SocketAddr>()
+            .map_err(|_| err("worker_bind", "must be host:port, e.g. 127.0.0.1:8081"))?;
+        let ranges: [(&str, u64, u64, u64); 17] = [
+            ("jobs_concurrency", self.jobs_concurrency.into(), 1, 1000),
+            ("jobs_lease_secs", self.jobs_lease_secs.into(), 1, 86_400),
+            (
+                "jobs_prune_after_hours",
+                self.jobs_prune_after_hours.into(),
+                1,
+                24 * 365,
+            ),
+            ("jobs_poll_ms", self.jobs_poll_ms.into(), 10, 600_000),
             ("db_pool_size", self.db_pool_size.into(), 1, 200),
             (
                 "session_ttl_hours",

@@ -1,5 +1,6 @@
 //! Shared foundations of leadgen: settings, the error type, the key ring, hashing and password rules.
 
+pub mod clock;
 pub mod config;
 pub mod crypto;
 pub mod error;

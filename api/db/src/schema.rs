@@ -359,3 +359,40 @@ diesel::table! {
 
 // Lead queries name their owner by key through a subquery on users (`lead::owned_by`).
 diesel::allow_tables_to_appear_in_same_query!(users, leads);
+
+diesel::table! {
+    jobs (id) {
+        id -> Text,
+        kind -> Text,
+        queue -> Text,
+        args -> Text,
+        owner_id -> Nullable<Text>,
+        priority -> Integer,
+        state -> Text,
+        run_at -> Timestamp,
+        attempt -> Integer,
+        max_attempts -> Integer,
+        token -> BigInt,
+        locked_until -> Nullable<Timestamp>,
+        locked_by -> Nullable<Text>,
+        unique_key -> Nullable<Text>,
+        progress -> Nullable<Text>,
+        last_error -> Nullable<Text>,
+        cancel_requested -> Bool,
+        created_at -> Timestamp,
+        attempted_at -> Nullable<Timestamp>,
+        finished_at -> Nullable<Timestamp>,
+    }
+}
+
+diesel::table! {
+    effects (key) {
+        key -> Text,
+        job_id -> Nullable<Text>,
+        kind -> Text,
+        result -> Nullable<Text>,
+        done_at -> Timestamp,
+    }
+}
+
+diesel::allow_tables_to_appear_in_same_query!(users, jobs);

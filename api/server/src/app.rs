@@ -93,18 +93,38 @@ impl Application {
                 Ok((db, dummy))
             })
             .await??;
+        if settings.jobs_in_serve {
+            crate::jobs::lock_sqlite(&settings)?;
+        }
+        let clock = leadgen_core::clock::Clock::system();
+        let counts: Arc<crate::leads::counts::CountCache> = Arc::default();
+        let job_metrics = crate::jobs::metrics::JobMetrics::new()?;
+        let jobs = crate::jobs::build(crate::jobs::Registry {
+            settings: &settings,
+            db: db.clone(),
+            clock: clock.clone(),
+            metrics: job_metrics,
+            counts: counts.clone(),
+            only_queues: vec![],
+            concurrency: None,
+        });
         let state = AppState {
             limits: Arc::new(RateLimits::new(&settings)),
             settings: Arc::new(settings),
             db,
             secrets: Arc::new(secrets),
             dummy_hash: Arc::new(dummy_hash),
-            counts: Arc::default(),
+            counts,
+            clock,
+            jobs,
         };
         let listener = TcpListener::bind(&state.settings.bind)?;
         let port = listener.local_addr()?.port();
         let server = run(listener, state.clone())?;
         spawn_housekeeping(state.clone());
+        if state.settings.jobs_in_serve {
+            state.jobs.start();
+        }
         Ok(Application {
             port,
             server,
@@ -149,7 +169,10 @@ async fn fallback(req: HttpRequest, state: web::Data<AppState>) -> actix_web::Re
 }
 
 fn run(listener: TcpListener, state: AppState) -> anyhow::Result<Server> {
-    let metrics = ops::metrics(state.db.pool().clone())?;
+    let metrics = ops::metrics(
+        state.db.pool().clone(),
+        crate::jobs::metrics::JobCollector::new(state.jobs.metrics().clone(), state.db.clone())?,
+    )?;
     let key = Key::try_from(state.secrets.session_key.as_slice())
         .map_err(|e| anyhow::anyhow!("session key: {e}"))?;
     let openapi = ApiDoc::openapi();

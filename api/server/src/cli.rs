@@ -26,6 +26,16 @@ pub struct Cli {
 pub enum Command {
     /// Serve the API and the web app (runs pending migrations first).
     Serve,
+    /// Run job workers only (scale-out next to `serve` on PostgreSQL), with `/health` and `/metrics` on
+    /// LEADGEN_WORKER_BIND.
+    Worker {
+        /// Queues to work, comma-separated (default: all).
+        #[arg(long, value_delimiter = ',')]
+        queues: Vec<String>,
+        /// Jobs of the default queue at once (default: LEADGEN_JOBS_CONCURRENCY).
+        #[arg(long)]
+        concurrency: Option<usize>,
+    },
     /// Run pending database migrations and exit.
     Migrate,
     /// Operator tasks that work offline, next to the database.
@@ -82,6 +92,10 @@ pub fn run(cli: Cli) -> anyhow::Result<()> {
     init_telemetry(&settings);
     match cli.command {
         Command::Serve => serve(settings),
+        Command::Worker {
+            queues,
+            concurrency,
+        } => crate::jobs::worker::run(settings, queues, concurrency),
         Command::Migrate => {
             let db = Db::connect(&settings.database_url, settings.backend()?, 1)?;
             drop(db);
@@ -99,7 +113,10 @@ fn serve(settings: Settings) -> anyhow::Result<()> {
     rt.block_on(async move {
         let app = Application::build(settings).await?;
         tracing::info!(port = app.port(), "leadgen is listening");
+        let jobs = app.state().jobs.clone();
+        // The server stops on SIGINT/SIGTERM; then running jobs get time to reach a checkpoint.
         app.run_until_stopped().await?;
+        jobs.shutdown(crate::jobs::SHUTDOWN_GRACE).await;
         Ok(())
     })
 }
