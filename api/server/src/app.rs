@@ -54,6 +54,11 @@ impl Application {
         settings.validate()?;
         let secrets = Secrets::resolve(&settings)?;
         let backend = settings.backend()?;
+        // Before anything touches the jobs: a second process on a SQLite database stops here.
+        let runs_jobs = settings.jobs_in_serve;
+        if runs_jobs {
+            crate::jobs::lock_sqlite(&settings)?;
+        }
         let (url, pool_size, cost, data_dir) = (
             settings.database_url.clone(),
             settings.db_pool_size,
@@ -65,14 +70,9 @@ impl Application {
                 let db = Db::connect(&url, backend, pool_size)?;
                 let mut conn = db.get().map_err(|e| anyhow::anyhow!("{e:?}"))?;
                 bootstrap(&mut conn, cost)?;
-                // One process owns SQLite, so a running import there was cut off. (With PostgreSQL another process may
-                // be running it.)
-                let interrupted = if backend == leadgen_core::config::Backend::Sqlite {
-                    leadgen_db::models::import::Import::mark_interrupted(&mut conn)
-                        .map_err(|e| anyhow::anyhow!("{e:?}"))?
-                } else {
-                    0
-                };
+                // Imports started before they ran as jobs, cut off by a restart, wait for a run request.
+                let interrupted = leadgen_db::models::import::Import::mark_interrupted(&mut conn)
+                    .map_err(|e| anyhow::anyhow!("{e:?}"))?;
                 if interrupted > 0 {
                     tracing::warn!(
                         interrupted,
@@ -86,6 +86,14 @@ impl Application {
                     }
                     Err(e) => tracing::warn!(error = ?e, "could not remove abandoned uploads"),
                 }
+                // One process owns SQLite: the jobs that were running were cut off with their process; they
+                // go back to the queue now instead of after their lease.
+                if runs_jobs && backend == leadgen_core::config::Backend::Sqlite {
+                    let now = leadgen_db::now();
+                    let far = now + chrono::Duration::days(36_500);
+                    leadgen_db::models::job::Job::rescue_expired_before(&mut conn, far, now)
+                        .map_err(|e| anyhow::anyhow!("{e:?}"))?;
+                }
                 let dummy = identity::password::hash_blocking(
                     &leadgen_core::crypto::random_token("", 16),
                     cost,
@@ -93,9 +101,6 @@ impl Application {
                 Ok((db, dummy))
             })
             .await??;
-        if settings.jobs_in_serve {
-            crate::jobs::lock_sqlite(&settings)?;
-        }
         let clock = leadgen_core::clock::Clock::system();
         let counts: Arc<crate::leads::counts::CountCache> = Arc::default();
         let job_metrics = crate::jobs::metrics::JobMetrics::new()?;

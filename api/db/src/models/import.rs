@@ -255,13 +255,15 @@ impl Import {
         Ok(())
     }
 
-    /// At start: imports a dead process left running can be resumed.
+    /// At start: imports left running without a job (started before imports ran as jobs) can be resumed
+    /// with another run request. Imports with a job resume by themselves.
     pub fn mark_interrupted(conn: &mut DbConn) -> ApiResult<usize> {
-        Ok(
-            diesel::update(imports::table.filter(imports::status.eq("running")))
-                .set(imports::status.eq("interrupted"))
-                .execute(conn)?,
+        Ok(diesel::sql_query(
+            "UPDATE imports SET status = 'interrupted' WHERE status = 'running' AND NOT EXISTS \
+             (SELECT 1 FROM jobs WHERE jobs.kind = 'leads.import' AND jobs.unique_key = 'import:' || imports.id \
+             AND jobs.state IN ('available', 'scheduled', 'running', 'retryable'))",
         )
+        .execute(conn)?)
     }
 }
 

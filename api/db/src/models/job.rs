@@ -625,10 +625,20 @@ impl Job {
     /// Takes back running jobs whose lease ran out before `now` (their worker died or hangs): retryable at once,
     /// discarded when out of attempts, cancelled when asked to stop.
     pub fn rescue(conn: &mut DbConn, now: NaiveDateTime) -> ApiResult<Rescued> {
+        Job::rescue_expired_before(conn, now, now)
+    }
+
+    /// [`Job::rescue`] of the leases that end before `before` (at start on SQLite, every running job's: the
+    /// only process that could run them is gone).
+    pub fn rescue_expired_before(
+        conn: &mut DbConn,
+        before: NaiveDateTime,
+        now: NaiveDateTime,
+    ) -> ApiResult<Rescued> {
         let expired = || {
             jobs::table
                 .filter(jobs::state.eq(RUNNING))
-                .filter(jobs::locked_until.lt(now))
+                .filter(jobs::locked_until.lt(before))
         };
         let lost = "The worker running this job stopped answering (its lease expired).";
         let rescued = write_tx(conn, |c| {

@@ -46,8 +46,14 @@ pub fn build(r: Registry) -> Engine {
             r.concurrency.unwrap_or(s.jobs_concurrency as usize),
             None,
         )
-        .queue(IMPORTS_QUEUE, 2, Some(1));
-    let _ = &r.counts;
+        .queue(IMPORTS_QUEUE, 2, Some(1))
+        .handler(
+            crate::leads::import_job::KIND,
+            crate::leads::import_job::ImportJob {
+                data_dir: s.data_dir.clone(),
+                counts: r.counts,
+            },
+        );
     if s.jobs_test_kinds {
         b = testing::register(b);
     }

@@ -56,10 +56,15 @@ fn uploads_dir(data_dir: &std::path::Path) -> PathBuf {
 }
 
 fn file_of(state: &AppState, id: &str) -> PathBuf {
-    uploads_dir(&state.settings.data_dir).join(format!("{id}.csv"))
+    file_in(&state.settings.data_dir, id)
 }
 
-fn remove_upload(path: &std::path::Path) {
+/// Where an upload is kept under the data directory.
+pub fn file_in(data_dir: &std::path::Path, id: &str) -> PathBuf {
+    uploads_dir(data_dir).join(format!("{id}.csv"))
+}
+
+pub(crate) fn remove_upload(path: &std::path::Path) {
     match std::fs::remove_file(path) {
         Ok(()) => {}
         Err(e) if e.kind() == std::io::ErrorKind::NotFound => {}
@@ -595,7 +600,7 @@ fn csv_error(place: &str, e: &csv::Error) -> ApiError {
 }
 
 /// Header, delimiter and the first rows of an uploaded file (checked to be UTF-8 CSV to its end).
-fn read_head(path: &std::path::Path) -> ApiResult<(u8, Vec<String>, Vec<csv::StringRecord>, i64)> {
+pub(crate) fn read_head(path: &std::path::Path) -> ApiResult<(u8, Vec<String>, Vec<csv::StringRecord>, i64)> {
     let first_line = {
         use std::io::BufRead;
         let f = std::fs::File::open(path).map_err(ApiError::internal)?;
@@ -830,8 +835,7 @@ pub async fn run(
     me.require_writer()?;
     let imp = with_file(&state, &me, id.into_inner()).await?;
     let path = file_of(&state, &imp.id);
-    let p = path.clone();
-    let (delimiter, headers, _, _) = tokio::task::spawn_blocking(move || read_head(&p))
+    let (_, headers, _, _) = tokio::task::spawn_blocking(move || read_head(&path))
         .await
         .map_err(ApiError::internal)??;
     check_mapping(&b.mapping, headers.len())?;
@@ -843,58 +847,26 @@ pub async fn run(
         ));
     }
     let options = json!({ "mapping": b.mapping, "dedupe": b.dedupe, "key": b.key });
-    let iid = imp.id.clone();
-    if !state
+    let (iid, owner, jobs) = (imp.id.clone(), me.user.id.clone(), state.jobs.clone());
+    // The import is marked running and its job enqueued together: a crash or restart resumes it by itself.
+    let started = state
         .db
-        .run(move |c| Import::start(c, &iid, &options))
-        .await?
-    {
+        .run(move |c| {
+            leadgen_db::write_tx(c, |c| {
+                if !Import::start(c, &iid, &options)? {
+                    return Ok(false);
+                }
+                jobs.enqueue(c, &crate::leads::import_job::new_job(&owner, &iid))?;
+                Ok(true)
+            })
+        })
+        .await?;
+    if !started {
         return Err(ApiError::msg(
             ErrorCode::Conflict,
             "This import is running or finished.",
         ));
     }
-    let (db, owner, iid, counts) = (
-        state.db.clone(),
-        me.user.id.clone(),
-        imp.id.clone(),
-        state.counts.clone(),
-    );
-    tokio::task::spawn_blocking(move || {
-        let result = db.get().and_then(|mut conn| {
-            leadgen_db::conn::bulk_mode(&mut conn, true)?;
-            let job = crate::leads::import_run::Job {
-                db: &db,
-                counts: &counts,
-                owner: &owner,
-                id: &iid,
-                path: &path,
-                delimiter,
-                mapping: &b.mapping,
-                dedupe: b.dedupe,
-                key: b.key,
-            };
-            let result = crate::leads::import_run::run(&mut conn, &job);
-            leadgen_db::conn::bulk_mode(&mut conn, false)?;
-            result
-        });
-        let status = match result {
-            Ok(()) => "done",
-            Err(e) => {
-                tracing::error!(import = %iid, error = ?e, "import failed");
-                "failed"
-            }
-        };
-        if let Ok(mut c) = db.get() {
-            match Import::finish(&mut c, &iid, status) {
-                // The file is not needed any more (a failed import cannot run again).
-                Ok(()) => remove_upload(&path),
-                Err(e) => {
-                    tracing::error!(import = %iid, error = ?e, "could not record the import's end")
-                }
-            }
-        }
-    });
     let iid = imp.id.clone();
     let now = state.db.run(move |c| Import::get(c, &iid)).await?;
     Ok(HttpResponse::Accepted().json(ImportStatus::from(now)))

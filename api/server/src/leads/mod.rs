@@ -5,6 +5,7 @@ pub mod counts;
 pub mod csv_cells;
 pub mod dto;
 pub mod import;
+pub mod import_job;
 pub mod import_run;
 pub mod lists;
 pub mod routes;

@@ -570,3 +570,57 @@ async fn workers_record_each_effect_once_in_the_ledger() {
         .unwrap();
     assert_eq!(rows, 200, "the effect of n=7 was not made twice");
 }
+
+#[tokio::test]
+async fn an_import_whose_worker_died_resumes_by_itself() {
+    // The import's job is claimed by a worker that then dies (its lease never renewed). Another process takes
+    // the job back when the lease has run out and finishes the import, with no request from the user.
+    let app = spawn_app_with(|s| s.jobs_in_serve = false).await;
+    let admin = app.first_admin().await;
+    let mut csv = String::from("username,full_name\n");
+    for n in 1..=300 {
+        csv.push_str(&format!("lead{n},Lead {n}\n"));
+    }
+    let (_, p) = crate::import::upload(&admin.b, csv).await;
+    let id = p["id"].as_str().unwrap().to_owned();
+    let (st, s) = status_json(
+        admin
+            .b
+            .post(
+                &format!("/api/v1/imports/{id}/run"),
+                &json!({"mapping": ["username", "full_name"], "dedupe": "skip", "key": "username"}),
+            )
+            .await,
+    )
+    .await;
+    assert_eq!((st.as_u16(), s["status"].as_str()), (202, Some("running")));
+    {
+        let mut c = app.state.db.get().unwrap();
+        let now = app.state.clock.now();
+        let dead = Job::claim(&mut c, "imports", "dead", 1, Some(1), now + secs(60), now).unwrap();
+        assert_eq!(dead.len(), 1, "the run request enqueued the import's job");
+    }
+    let mut settings = app.settings.clone();
+    settings.jobs_in_serve = true;
+    let second = start(settings, tempfile::tempdir().unwrap()).await;
+    second.state.clock.advance(Duration::from_secs(61));
+    for _ in 0..600 {
+        let (_, s) = status_json(admin.b.get(&format!("/api/v1/imports/{id}")).await).await;
+        if s["status"] != "running" {
+            assert_eq!(
+                (
+                    s["status"].as_str(),
+                    s["processed"].as_i64(),
+                    s["inserted"].as_i64()
+                ),
+                (Some("done"), Some(300), Some(300)),
+                "{s}"
+            );
+            let (_, page) = status_json(admin.b.get("/api/v1/leads?limit=1").await).await;
+            assert_eq!(page["total"], 300);
+            return;
+        }
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    panic!("the import did not resume");
+}
