@@ -600,7 +600,9 @@ fn csv_error(place: &str, e: &csv::Error) -> ApiError {
 }
 
 /// Header, delimiter and the first rows of an uploaded file (checked to be UTF-8 CSV to its end).
-pub(crate) fn read_head(path: &std::path::Path) -> ApiResult<(u8, Vec<String>, Vec<csv::StringRecord>, i64)> {
+pub(crate) fn read_head(
+    path: &std::path::Path,
+) -> ApiResult<(u8, Vec<String>, Vec<csv::StringRecord>, i64)> {
     let first_line = {
         use std::io::BufRead;
         let f = std::fs::File::open(path).map_err(ApiError::internal)?;
