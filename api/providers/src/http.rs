@@ -463,7 +463,7 @@ impl Http {
                         body: &body,
                     });
                     let retryable = c.kind.is_retryable()
-                        && !(status == StatusCode::REQUEST_TIMEOUT && !req.retry_408);
+                        && (req.retry_408 || status != StatusCode::REQUEST_TIMEOUT);
                     let mut err = self.error(req.operation, c.kind, req.scrub(&c.message));
                     err.status = Some(status.as_u16());
                     err.retry_after = c.retry_after;

@@ -1,6 +1,8 @@
 //! The provider clients against the provider sandbox over real HTTP: success paths, every fault's typed error,
 //! retry count and wait, and the tolerated shapes. Each test starts its own sandbox.
 
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
 mod common;
 
 mod ai;
