@@ -1137,7 +1137,7 @@ export interface components {
          * @description Stable error codes. Adding one is an API change; renaming one is a breaking change.
          * @enum {string}
          */
-        ErrorCode: "bad_request" | "unauthenticated" | "invalid_credentials" | "invalid_totp_code" | "login_step_expired" | "forbidden" | "csrf_failed" | "password_change_required" | "totp_setup_required" | "token_scope_insufficient" | "self_protection" | "not_found" | "conflict" | "payload_too_large" | "validation_failed" | "account_locked" | "rate_limited" | "internal" | "unavailable";
+        ErrorCode: "bad_request" | "unauthenticated" | "invalid_credentials" | "invalid_totp_code" | "login_step_expired" | "forbidden" | "csrf_failed" | "password_change_required" | "totp_setup_required" | "token_scope_insufficient" | "self_protection" | "not_found" | "conflict" | "payload_too_large" | "validation_failed" | "account_locked" | "rate_limited" | "internal" | "unavailable" | "provider_auth_failed" | "provider_token_expired" | "provider_quota_exceeded" | "provider_rate_limited" | "provider_bad_request" | "provider_not_found" | "provider_unavailable" | "provider_invalid_response" | "provider_refused" | "provider_run_failed" | "provider_history_too_old" | "instagram_challenge_required" | "instagram_two_factor_required" | "instagram_login_required" | "instagram_action_blocked" | "instagram_please_wait";
         ErrorInfo: {
             /** @example validation_failed */
             code: string;
