@@ -14,3 +14,4 @@ mod secrets;
 mod security;
 mod tokens;
 mod upgrade;
+mod workspace;
