@@ -37,7 +37,7 @@ export function DashboardPage() {
         actions={
           user.role !== "viewer" && d && !empty ? (
             <Link className="btn btn-sm" to="/leads?import=1">
-              <Upload size={14} aria-hidden /> Import CSV
+              <Upload size={14} aria-hidden /> <span>Import CSV</span>
             </Link>
           ) : undefined
         }
@@ -95,7 +95,7 @@ function FirstSteps({ viewer }: { viewer: boolean }) {
               <div className="small muted">A CSV export from your scraper or spreadsheet; German headers are recognised.</div>
             </div>
             <Link className="btn btn-primary btn-sm" to="/leads?import=1">
-              <FileUp size={14} aria-hidden /> Import CSV
+              <FileUp size={14} aria-hidden /> <span>Import CSV</span>
             </Link>
           </li>
           <li>
@@ -105,7 +105,7 @@ function FirstSteps({ viewer }: { viewer: boolean }) {
               <div className="small muted">A product with its price and details, used in your prompts.</div>
             </div>
             <Link className="btn btn-sm" to="/products">
-              <Plus size={14} aria-hidden /> New product
+              <Plus size={14} aria-hidden /> <span>New product</span>
             </Link>
           </li>
           <li>
@@ -115,7 +115,7 @@ function FirstSteps({ viewer }: { viewer: boolean }) {
               <div className="small muted">The instructions for your outreach e-mails.</div>
             </div>
             <Link className="btn btn-sm" to="/prompts/new">
-              <Plus size={14} aria-hidden /> New prompt
+              <Plus size={14} aria-hidden /> <span>New prompt</span>
             </Link>
           </li>
         </ol>
@@ -212,8 +212,8 @@ function RecentImports({ d }: { d: Dashboard }) {
                 <th>File</th>
                 <th>When</th>
                 <th className="num">Added</th>
-                <th className="num">Updated</th>
-                <th className="num">Skipped</th>
+                <th className="num dash-opt">Updated</th>
+                <th className="num dash-opt">Skipped</th>
                 <th className="num">Failed</th>
                 <th>Status</th>
               </tr>
@@ -224,10 +224,10 @@ function RecentImports({ d }: { d: Dashboard }) {
                   <td className="dash-file" title={i.filename}>
                     {i.filename}
                   </td>
-                  <td className="num muted">{formatDateTime(i.created_at)}</td>
+                  <td className="num muted dash-when">{formatDateTime(i.created_at)}</td>
                   <td className="num">{i.inserted.toLocaleString()}</td>
-                  <td className="num">{i.updated.toLocaleString()}</td>
-                  <td className="num">{i.skipped.toLocaleString()}</td>
+                  <td className="num dash-opt">{i.updated.toLocaleString()}</td>
+                  <td className="num dash-opt">{i.skipped.toLocaleString()}</td>
                   <td className={`num ${i.failed ? "dash-failed" : ""}`}>{i.failed.toLocaleString()}</td>
                   <td>
                     <Badge tone={IMPORT_TONE[i.status] ?? "neutral"}>{i.status}</Badge>

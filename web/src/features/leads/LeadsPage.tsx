@@ -91,17 +91,13 @@ function LeadsWorkspace({ owner }: { owner: string | null }) {
   const phone = useMediaQuery("(max-width: 699px)");
   // Searches and filters made while reading another user's leads are kept apart from your own.
   const stateKey = owner ? `${STATE_KEY}.other` : STATE_KEY;
-  const [rawState, setRawState] = usePersisted<ViewState>(stateKey, DEFAULT_STATE);
-  const state = useMemo(() => normaliseState(rawState), [rawState]);
-  const setState = useCallback((f: (s: ViewState) => ViewState) => setRawState((prev) => f(normaliseState(prev))), [setRawState]);
   // The address bar wins over what was remembered: a shared or reloaded link opens the view it names.
   const [params, setParams] = useSearchParams();
   const fromUrl = useRef<ReturnType<typeof fromParams> | undefined>(undefined);
-  if (fromUrl.current === undefined) {
-    fromUrl.current = fromParams(params, DEFAULT_STATE.sort);
-    const u = fromUrl.current;
-    if (u) setRawState((prev) => ({ ...normaliseState(prev), ...u }));
-  }
+  if (fromUrl.current === undefined) fromUrl.current = fromParams(params, DEFAULT_STATE.sort);
+  const [rawState, setRawState] = usePersisted<ViewState>(stateKey, DEFAULT_STATE, fromUrl.current);
+  const state = useMemo(() => normaliseState(rawState), [rawState]);
+  const setState = useCallback((f: (s: ViewState) => ViewState) => setRawState((prev) => f(normaliseState(prev))), [setRawState]);
   useEffect(() => {
     const want = toParams(state, DEFAULT_STATE.sort);
     setParams(
