@@ -210,7 +210,7 @@ function RecentImports({ d }: { d: Dashboard }) {
             <thead>
               <tr>
                 <th>File</th>
-                <th>When</th>
+                <th className="dash-when">When</th>
                 <th className="num">Added</th>
                 <th className="num dash-opt">Updated</th>
                 <th className="num dash-opt">Skipped</th>
