@@ -354,6 +354,7 @@ diesel::table! {
         finished_at -> Nullable<Timestamp>,
         /// When the uploaded file was removed (the import ended, or it was not run within a day).
         file_removed_at -> Nullable<Timestamp>,
+        skips -> Text,
     }
 }
 

@@ -189,7 +189,7 @@ test("a viewer sees the leads read-only: no edit controls, and the API refuses w
   await page.goto("/leads");
   await expect(page.getByRole("heading", { name: "Leads", level: 1 })).toBeVisible();
   await expect(page.getByTestId("lead-count")).toHaveText(/\d+ leads?/);
-  await expect(page.getByRole("button", { name: "Export CSV" })).toBeVisible();
+  await expect(page.getByRole("button", { name: "Export", exact: true })).toBeVisible();
   for (const name of ["New lead", "Import CSV", "Undo", "Redo", "Bulk edit"]) {
     await expect(page.getByRole("button", { name, exact: true })).toHaveCount(0);
   }

@@ -13,6 +13,7 @@ test("products and prompts: create a product, write a prompt with variables, liv
   const productName = uniq("Bar");
   await dialog.getByLabel("Name", { exact: true }).fill(productName);
   await dialog.getByLabel("Description").fill("Vegan protein bars");
+  await dialog.getByLabel("Variable 1 name").fill("price");
   await dialog.getByLabel("Variable 1 value").fill("2.99 EUR");
   await dialog.getByRole("button", { name: "Add product" }).click();
   await expect(page.locator('[data-testid="product-row"]', { hasText: productName })).toBeVisible();

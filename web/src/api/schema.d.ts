@@ -300,6 +300,23 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/dashboard": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Your leads by status, what needs attention and your latest imports. */
+        get: operations["dashboard"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/do-not-contact": {
         parameters: {
             query?: never;
@@ -312,6 +329,43 @@ export interface paths {
         put?: never;
         /** Put a username or e-mail on the list; your matching leads become "do not contact". */
         post: operations["add_dnc"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/do-not-contact/bulk": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Put many usernames and e-mails on the list at once (pasted, or read from a file on the page); your matching
+         *     leads become "do not contact" in one undo step. Empty items are ignored; invalid ones are listed, the rest added.
+         */
+        post: operations["add_dnc_bulk"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/do-not-contact/export": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Your whole do-not-contact list as CSV (`kind,value,reason,created_at`). */
+        get: operations["export_dnc"];
+        put?: never;
+        post?: never;
         delete?: never;
         options?: never;
         head?: never;
@@ -1030,6 +1084,29 @@ export interface components {
             /** Format: date-time */
             last_used_at?: string | null;
         };
+        /** @description What needs you: each a count, 0 when all is well. */
+        Attention: {
+            /**
+             * Format: int64
+             * @description Leads that replied: answer them.
+             */
+            replied: number;
+            /**
+             * Format: int64
+             * @description Leads whose e-mail bounced: fix the address.
+             */
+            bounced: number;
+            /**
+             * Format: int64
+             * @description New leads without an e-mail address.
+             */
+            new_without_email: number;
+            /**
+             * Format: int64
+             * @description Imports that failed or were interrupted.
+             */
+            unfinished_imports: number;
+        };
         AuditItem: {
             id: string;
             /** Format: date-time */
@@ -1099,12 +1176,41 @@ export interface components {
             /** @description Shown once, when the server generated the password. */
             temporary_password?: string | null;
         };
+        Dashboard: {
+            /**
+             * Format: int64
+             * @description Your leads (deleted ones not counted).
+             */
+            total_leads: number;
+            /** @description Leads per status, most first (statuses with no leads left out). */
+            by_status: components["schemas"]["StatusCount"][];
+            attention: components["schemas"]["Attention"];
+            /** @description Your latest imports that ran (newest first, up to 5). */
+            recent_imports: components["schemas"]["ImportBrief"][];
+        };
         /** @enum {string} */
         Dedupe: "skip" | "update" | "keep_both";
         /** @enum {string} */
         DedupeKey: "username" | "email";
         DncAdded: {
             entry: components["schemas"]["DncEntry"];
+            /** @description Leads of yours now marked "do not contact" (one undo step). */
+            leads_marked: number;
+        };
+        DncBulkInput: {
+            /** @description Usernames (`@` optional) and e-mail addresses, one per item; a value with `@` inside is an e-mail. */
+            values: string[];
+            /** @description Where the list came from: `paste` or `file`; recorded as the entries' reason. */
+            source: "paste" | "file";
+            /** @description The file's name (with `source: file`), named in the reason. */
+            filename?: string | null;
+        };
+        DncBulkResult: {
+            added: number;
+            /** @description Already on the list (left as they were). */
+            already_listed: number;
+            /** @description Items that are neither a username nor an e-mail address (nothing was added for them). */
+            invalid: components["schemas"]["DncInvalid"][];
             /** @description Leads of yours now marked "do not contact" (one undo step). */
             leads_marked: number;
         };
@@ -1123,6 +1229,11 @@ export interface components {
             kind: string;
             value: string;
             reason?: string | null;
+        };
+        DncInvalid: {
+            /** @description The item as given. */
+            value: string;
+            message: string;
         };
         DncPage: {
             items: components["schemas"]["DncEntry"][];
@@ -1159,6 +1270,53 @@ export interface components {
             status: string;
             database?: string | null;
         };
+        ImportBrief: {
+            id: string;
+            filename: string;
+            /** @description uploaded, running, done, failed, interrupted */
+            status: string;
+            /** Format: int64 */
+            total_rows: number;
+            /** Format: int64 */
+            inserted: number;
+            /** Format: int64 */
+            updated: number;
+            /** Format: int64 */
+            skipped: number;
+            /** Format: int64 */
+            failed: number;
+            /** Format: date-time */
+            created_at: string;
+            /** Format: date-time */
+            finished_at?: string | null;
+        };
+        /** @description The whole file checked before the run: how many rows will fail, repeat, or match a lead you have. */
+        ImportCheck: {
+            /**
+             * Format: int64
+             * @description Rows that will fail (a bad cell, no username).
+             */
+            bad_rows: number;
+            /** @description The first bad rows and why (up to 100; one entry per bad cell). */
+            bad: components["schemas"]["RowError"][];
+            /**
+             * Format: int64
+             * @description Good rows whose username repeats an earlier row of the file (skipped, or filling the earlier row with
+             *     `dedupe: update`).
+             */
+            duplicates_in_file: number;
+            /**
+             * Format: int64
+             * @description Good rows (first of their username in the file) that match one of your leads (skipped, or filling it with
+             *     `dedupe: update`).
+             */
+            existing: number;
+            /**
+             * Format: int64
+             * @description Good rows that add a new lead.
+             */
+            new_rows: number;
+        };
         ImportPreview: {
             id: string;
             filename: string;
@@ -1170,6 +1328,7 @@ export interface components {
             /** Format: int64 */
             total_rows: number;
             preview: components["schemas"]["PreviewRow"][];
+            check?: null | components["schemas"]["ImportCheck"];
         };
         ImportStatus: {
             id: string;
@@ -1190,6 +1349,8 @@ export interface components {
             failed: number;
             /** @description Bad rows, in row order (up to 1000). */
             errors: components["schemas"]["RowError"][];
+            /** @description Skipped rows and why, in row order (up to 1000). */
+            skipped_rows: components["schemas"]["RowError"][];
             /** Format: date-time */
             created_at: string;
             /** Format: date-time */
@@ -1487,6 +1648,11 @@ export interface components {
             user_agent?: string | null;
             /** @description The session this request came with. */
             current: boolean;
+        };
+        StatusCount: {
+            status: string;
+            /** Format: int64 */
+            count: number;
         };
         /** @description One problem found in a template. */
         TemplateError: {
@@ -2264,6 +2430,25 @@ export interface operations {
             };
         };
     };
+    dashboard: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Dashboard"];
+                };
+            };
+        };
+    };
     list_dnc: {
         parameters: {
             query?: {
@@ -2331,6 +2516,57 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    add_dnc_bulk: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["DncBulkInput"];
+            };
+        };
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["DncBulkResult"];
+                };
+            };
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    export_dnc: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The list as CSV */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "text/csv": string;
                 };
             };
         };
@@ -2734,10 +2970,17 @@ export interface operations {
                 /** @description A filter tree as JSON (see `GET /api/v1/leads`). */
                 filter?: string;
                 sort?: string;
-                /** @description Comma-separated columns in order; default all. */
+                /** @description Comma-separated columns in order (the grid's visible ones), or `all` (the default): every column. */
                 columns?: string;
                 /** @description Admins: another user's id, to export their leads (recorded in the audit log). */
                 owner?: string;
+                /**
+                 * @description `csv` (the default: UTF-8, `,`) or `excel`: UTF-8 with a byte-order mark, `;` between cells and CRLF line
+                 *     ends, which Excel (German locale) opens with umlauts and columns intact.
+                 */
+                format?: "csv" | "excel";
+                /** @description A name for the file (the saved view's): `leads-<view>-<YYYY-MM-DD>.csv` in `Content-Disposition`. */
+                view?: string;
             };
             header?: never;
             path?: never;

@@ -62,7 +62,141 @@ pub fn normalise(kind: &str, value: &str) -> ApiResult<String> {
     }
 }
 
+/// The reason of an entry added on the do-not-contact page without one.
+pub const PAGE_REASON: &str = "Added on the do-not-contact page";
+
+/// Marks the owner's live leads with these usernames or e-mails "do not contact" (one undoable batch). Their other
+/// username or e-mail goes on the list first with `reason` (marking alone would record it as "Marked in the grid").
+fn mark_matching(
+    conn: &mut DbConn,
+    owner_id: &str,
+    usernames: &[String],
+    emails: &[String],
+    reason: &str,
+    batch_id: &str,
+) -> ApiResult<usize> {
+    let mut found: Vec<(String, String, Option<String>)> = vec![];
+    for (by_username, values) in [(true, usernames), (false, emails)] {
+        for chunk in values.chunks(1000) {
+            let q = leads::table
+                .filter(crate::models::lead::owned_by(owner_id))
+                .filter(leads::deleted_at.is_null())
+                .filter(leads::status.ne(STATUS))
+                .into_boxed();
+            let q = if by_username {
+                q.filter(leads::username.eq_any(chunk))
+            } else {
+                q.filter(leads::email.eq_any(chunk))
+            };
+            found.extend(
+                q.select((leads::id, leads::username, leads::email))
+                    .load::<(String, String, Option<String>)>(conn)?,
+            );
+        }
+    }
+    let mut seen = HashSet::new();
+    found.retain(|(id, _, _)| seen.insert(id.clone()));
+    if found.is_empty() {
+        return Ok(0);
+    }
+    let pairs: Vec<(String, Option<String>)> = found
+        .iter()
+        .map(|(_, u, e)| (u.clone(), e.clone()))
+        .collect();
+    DoNotContact::remember(conn, owner_id, &pairs, reason)?;
+    let patch = LeadPatch {
+        status: Some(STATUS.into()),
+        ..Default::default()
+    };
+    let sel = Selection {
+        ids: Some(found.into_iter().map(|(id, _, _)| id).collect()),
+        search: None,
+        filter: None,
+    };
+    Lead::bulk_update(conn, owner_id, Some(owner_id), &sel, patch, batch_id)
+}
+
+/// What adding many entries at once did.
+#[derive(Debug, Default, Clone, PartialEq)]
+pub struct AddedMany {
+    pub added: usize,
+    /// Already on the list (left as they were).
+    pub already_listed: usize,
+    pub leads_marked: usize,
+}
+
 impl DoNotContact {
+    /// Adds many normalised `(kind, value)` entries with one reason (pasted or imported on the page); entries
+    /// already listed are kept as they were. Matching leads are marked in one undoable batch.
+    pub fn add_many(
+        conn: &mut DbConn,
+        owner_id: &str,
+        entries: &[(String, String)],
+        reason: &str,
+        batch_id: &str,
+    ) -> ApiResult<AddedMany> {
+        let mut unique: Vec<&(String, String)> = vec![];
+        let mut seen = HashSet::new();
+        for e in entries {
+            if seen.insert(e) {
+                unique.push(e);
+            }
+        }
+        let of = |k: &str| -> Vec<String> {
+            unique
+                .iter()
+                .filter(|(kind, _)| kind == k)
+                .map(|(_, v)| v.clone())
+                .collect()
+        };
+        let listed = DoNotContact::listed(conn, owner_id, &of("username"), &of("email"))?;
+        let fresh: Vec<&(String, String)> =
+            unique.into_iter().filter(|e| !listed.contains(e)).collect();
+        let (owner, at, why) = (lit(owner_id), ts(now()), opt(Some(reason)));
+        let mut out = MultiInsert::new(
+            "do_not_contact",
+            "id, owner_id, kind, value, reason, created_at",
+            250,
+        )
+        .ignore_duplicates();
+        for (kind, value) in &fresh {
+            out.row(
+                conn,
+                &[&lit(&new_id()), &owner, &lit(kind), &lit(value), &why, &at],
+            )?;
+        }
+        out.flush(conn)?;
+        let pick = |k: &str| -> Vec<String> {
+            fresh
+                .iter()
+                .filter(|(kind, _)| kind == k)
+                .map(|(_, v)| v.clone())
+                .collect()
+        };
+        let leads_marked = mark_matching(
+            conn,
+            owner_id,
+            &pick("username"),
+            &pick("email"),
+            reason,
+            batch_id,
+        )?;
+        Ok(AddedMany {
+            added: fresh.len(),
+            already_listed: listed.len(),
+            leads_marked,
+        })
+    }
+
+    /// Every entry of the owner, by kind and value (the export).
+    pub fn all(conn: &mut DbConn, owner_id: &str) -> ApiResult<Vec<DoNotContact>> {
+        Ok(do_not_contact::table
+            .filter(do_not_contact::owner_id.eq(owner_id))
+            .order((do_not_contact::kind.desc(), do_not_contact::value.asc()))
+            .select(DoNotContact::as_select())
+            .load(conn)?)
+    }
+
     /// A page of the owner's entries, newest first, optionally those containing `q`.
     pub fn list(
         conn: &mut DbConn,
@@ -102,6 +236,10 @@ impl DoNotContact {
         batch_id: &str,
     ) -> ApiResult<(DoNotContact, usize)> {
         let value = normalise(kind, value)?;
+        let reason = reason
+            .map(str::trim)
+            .filter(|r| !r.is_empty())
+            .unwrap_or(PAGE_REASON);
         let id = new_id();
         diesel::insert_into(do_not_contact::table)
             .values((
@@ -109,7 +247,7 @@ impl DoNotContact {
                 do_not_contact::owner_id.eq(owner_id),
                 do_not_contact::kind.eq(kind),
                 do_not_contact::value.eq(&value),
-                do_not_contact::reason.eq(reason.map(str::trim).filter(|r| !r.is_empty())),
+                do_not_contact::reason.eq(reason),
                 do_not_contact::created_at.eq(now()),
             ))
             .execute(conn)
@@ -120,32 +258,19 @@ impl DoNotContact {
                 ) => ApiError::conflict("value", "This is already on your do-not-contact list."),
                 other => other.into(),
             })?;
-        let col_matches = leads::table
-            .filter(crate::models::lead::owned_by(owner_id))
-            .filter(leads::deleted_at.is_null())
-            .filter(leads::status.ne(STATUS))
-            .into_boxed();
-        let ids: Vec<String> = if kind == "username" {
-            col_matches.filter(leads::username.eq(&value))
+        let (usernames, emails) = if kind == "username" {
+            (vec![value.clone()], vec![])
         } else {
-            col_matches.filter(leads::email.eq(&value))
-        }
-        .select(leads::id)
-        .load(conn)?;
-        let marked = if ids.is_empty() {
-            0
-        } else {
-            let patch = LeadPatch {
-                status: Some(STATUS.into()),
-                ..Default::default()
-            };
-            let sel = Selection {
-                ids: Some(ids),
-                search: None,
-                filter: None,
-            };
-            Lead::bulk_update(conn, owner_id, Some(owner_id), &sel, patch, batch_id)?
+            (vec![], vec![value.clone()])
         };
+        let marked = mark_matching(
+            conn,
+            owner_id,
+            &usernames,
+            &emails,
+            &format!("{reason} (with {value})"),
+            batch_id,
+        )?;
         let entry = do_not_contact::table
             .find(&id)
             .select(DoNotContact::as_select())

@@ -37,6 +37,8 @@ pub struct Import {
     pub finished_at: Option<NaiveDateTime>,
     /// When the uploaded file was removed; until then it counts against the owner's upload quota.
     pub file_removed_at: Option<NaiveDateTime>,
+    /// The rows skipped and why (JSON list of `RowError`, up to `MAX_REPORTED_ERRORS`).
+    pub skips: String,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
@@ -75,6 +77,8 @@ pub struct BatchOutcome {
     pub updated: i64,
     pub skipped: i64,
     pub errors: Vec<RowError>,
+    /// The skipped rows and why.
+    pub skips: Vec<RowError>,
 }
 
 impl Import {
@@ -166,24 +170,30 @@ impl Import {
                 imports::failed.eq(imports::failed + failed_rows),
             ))
             .execute(conn)?;
-        if out.errors.is_empty() {
+        if out.errors.is_empty() && out.skips.is_empty() {
             return Ok(());
         }
         let current = Import::get(conn, id)?;
-        let mut errors: Vec<RowError> = serde_json::from_str(&current.errors).unwrap_or_default();
-        if errors.len() >= MAX_REPORTED_ERRORS {
-            return Ok(());
+        // Appends to a report list, up to MAX_REPORTED_ERRORS; None when it is unchanged.
+        let extend = |stored: &str, more: &[RowError]| -> Option<String> {
+            let mut list: Vec<RowError> = serde_json::from_str(stored).unwrap_or_default();
+            if more.is_empty() || list.len() >= MAX_REPORTED_ERRORS {
+                return None;
+            }
+            list.extend(more.iter().take(MAX_REPORTED_ERRORS - list.len()).cloned());
+            list.sort_by_key(|e| e.row);
+            Some(serde_json::to_string(&list).unwrap_or_else(|_| "[]".into()))
+        };
+        if let Some(errors) = extend(&current.errors, &out.errors) {
+            diesel::update(imports::table.find(id))
+                .set(imports::errors.eq(errors))
+                .execute(conn)?;
         }
-        errors.extend(
-            out.errors
-                .iter()
-                .take(MAX_REPORTED_ERRORS - errors.len())
-                .cloned(),
-        );
-        errors.sort_by_key(|e| e.row);
-        diesel::update(imports::table.find(id))
-            .set(imports::errors.eq(serde_json::to_string(&errors).unwrap_or_else(|_| "[]".into())))
-            .execute(conn)?;
+        if let Some(skips) = extend(&current.skips, &out.skips) {
+            diesel::update(imports::table.find(id))
+                .set(imports::skips.eq(skips))
+                .execute(conn)?;
+        }
         Ok(())
     }
 
@@ -452,7 +462,15 @@ impl Lead {
             };
             if let Some(id) = existing {
                 match dedupe {
-                    Dedupe::Skip | Dedupe::KeepBoth => out.skipped += 1,
+                    Dedupe::Skip | Dedupe::KeepBoth => {
+                        out.skipped += 1;
+                        out.skips.push(skip_reason(
+                            row,
+                            key,
+                            &username,
+                            fresh_at.contains_key(&id),
+                        ));
+                    }
                     Dedupe::Update => {
                         let mut fill = patch.into_owned();
                         fill.username = None;
@@ -490,7 +508,16 @@ impl Lead {
             if by_username.contains_key(&username) {
                 // key=email with keep_both or a new email: the username is still taken.
                 match dedupe {
-                    Dedupe::Skip | Dedupe::Update if key == DedupeKey::Email => out.skipped += 1,
+                    Dedupe::Skip | Dedupe::Update if key == DedupeKey::Email => {
+                        out.skipped += 1;
+                        out.skips.push(RowError {
+                            row,
+                            field: Some("username".into()),
+                            message: format!(
+                                "@{username} is already in your workspace with another e-mail"
+                            ),
+                        });
+                    }
                     _ => out.errors.push(RowError {
                         row,
                         field: Some("username".into()),
@@ -600,5 +627,34 @@ fn drop_empty(p: &mut LeadPatch) {
     }
     if p.tags.as_ref().is_some_and(|t| t.is_empty()) {
         p.tags = None;
+    }
+}
+
+impl Import {
+    /// How many of these usernames are leads of the owner already (what an import would find; its preview).
+    pub fn count_existing_usernames(
+        conn: &mut DbConn,
+        owner_id: &str,
+        usernames: &[String],
+    ) -> ApiResult<i64> {
+        let owner_key = Lead::owner_key(conn, owner_id)?;
+        Ok(find_existing(conn, owner_key, DedupeKey::Username, usernames)?.len() as i64)
+    }
+}
+
+/// Why a row was skipped: it repeats an earlier row of the file, or matches a lead you have.
+fn skip_reason(row: i64, key: DedupeKey, username: &str, earlier_row: bool) -> RowError {
+    let (field, what) = match key {
+        DedupeKey::Username => ("username", format!("@{username}")),
+        DedupeKey::Email => ("email", format!("The e-mail of @{username}")),
+    };
+    RowError {
+        row,
+        field: Some(field.into()),
+        message: if earlier_row {
+            format!("{what} repeats an earlier row of the file")
+        } else {
+            format!("{what} is already a lead (kept as it was)")
+        },
     }
 }

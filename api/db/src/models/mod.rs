@@ -14,5 +14,6 @@ pub mod product;
 pub mod seed;
 pub mod session;
 pub mod setting;
+pub mod summary;
 pub mod user;
 pub mod view;

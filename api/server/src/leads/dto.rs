@@ -271,12 +271,49 @@ pub struct ExportQuery {
     pub filter: Option<String>,
     #[validate(length(max = 200))]
     pub sort: Option<String>,
-    /// Comma-separated columns in order; default all.
+    /// Comma-separated columns in order (the grid's visible ones), or `all` (the default): every column.
     #[validate(length(max = 1000))]
     pub columns: Option<String>,
     /// Admins: another user's id, to export their leads (recorded in the audit log).
     #[validate(length(max = 64))]
     pub owner: Option<String>,
+    /// `csv` (the default: UTF-8, `,`) or `excel`: UTF-8 with a byte-order mark, `;` between cells and CRLF line
+    /// ends, which Excel (German locale) opens with umlauts and columns intact.
+    #[param(inline)]
+    pub format: Option<ExportFormat>,
+    /// A name for the file (the saved view's): `leads-<view>-<YYYY-MM-DD>.csv` in `Content-Disposition`.
+    #[validate(length(max = 100))]
+    pub view: Option<String>,
+}
+
+#[derive(Deserialize, Clone, Copy, PartialEq, Eq, Debug, Default, ToSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum ExportFormat {
+    #[default]
+    Csv,
+    Excel,
+}
+
+/// The export's file name: `leads[-view]-<date>.csv`, ASCII only (umlauts spelt out, anything else a dash).
+pub fn export_file_name(view: Option<&str>, date: chrono::NaiveDate) -> String {
+    let mut slug = String::new();
+    for c in view.unwrap_or("").trim().chars() {
+        match c {
+            'ä' | 'Ä' => slug.push_str("ae"),
+            'ö' | 'Ö' => slug.push_str("oe"),
+            'ü' | 'Ü' => slug.push_str("ue"),
+            'ß' => slug.push_str("ss"),
+            c if c.is_ascii_alphanumeric() => slug.push(c.to_ascii_lowercase()),
+            _ if !slug.ends_with('-') && !slug.is_empty() => slug.push('-'),
+            _ => {}
+        }
+    }
+    let slug = slug.trim_end_matches('-');
+    if slug.is_empty() {
+        format!("leads-{date}.csv")
+    } else {
+        format!("leads-{slug}-{date}.csv")
+    }
 }
 
 /// Columns a CSV export may hold, in their default order.

@@ -230,13 +230,21 @@ fn decode_utf16(path: &std::path::Path, size: u64) -> ApiResult<u64> {
     Ok(std::fs::metadata(path).map_err(ApiError::internal)?.len())
 }
 
-/// The field a header names, by common spellings (English and German).
+/// The field a header names, by common spellings (English and German). Compared lowercased, umlauts spelt out
+/// (`ä` → `ae`, `ß` → `ss`) and with everything but letters and digits dropped: "Vollständiger Name" and
+/// "vollstaendiger_name" are both `vollstaendigername`.
 pub fn guess(header: &str) -> Option<&'static str> {
-    let h: String = header
-        .to_lowercase()
-        .chars()
-        .filter(|c| c.is_alphanumeric())
-        .collect();
+    let mut h = String::new();
+    for c in header.to_lowercase().chars() {
+        match c {
+            'ä' => h.push_str("ae"),
+            'ö' => h.push_str("oe"),
+            'ü' => h.push_str("ue"),
+            'ß' => h.push_str("ss"),
+            c if c.is_alphanumeric() => h.push(c),
+            _ => {}
+        }
+    }
     let table: &[(&str, &[&str])] = &[
         (
             "username",
@@ -249,6 +257,13 @@ pub fn guess(header: &str) -> Option<&'static str> {
                 "ighandle",
                 "account",
                 "benutzername",
+                "nutzername",
+                "benutzer",
+                "instagramname",
+                "instagramhandle",
+                "instagramkonto",
+                "konto",
+                "profilname",
                 "ownerusername",
                 "profile",
             ],
@@ -260,12 +275,25 @@ pub fn guess(header: &str) -> Option<&'static str> {
                 "name",
                 "displayname",
                 "vollername",
+                "vollstaendigername",
+                "anzeigename",
+                "klarname",
+                "vorundnachname",
+                "kontaktname",
                 "ownerfullname",
             ],
         ),
         (
             "biography",
-            &["biography", "bio", "description", "beschreibung"],
+            &[
+                "biography",
+                "bio",
+                "description",
+                "beschreibung",
+                "biografie",
+                "biographie",
+                "profiltext",
+            ],
         ),
         (
             "followers",
@@ -275,6 +303,9 @@ pub fn guess(header: &str) -> Option<&'static str> {
                 "followerscount",
                 "followercount",
                 "abonnenten",
+                "followeranzahl",
+                "anzahlfollower",
+                "abonnentenzahl",
             ],
         ),
         (
@@ -285,11 +316,19 @@ pub fn guess(header: &str) -> Option<&'static str> {
                 "followscount",
                 "followingcount",
                 "abonniert",
+                "gefolgt",
+                "folgt",
             ],
         ),
         (
             "posts",
-            &["posts", "postscount", "mediacount", "beitraege", "beiträge"],
+            &[
+                "posts",
+                "postscount",
+                "mediacount",
+                "beitraege",
+                "anzahlbeitraege",
+            ],
         ),
         (
             "is_business",
@@ -298,6 +337,9 @@ pub fn guess(header: &str) -> Option<&'static str> {
                 "business",
                 "isbusinessaccount",
                 "businessaccount",
+                "unternehmenskonto",
+                "geschaeftskonto",
+                "firmenkonto",
             ],
         ),
         (
@@ -307,6 +349,7 @@ pub fn guess(header: &str) -> Option<&'static str> {
                 "category",
                 "businesscategoryname",
                 "kategorie",
+                "branche",
             ],
         ),
         (
@@ -318,6 +361,7 @@ pub fn guess(header: &str) -> Option<&'static str> {
                 "publicemail",
                 "businessemail",
                 "emailadresse",
+                "mailadresse",
             ],
         ),
         (
@@ -326,18 +370,63 @@ pub fn guess(header: &str) -> Option<&'static str> {
                 "phone",
                 "phonenumber",
                 "telefon",
+                "telefonnummer",
+                "tel",
+                "handy",
+                "handynummer",
+                "mobil",
+                "mobilnummer",
                 "businessphonenumber",
                 "contactphonenumber",
             ],
         ),
         (
             "website",
-            &["website", "url", "externalurl", "link", "webseite"],
+            &[
+                "website",
+                "url",
+                "externalurl",
+                "link",
+                "webseite",
+                "homepage",
+                "internetseite",
+            ],
         ),
-        ("source_hashtag", &["sourcehashtag", "hashtag", "source"]),
+        (
+            "source_hashtag",
+            &[
+                "sourcehashtag",
+                "hashtag",
+                "source",
+                "quellhashtag",
+                "quelle",
+            ],
+        ),
         ("status", &["status"]),
-        ("tags", &["tags", "labels"]),
-        ("notes", &["notes", "notizen", "note", "comment"]),
+        (
+            "tags",
+            &[
+                "tags",
+                "labels",
+                "schlagwoerter",
+                "stichwoerter",
+                "etiketten",
+            ],
+        ),
+        (
+            "notes",
+            &[
+                "notes",
+                "notizen",
+                "notiz",
+                "note",
+                "comment",
+                "bemerkung",
+                "bemerkungen",
+                "anmerkungen",
+                "kommentar",
+            ],
+        ),
         ("email_subject", &["emailsubject", "subject", "betreff"]),
         ("email_body", &["emailbody", "body", "message", "nachricht"]),
     ];
@@ -345,6 +434,31 @@ pub fn guess(header: &str) -> Option<&'static str> {
         .iter()
         .find(|(_, names)| names.contains(&h.as_str()))
         .map(|(f, _)| *f)
+}
+
+#[cfg(test)]
+mod guess_tests {
+    use super::guess;
+
+    #[test]
+    fn common_german_headers_are_guessed() {
+        for (header, field) in [
+            ("Vollständiger Name", "full_name"),
+            ("vollstaendiger_name", "full_name"),
+            ("Benutzername", "username"),
+            ("Abonnenten", "followers"),
+            ("Beiträge", "posts"),
+            ("E-Mail-Adresse", "email"),
+            ("Telefonnummer", "phone"),
+            ("Webseite", "website"),
+            ("Geschäftskonto", "is_business"),
+            ("Branche", "business_category"),
+            ("Notizen", "notes"),
+        ] {
+            assert_eq!(guess(header), Some(field), "{header}");
+        }
+        assert_eq!(guess("Lieblingsfarbe"), None);
+    }
 }
 
 fn sniff_delimiter(first_line: &str) -> u8 {
@@ -494,6 +608,97 @@ pub struct ImportPreview {
     pub fields: Vec<String>,
     pub total_rows: i64,
     pub preview: Vec<PreviewRow>,
+    /// What running with this mapping would do, counted over the whole file by username (null while no column
+    /// is mapped to username).
+    pub check: Option<ImportCheck>,
+}
+
+/// The whole file checked before the run: how many rows will fail, repeat, or match a lead you have.
+#[derive(Serialize, ToSchema, Default, Debug)]
+pub struct ImportCheck {
+    /// Rows that will fail (a bad cell, no username).
+    pub bad_rows: i64,
+    /// The first bad rows and why (up to 100; one entry per bad cell).
+    pub bad: Vec<RowError>,
+    /// Good rows whose username repeats an earlier row of the file (skipped, or filling the earlier row with
+    /// `dedupe: update`).
+    pub duplicates_in_file: i64,
+    /// Good rows (first of their username in the file) that match one of your leads (skipped, or filling it with
+    /// `dedupe: update`).
+    pub existing: i64,
+    /// Good rows that add a new lead.
+    pub new_rows: i64,
+}
+
+/// Bad rows named in the check.
+const CHECK_LISTED: usize = 100;
+
+/// Reads the whole file through the mapping: the check without the lookup of existing leads (`existing` is 0,
+/// `new_rows` counts every good first row), and those rows' usernames to look up.
+fn check_file(
+    path: &std::path::Path,
+    delimiter: u8,
+    mapping: &[Option<String>],
+) -> ApiResult<(ImportCheck, Vec<String>)> {
+    let mut rdr = reader(path, delimiter)?;
+    let mut check = ImportCheck::default();
+    let mut seen: std::collections::HashSet<String> = std::collections::HashSet::new();
+    let mut firsts = vec![];
+    let mut record = csv::StringRecord::new();
+    let mut row = 0i64;
+    while rdr.read_record(&mut record).unwrap_or(false) {
+        row += 1;
+        match map_row(&record, mapping) {
+            Ok(patch) => {
+                let Some(u) = patch.username else { continue };
+                if seen.contains(&u) {
+                    check.duplicates_in_file += 1;
+                } else {
+                    seen.insert(u.clone());
+                    firsts.push(u);
+                }
+            }
+            Err(cells) => {
+                check.bad_rows += 1;
+                for (field, message) in cells {
+                    if check.bad.len() < CHECK_LISTED {
+                        check.bad.push(RowError {
+                            row,
+                            field: Some(field),
+                            message,
+                        });
+                    }
+                }
+            }
+        }
+    }
+    check.new_rows = firsts.len() as i64;
+    Ok((check, firsts))
+}
+
+/// The check of a file with a mapping, existing leads looked up; None without a username column.
+async fn check_import(
+    state: &AppState,
+    owner: &str,
+    path: PathBuf,
+    delimiter: u8,
+    mapping: Vec<Option<String>>,
+) -> ApiResult<Option<ImportCheck>> {
+    if !mapping.iter().flatten().any(|f| f == "username") {
+        return Ok(None);
+    }
+    let (mut check, firsts) =
+        tokio::task::spawn_blocking(move || check_file(&path, delimiter, &mapping))
+            .await
+            .map_err(ApiError::internal)??;
+    let uid = owner.to_owned();
+    let existing = state
+        .db
+        .run(move |c| Import::count_existing_usernames(c, &uid, &firsts))
+        .await?;
+    check.existing = existing;
+    check.new_rows -= existing;
+    Ok(Some(check))
 }
 
 #[derive(Serialize, ToSchema)]
@@ -510,6 +715,8 @@ pub struct ImportStatus {
     pub failed: i64,
     /// Bad rows, in row order (up to 1000).
     pub errors: Vec<RowError>,
+    /// Skipped rows and why, in row order (up to 1000).
+    pub skipped_rows: Vec<RowError>,
     pub created_at: DateTime<Utc>,
     pub finished_at: Option<DateTime<Utc>>,
 }
@@ -518,6 +725,7 @@ impl From<Import> for ImportStatus {
     fn from(i: Import) -> Self {
         ImportStatus {
             errors: serde_json::from_str(&i.errors).unwrap_or_default(),
+            skipped_rows: serde_json::from_str(&i.skips).unwrap_or_default(),
             id: i.id,
             filename: i.filename,
             status: i.status,
@@ -736,7 +944,7 @@ pub async fn upload(
     })
     .await
     .map_err(ApiError::internal)?;
-    let (size, (_, headers, head, total)) = match head {
+    let (size, (delimiter, headers, head, total)) = match head {
         Ok(h) => h,
         Err(e) => {
             remove_upload(&path);
@@ -754,7 +962,9 @@ pub async fn upload(
         .db
         .run(move |c| Import::create(c, &iid, &uid, &fname, size as i64, total))
         .await?;
+    let check = check_import(&state, &me.user.id, path, delimiter, mapping.clone()).await?;
     Ok(HttpResponse::Created().json(ImportPreview {
+        check,
         preview: preview_rows(&head, &mapping),
         id,
         filename,
@@ -800,7 +1010,8 @@ pub async fn preview(
 ) -> ApiResult<Json<ImportPreview>> {
     let imp = with_file(&state, &me, id.into_inner()).await?;
     let path = file_of(&state, &imp.id);
-    let (_, headers, head, total) = tokio::task::spawn_blocking(move || read_head(&path))
+    let p = path.clone();
+    let (delimiter, headers, head, total) = tokio::task::spawn_blocking(move || read_head(&p))
         .await
         .map_err(ApiError::internal)??;
     check_mapping(&b.mapping, headers.len()).or_else(|e| {
@@ -814,7 +1025,9 @@ pub async fn preview(
             Err(e)
         }
     })?;
+    let check = check_import(&state, &me.user.id, path, delimiter, b.mapping.clone()).await?;
     Ok(Json(ImportPreview {
+        check,
         preview: preview_rows(&head, &b.mapping),
         id: imp.id,
         filename: imp.filename,

@@ -380,6 +380,7 @@ fn write_chunks(
                 out.inserted += o.inserted;
                 out.updated += o.updated;
                 out.skipped += o.skipped;
+                out.skips.append(&mut o.skips);
                 out.errors.append(&mut chunk.errors);
                 out.errors.append(&mut o.errors);
                 if rows < per_commit {

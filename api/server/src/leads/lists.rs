@@ -153,6 +153,145 @@ pub async fn remove_dnc(
     Ok(HttpResponse::NoContent().finish())
 }
 
+/// Most entries one bulk add takes.
+pub const DNC_BULK_MAX: usize = 10_000;
+
+#[derive(Deserialize, Validate, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct DncBulkInput {
+    /// Usernames (`@` optional) and e-mail addresses, one per item; a value with `@` inside is an e-mail.
+    #[validate(length(min = 1, max = 10000))]
+    pub values: Vec<String>,
+    /// Where the list came from: `paste` or `file`; recorded as the entries' reason.
+    #[schema(inline)]
+    pub source: DncSource,
+    /// The file's name (with `source: file`), named in the reason.
+    #[validate(length(max = 200))]
+    pub filename: Option<String>,
+}
+
+#[derive(Deserialize, Clone, Copy, PartialEq, Eq, Debug, ToSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum DncSource {
+    Paste,
+    File,
+}
+
+#[derive(Serialize, ToSchema)]
+pub struct DncInvalid {
+    /// The item as given.
+    pub value: String,
+    pub message: String,
+}
+
+#[derive(Serialize, ToSchema)]
+pub struct DncBulkResult {
+    pub added: usize,
+    /// Already on the list (left as they were).
+    pub already_listed: usize,
+    /// Items that are neither a username nor an e-mail address (nothing was added for them).
+    pub invalid: Vec<DncInvalid>,
+    /// Leads of yours now marked "do not contact" (one undo step).
+    pub leads_marked: usize,
+}
+
+/// An item of a pasted or imported list: an e-mail when it has `@` after its first character, else a username.
+pub fn dnc_item(raw: &str) -> Result<(String, String), String> {
+    let v = raw.trim();
+    let kind = if v.chars().skip(1).any(|c| c == '@') {
+        "email"
+    } else {
+        "username"
+    };
+    leadgen_db::models::dnc::normalise(kind, v)
+        .map(|value| (kind.to_owned(), value))
+        .map_err(|e| {
+            e.details
+                .as_ref()
+                .and_then(|d| d["fields"]["value"][0]["message"].as_str())
+                .unwrap_or("Not a username or e-mail address")
+                .to_owned()
+        })
+}
+
+/// Put many usernames and e-mails on the list at once (pasted, or read from a file on the page); your matching
+/// leads become "do not contact" in one undo step. Empty items are ignored; invalid ones are listed, the rest added.
+#[utoipa::path(post, path = "/api/v1/do-not-contact/bulk", tag = "leads", request_body = DncBulkInput,
+    responses((status = 200, body = DncBulkResult), (status = 422, body = ErrorBody)))]
+pub async fn add_dnc_bulk(
+    me: CurrentUser,
+    state: web::Data<AppState>,
+    Body(b): Body<DncBulkInput>,
+) -> ApiResult<Json<DncBulkResult>> {
+    me.require_writer()?;
+    let mut entries = vec![];
+    let mut invalid = vec![];
+    for raw in b.values.iter().filter(|v| !v.trim().is_empty()) {
+        match dnc_item(raw) {
+            Ok(e) => entries.push(e),
+            Err(message) => invalid.push(DncInvalid {
+                value: raw.clone(),
+                message,
+            }),
+        }
+    }
+    let reason = match (b.source, b.filename.as_deref().map(str::trim)) {
+        (DncSource::File, Some(f)) if !f.is_empty() => {
+            format!("Imported from {f} on the do-not-contact page")
+        }
+        (DncSource::File, _) => "Imported from a file on the do-not-contact page".to_owned(),
+        (DncSource::Paste, _) => "Pasted on the do-not-contact page".to_owned(),
+    };
+    let uid = me.user.id.clone();
+    let done = state
+        .db
+        .run(move |c| {
+            write_tx(c, |c| {
+                DoNotContact::add_many(c, &uid, &entries, &reason, &new_id())
+            })
+        })
+        .await?;
+    if done.leads_marked > 0 {
+        state.counts.invalidate(&me.user.id);
+    }
+    Ok(Json(DncBulkResult {
+        added: done.added,
+        already_listed: done.already_listed,
+        invalid,
+        leads_marked: done.leads_marked,
+    }))
+}
+
+/// Your whole do-not-contact list as CSV (`kind,value,reason,created_at`).
+#[utoipa::path(get, path = "/api/v1/do-not-contact/export", tag = "leads",
+    responses((status = 200, description = "The list as CSV", content_type = "text/csv", body = String)))]
+pub async fn export_dnc(me: CurrentUser, state: web::Data<AppState>) -> ApiResult<HttpResponse> {
+    let uid = me.user.id.clone();
+    let rows = state.db.run(move |c| DoNotContact::all(c, &uid)).await?;
+    let mut w = csv::Writer::from_writer(Vec::new());
+    let write =
+        |w: &mut csv::Writer<Vec<u8>>, r: [&str; 4]| w.write_record(r).map_err(ApiError::internal);
+    write(&mut w, ["kind", "value", "reason", "created_at"])?;
+    for d in &rows {
+        let at = utc(d.created_at).to_rfc3339();
+        write(
+            &mut w,
+            [&d.kind, &d.value, d.reason.as_deref().unwrap_or(""), &at],
+        )?;
+    }
+    let body = w.into_inner().map_err(ApiError::internal)?;
+    Ok(HttpResponse::Ok()
+        .content_type("text/csv; charset=utf-8")
+        .insert_header((
+            actix_web::http::header::CONTENT_DISPOSITION,
+            format!(
+                "attachment; filename=\"do-not-contact-{}.csv\"",
+                Utc::now().date_naive()
+            ),
+        ))
+        .body(body))
+}
+
 #[derive(Serialize, ToSchema)]
 pub struct LeadHashtag {
     pub hashtag: String,

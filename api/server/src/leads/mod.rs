@@ -3,6 +3,7 @@
 
 pub mod counts;
 pub mod csv_cells;
+pub mod dashboard;
 pub mod dto;
 pub mod import;
 pub mod import_job;
@@ -18,6 +19,7 @@ pub const BULK_BODY_LIMIT: usize = 8 * 1024 * 1024;
 /// Mounted under `/api/v1`.
 pub fn routes(cfg: &mut web::ServiceConfig) {
     use routes as r;
+    cfg.route("/dashboard", web::get().to(dashboard::dashboard));
     cfg.service(
         web::scope("/leads")
             .route("", web::get().to(r::list))
@@ -47,6 +49,12 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
         web::scope("/do-not-contact")
             .route("", web::get().to(lists::list_dnc))
             .route("", web::post().to(lists::add_dnc))
+            .service(
+                web::resource("/bulk")
+                    .app_data(web::PayloadConfig::new(BULK_BODY_LIMIT))
+                    .route(web::post().to(lists::add_dnc_bulk)),
+            )
+            .route("/export", web::get().to(lists::export_dnc))
             .route("/{id}", web::delete().to(lists::remove_dnc)),
     )
     .service(

@@ -610,7 +610,11 @@ pub async fn export(
     Params(q): Params<ExportQuery>,
 ) -> ApiResult<HttpResponse> {
     let owner = read_owner(&state, &me, &client, q.owner.clone(), true).await?;
-    let columns: Vec<String> = match q.columns.as_deref().filter(|s| !s.trim().is_empty()) {
+    let columns: Vec<String> = match q
+        .columns
+        .as_deref()
+        .filter(|s| !s.trim().is_empty() && s.trim() != "all")
+    {
         Some(list) => {
             let cols: Vec<String> = list
                 .split(',')
@@ -644,6 +648,8 @@ pub async fn export(
         .db
         .run(move |c| Lead::rows(c, &PageRequest { limit: 1, ..check }).map(|_| ()))
         .await?;
+    let format = q.format.unwrap_or_default();
+    let file_name = export_file_name(q.view.as_deref(), chrono::Utc::now().date_naive());
     let (tx, rx) = tokio::sync::mpsc::channel::<Result<actix_web::web::Bytes, std::io::Error>>(4);
     let db = state.db.clone();
     tokio::task::spawn_blocking(move || {
@@ -651,7 +657,21 @@ pub async fn export(
             tx.blocking_send(Ok(actix_web::web::Bytes::from(buf)))
                 .is_ok()
         };
-        let mut w = csv::Writer::from_writer(Vec::new());
+        let excel = format == ExportFormat::Excel;
+        let writer = |first: bool| {
+            let mut b = csv::WriterBuilder::new();
+            b.has_headers(false);
+            if excel {
+                b.delimiter(b';').terminator(csv::Terminator::CRLF);
+            }
+            // Excel reads a file as UTF-8 only when it starts with the byte-order mark.
+            b.from_writer(if excel && first {
+                vec![0xEF, 0xBB, 0xBF]
+            } else {
+                Vec::new()
+            })
+        };
+        let mut w = writer(true);
         if w.write_record(&columns).is_err() {
             return;
         }
@@ -680,9 +700,7 @@ pub async fn export(
             if !send(buf) {
                 return; // the client went away
             }
-            w = csv::WriterBuilder::new()
-                .has_headers(false)
-                .from_writer(Vec::new());
+            w = writer(false);
             match next {
                 Some(c) => req.cursor = Some(c),
                 None => return,
@@ -696,7 +714,7 @@ pub async fn export(
         .content_type("text/csv; charset=utf-8")
         .insert_header((
             header::CONTENT_DISPOSITION,
-            "attachment; filename=\"leads.csv\"",
+            format!("attachment; filename=\"{file_name}\""),
         ))
         .streaming(stream))
 }

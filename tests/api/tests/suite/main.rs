@@ -15,3 +15,4 @@ mod secrets;
 mod security;
 mod tokens;
 mod upgrade;
+mod workspace;

@@ -1,6 +1,7 @@
 import { useEffect, useState, type FormEvent } from "react";
 import { keepPreviousData, useMutation, useQuery, useQueryClient } from "@tanstack/react-query";
-import { Ban, Plus, Trash2 } from "lucide-react";
+import { Ban, Download, ListPlus, Plus, Trash2, Upload } from "lucide-react";
+import { downloadFile } from "../../lib/download";
 import { errorMessage, fieldErrors } from "../../lib/errors";
 import { useDebounced } from "../../lib/useDebounced";
 import { Button } from "../../ui/Button";
@@ -14,7 +15,7 @@ import { useToast } from "../../ui/Toasts";
 import { useCurrentUser } from "../auth/session";
 import { leadKeys } from "../leads/api";
 import { dncApi, dncKeys, type DncEntry, type DncKind, type DncQuery } from "./api";
-import { addedMessage, displayValue, validateDnc } from "./dnc";
+import { addedMessage, bulkMessage, displayValue, splitList, validateDnc } from "./dnc";
 import "../../styles/admin.css";
 import "./dnc.css";
 import { useFilterParams } from "../../lib/useFilterParams";
@@ -61,8 +62,23 @@ export default function DoNotContactPage() {
         title="Do not contact"
         description="Usernames and e-mail addresses you never reach out to. Adding one marks your matching leads “do not contact”; new and imported leads that match start that way."
       />
-      {!readOnly && <AddEntryCard />}
-      <Card title="The list" actions={<span className="muted small num" data-testid="dnc-count">{countText}</span>}>
+      {!readOnly && (
+        <div className="dnc-add-cards">
+          <AddEntryCard />
+          <AddManyCard />
+        </div>
+      )}
+      <Card
+        title="The list"
+        actions={
+          <span className="row gap">
+            <span className="muted small num" data-testid="dnc-count">
+              {countText}
+            </span>
+            {total > 0 && <ExportButton />}
+          </span>
+        }
+      >
         <div className="filters">
           <TextField
             label="Search"
@@ -260,6 +276,106 @@ function AddEntryCard() {
         </div>
       </form>
       <FormError message={generic} />
+    </Card>
+  );
+}
+
+function ExportButton() {
+  const toast = useToast();
+  const [busy, setBusy] = useState(false);
+  return (
+    <Button
+      size="sm"
+      icon={<Download size={14} aria-hidden />}
+      loading={busy}
+      onClick={async () => {
+        setBusy(true);
+        try {
+          await downloadFile(dncApi.exportUrl(), "do-not-contact.csv");
+        } catch (e) {
+          toast.error(e);
+        } finally {
+          setBusy(false);
+        }
+      }}
+    >
+      Export CSV
+    </Button>
+  );
+}
+
+/** Many entries at once: pasted (one per line or comma-separated) or read from a file (a CSV's value column). */
+function AddManyCard() {
+  const qc = useQueryClient();
+  const toast = useToast();
+  const [text, setText] = useState("");
+  const [file, setFile] = useState<string | null>(null);
+  const items = splitList(text);
+  const add = useMutation({
+    mutationFn: () => dncApi.addMany({ values: items, source: file ? "file" : "paste", filename: file }),
+    onSuccess: (r) => {
+      toast.success(bulkMessage(r));
+      setText(r.invalid.map((i) => i.value).join("\n"));
+      setFile(null);
+      void qc.invalidateQueries({ queryKey: dncKeys.all });
+      if (r.leads_marked > 0) void qc.invalidateQueries({ queryKey: leadKeys.all });
+    },
+  });
+  const invalid = add.data?.invalid ?? [];
+  return (
+    <Card title="Add many">
+      <form
+        className="stack dnc-many"
+        aria-label="Add many to the do-not-contact list"
+        onSubmit={(e) => {
+          e.preventDefault();
+          if (items.length) add.mutate();
+        }}
+      >
+        <label className="field">
+          <span>Usernames and e-mail addresses</span>
+          <textarea
+            className="input textarea"
+            rows={4}
+            spellCheck={false}
+            placeholder={"@username\nname@example.com"}
+            value={text}
+            onChange={(e) => {
+              setText(e.target.value);
+              setFile(null);
+              if (add.data || add.error) add.reset();
+            }}
+          />
+          <span className="field-hint">One per line, or separated by commas. A CSV export of this list works too.</span>
+        </label>
+        {invalid.length > 0 && (
+          <div className="field-error" role="alert">
+            Not added (left in the box to fix): {invalid.map((i) => `${i.value} — ${i.message}`).join("; ")}
+          </div>
+        )}
+        <FormError message={add.error ? errorMessage(add.error) : null} />
+        <div className="row gap">
+          <label className="btn btn-sm dnc-file">
+            <Upload size={14} aria-hidden /> Read a file…
+            <input
+              type="file"
+              accept=".csv,.txt,text/csv,text/plain"
+              aria-label="List file"
+              onChange={async (e) => {
+                const f = e.target.files?.[0];
+                if (!f) return;
+                setText(await f.text());
+                setFile(f.name);
+                e.target.value = "";
+              }}
+            />
+          </label>
+          <span style={{ flex: 1 }} />
+          <Button type="submit" variant="primary" size="sm" icon={<ListPlus size={14} aria-hidden />} loading={add.isPending} disabled={!items.length}>
+            {items.length ? `Add ${items.length.toLocaleString()}` : "Add"}
+          </Button>
+        </div>
+      </form>
     </Card>
   );
 }

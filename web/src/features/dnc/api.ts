@@ -1,5 +1,5 @@
 // The do-not-contact list: usernames and e-mail addresses never to reach. Types from the generated schema.
-import { http } from "../../api/client";
+import { API_BASE, http } from "../../api/client";
 import type { components } from "../../api/schema";
 
 type S = components["schemas"];
@@ -8,6 +8,8 @@ export type DncInput = S["DncInput"];
 export type DncPage = S["DncPage"];
 export type DncAdded = S["DncAdded"];
 export type DncKind = "username" | "email";
+export type DncBulkInput = S["DncBulkInput"];
+export type DncBulkResult = S["DncBulkResult"];
 
 export interface DncQuery {
   q?: string;
@@ -21,6 +23,8 @@ export const dncApi = {
   list: (q: DncQuery, signal?: AbortSignal) => http.get<DncPage>("/do-not-contact", { query: { ...q }, signal }),
   add: (body: DncInput) => http.post<DncAdded>("/do-not-contact", body),
   remove: (id: string) => http.del(`/do-not-contact/${enc(id)}`),
+  addMany: (body: DncBulkInput) => http.post<DncBulkResult>("/do-not-contact/bulk", body),
+  exportUrl: () => `${API_BASE}/do-not-contact/export`,
 };
 
 export const dncKeys = {

@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { addedMessage, displayValue, normaliseDncValue, validateDnc } from "./dnc";
+import { addedMessage, displayValue, normaliseDncValue, validateDnc, splitList, bulkMessage } from "./dnc";
 
 describe("do-not-contact input", () => {
   it("normalises like the API: usernames lose their @, both are lowercased", () => {
@@ -37,5 +37,20 @@ describe("do-not-contact input", () => {
   it("shows usernames with their @", () => {
     expect(displayValue("username", "jane")).toBe("@jane");
     expect(displayValue("email", "jane@example.com")).toBe("jane@example.com");
+  });
+});
+
+describe("pasted and imported lists", () => {
+  it("splits lines, commas and semicolons and drops blanks and quotes", () => {
+    expect(splitList('@anna\n"ben@example.de", carla ;dora\n\n')).toEqual(["@anna", "ben@example.de", "carla", "dora"]);
+  });
+  it("takes the value column of an exported list", () => {
+    const csv = "\uFEFFkind,value,reason,created_at\nusername,anna,Pasted,2026-12-06\nemail,b@x.de,,2026-12-06\n";
+    expect(splitList(csv)).toEqual(["anna", "b@x.de"]);
+  });
+  it("says what a bulk add did", () => {
+    expect(bulkMessage({ added: 3, already_listed: 1, leads_marked: 1, invalid: [{}] })).toBe(
+      "Added 3; 1 already on the list; 1 not valid; 1 lead marked do not contact.",
+    );
   });
 });

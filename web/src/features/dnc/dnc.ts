@@ -42,3 +42,34 @@ export function addedMessage(leadsMarked: number): string {
 export function displayValue(kind: string, value: string): string {
   return kind === "username" ? `@${value}` : value;
 }
+
+/**
+ * The items of a pasted or uploaded list: one per line, or separated by commas, semicolons or tabs; quotes
+ * dropped. A CSV with a header naming a `value` (or `username`/`email`) column — as the export writes — gives
+ * that column only.
+ */
+export function splitList(text: string): string[] {
+  const lines = text.replace(/^\uFEFF/, "").split(/\r?\n/).filter((l) => l.trim());
+  const unquote = (s: string) => s.trim().replace(/^"(.*)"$/, "$1").trim();
+  if (lines.length) {
+    const sep = [",", ";", "\t"].find((c) => lines[0].includes(c));
+    if (sep) {
+      const head = lines[0].split(sep).map((h) => unquote(h).toLowerCase());
+      const col = ["value", "username", "email", "e-mail", "benutzername"].map((n) => head.indexOf(n)).find((i) => i >= 0);
+      if (col !== undefined) return lines.slice(1).map((l) => unquote(l.split(sep)[col] ?? "")).filter(Boolean);
+    }
+  }
+  return lines
+    .flatMap((l) => l.split(/[,;\t]/))
+    .map(unquote)
+    .filter(Boolean);
+}
+
+/** The result of adding many entries, in one sentence. */
+export function bulkMessage(r: { added: number; already_listed: number; leads_marked: number; invalid: unknown[] }): string {
+  const parts = [`Added ${r.added.toLocaleString()}`];
+  if (r.already_listed) parts.push(`${r.already_listed.toLocaleString()} already on the list`);
+  if (r.invalid.length) parts.push(`${r.invalid.length.toLocaleString()} not valid`);
+  parts.push(`${r.leads_marked.toLocaleString()} lead${r.leads_marked === 1 ? "" : "s"} marked do not contact`);
+  return parts.join("; ") + ".";
+}

@@ -6,6 +6,7 @@ import { FormError } from "../../ui/Field";
 import { Modal } from "../../ui/Modal";
 import { importsApi, isMissingRoute, type ImportDraft, type ImportRun, type ImportStatus } from "./api";
 import { IMPORT_FIELDS, guessMapping } from "./importGuess";
+import { rowsToImport, runLabel } from "./importCheck";
 
 type Step = "pick" | "map" | "run" | "done";
 const FINISHED = ["done", "failed", "interrupted"];
@@ -100,7 +101,9 @@ export default function ImportDialog({ onClose, onDone }: { onClose: () => void;
   const mapped = mapping.filter((f): f is string => !!f);
   const dupField = mapped.find((f, i) => mapped.indexOf(f) !== i);
   const needs = key === "email" ? "email" : "username";
-  const canRun = !!draft && mapped.includes("username") && mapped.includes(needs) && !dupField;
+  const check = draft?.check ?? null;
+  const willImport = draft ? rowsToImport(check, dedupe, draft.total_rows) : 0;
+  const canRun = !!draft && mapped.includes("username") && mapped.includes(needs) && !dupField && willImport > 0;
   const pct = status && status.total_rows ? Math.round((100 * status.processed) / status.total_rows) : step === "done" ? 100 : 0;
 
   return (
@@ -121,7 +124,7 @@ export default function ImportDialog({ onClose, onDone }: { onClose: () => void;
           <>
             <Button onClick={() => setStep("pick")}>Back</Button>
             <Button variant="primary" onClick={() => void run()} loading={busy} disabled={!canRun}>
-              Import {draft?.total_rows.toLocaleString()} rows
+              {runLabel(willImport)}
             </Button>
           </>
         ) : step === "done" ? (
@@ -214,6 +217,36 @@ export default function ImportDialog({ onClose, onDone }: { onClose: () => void;
                 </tbody>
               </table>
             </div>
+            {check && (
+              <div className="import-check" data-testid="import-check" aria-label="Before you import">
+                <span className="import-check-item ok">
+                  <strong className="num">{check.new_rows.toLocaleString()}</strong> new
+                </span>
+                <span className={`import-check-item ${check.existing ? "warn" : ""}`}>
+                  <strong className="num">{check.existing.toLocaleString()}</strong> already {check.existing === 1 ? "a lead" : "leads"}
+                </span>
+                <span className={`import-check-item ${check.duplicates_in_file ? "warn" : ""}`}>
+                  <strong className="num">{check.duplicates_in_file.toLocaleString()}</strong> repeat{check.duplicates_in_file === 1 ? "s" : ""} an earlier row
+                </span>
+                <span className={`import-check-item ${check.bad_rows ? "bad" : ""}`}>
+                  <strong className="num">{check.bad_rows.toLocaleString()}</strong> will fail
+                </span>
+                {check.bad.length > 0 && (
+                  <details className="import-check-bad">
+                    <summary className="small">Why rows will fail</summary>
+                    <ul className="small">
+                      {check.bad.map((e, i) => (
+                        <li key={i}>
+                          Row {e.row}
+                          {e.field ? ` (${labelOf(e.field)})` : ""}: {e.message}
+                        </li>
+                      ))}
+                      {check.bad_rows > check.bad.length && <li>…and more</li>}
+                    </ul>
+                  </details>
+                )}
+              </div>
+            )}
             {dupField && <div className="field-error">Two columns go to the same field ({labelOf(dupField)}).</div>}
             {!mapped.includes("username") && <div className="field-error">Map a column to Username: every lead needs one.</div>}
             <div className="row gap">
@@ -273,6 +306,19 @@ export default function ImportDialog({ onClose, onDone }: { onClose: () => void;
                 ))}
                 {status.errors.length > 20 && <li>…and {status.errors.length - 20} more</li>}
               </ul>
+            )}
+            {step === "done" && status.skipped_rows.length > 0 && (
+              <details className="small" data-testid="import-skipped">
+                <summary>Rows skipped ({status.skipped.toLocaleString()})</summary>
+                <ul aria-label="Rows skipped">
+                  {status.skipped_rows.slice(0, 50).map((e, i) => (
+                    <li key={i}>
+                      Row {e.row}: {e.message}
+                    </li>
+                  ))}
+                  {status.skipped > 50 && <li>…and {(status.skipped - Math.min(50, status.skipped_rows.length)).toLocaleString()} more</li>}
+                </ul>
+              </details>
             )}
           </>
         )}

@@ -2,7 +2,8 @@ import { lazy, Suspense, useCallback, useEffect, useMemo, useRef, useState, useS
 import { useMutation, useQuery, useQueryClient } from "@tanstack/react-query";
 import { Link, useSearchParams } from "react-router";
 import { Columns3, Download, Eye, PanelRightOpen, Plus, Redo2, Trash2, Undo2, Upload } from "lucide-react";
-import { ApiError, parseError } from "../../api/client";
+import { ApiError } from "../../api/client";
+import { downloadFile } from "../../lib/download";
 import { adminApi, qk } from "../../api/endpoints";
 import { errorMessage, fieldErrors } from "../../lib/errors";
 import { useDebounced } from "../../lib/useDebounced";
@@ -17,7 +18,7 @@ import { useToast } from "../../ui/Toasts";
 import { useConfirm } from "../../ui/ConfirmDialog";
 import { useCurrentUser } from "../auth/session";
 import { isMissingRoute, leadKeys, leadsApi, viewsApi, type LeadDto, type LeadPatch, type SavedView, type ViewInput } from "./api";
-import { COLUMN_BY_ID, COLUMNS, DEFAULT_VISIBLE, type LeadColumn } from "./columns";
+import { COLUMN_BY_ID, COLUMNS, DEFAULT_VISIBLE, parseCellInput, type LeadColumn } from "./columns";
 import { BulkEdit, type BulkScope } from "./BulkEdit";
 import { ConflictPanel } from "./ConflictPanel";
 import { FilterBar } from "./FilterBar";
@@ -26,6 +27,7 @@ import { BlockCache } from "./grid/blockCache";
 import { LeadCards } from "./LeadCards";
 import { LeadDrawer } from "./LeadDrawer";
 import { useLeadEditing } from "./useLeadEditing";
+import { fromParams, toParams } from "./urlState";
 import { usePersisted } from "./usePersisted";
 import "./leads.css";
 
@@ -89,9 +91,27 @@ function LeadsWorkspace({ owner }: { owner: string | null }) {
   const phone = useMediaQuery("(max-width: 699px)");
   // Searches and filters made while reading another user's leads are kept apart from your own.
   const stateKey = owner ? `${STATE_KEY}.other` : STATE_KEY;
-  const [rawState, setRawState] = usePersisted<ViewState>(stateKey, DEFAULT_STATE);
+  // The address bar wins over what was remembered: a shared or reloaded link opens the view it names.
+  const [params, setParams] = useSearchParams();
+  const fromUrl = useRef<ReturnType<typeof fromParams> | undefined>(undefined);
+  if (fromUrl.current === undefined) fromUrl.current = fromParams(params, DEFAULT_STATE.sort);
+  const [rawState, setRawState] = usePersisted<ViewState>(stateKey, DEFAULT_STATE, fromUrl.current);
   const state = useMemo(() => normaliseState(rawState), [rawState]);
   const setState = useCallback((f: (s: ViewState) => ViewState) => setRawState((prev) => f(normaliseState(prev))), [setRawState]);
+  useEffect(() => {
+    const want = toParams(state, DEFAULT_STATE.sort);
+    setParams(
+      (prev) => {
+        const next = new URLSearchParams(prev);
+        for (const [k, v] of Object.entries(want)) {
+          if (v) next.set(k, v);
+          else next.delete(k);
+        }
+        return next.toString() === prev.toString() ? prev : next;
+      },
+      { replace: true },
+    );
+  }, [state.search, state.filters, state.sort]); // eslint-disable-line react-hooks/exhaustive-deps
   const [blockSize, setBlockSize] = usePersisted<number>(BLOCK_KEY, 100);
   const [viewId, setViewId] = usePersisted<string>(VIEW_KEY, "");
   const [searchText, setSearchText] = useState(state.search);
@@ -137,8 +157,23 @@ function LeadsWorkspace({ owner }: { owner: string | null }) {
   const [selectedRows, setSelectedRows] = useState<number[]>([]);
   const [activeRow, setActiveRow] = useState<number | null>(null);
   const [openId, setOpenId] = useState<string | null>(null);
+  // Bumped when the drawer closes: the grid takes the focus back (on the cell it had).
+  const [gridFocus, setGridFocus] = useState(0);
   const [creating, setCreating] = useState(false);
   const [importing, setImporting] = useState(false);
+  // `?import=1` (the dashboard's "Import CSV") opens the import dialog.
+  useEffect(() => {
+    if (params.get("import") !== "1") return;
+    if (!readOnly) setImporting(true);
+    setParams(
+      (prev) => {
+        const next = new URLSearchParams(prev);
+        next.delete("import");
+        return next;
+      },
+      { replace: true },
+    );
+  }, []); // eslint-disable-line react-hooks/exhaustive-deps
   const total = cache.total ?? 0;
   const getRow = useCallback((i: number) => cache.get(i), [cache]);
   const openLead = openId ? (cache.get(cache.indexOf(openId)) ?? null) : null;
@@ -155,7 +190,7 @@ function LeadsWorkspace({ owner }: { owner: string | null }) {
   const viewsAvailable = views.isSuccess;
   // First visit (nothing remembered here yet): open the view marked as default, if any (your views are about
   // your own leads, so not when reading someone else's).
-  const firstVisit = useRef(!owner && typeof localStorage !== "undefined" && localStorage.getItem(stateKey) === null);
+  const firstVisit = useRef(!owner && !fromUrl.current && typeof localStorage !== "undefined" && localStorage.getItem(stateKey) === null);
   useEffect(() => {
     if (!firstVisit.current || !views.data) return;
     firstVisit.current = false;
@@ -201,7 +236,7 @@ function LeadsWorkspace({ owner }: { owner: string | null }) {
         ids ? { ids, patch } : { search: state.search || undefined, filter: buildFilterTree(state.filters) ?? undefined, patch },
       );
       toast.success(`Changed ${r.affected.toLocaleString()} lead${r.affected === 1 ? "" : "s"}.`);
-      editing.noteServerBatch();
+      editing.noteServerBatch(`the change of ${COLUMN_BY_ID[field]?.title ?? field} on ${r.affected === 1 ? "1 lead" : `${r.affected.toLocaleString()} leads`}`);
       await cache.refresh();
     } catch (e) {
       if (!isMissingRoute(e)) return toast.error(e);
@@ -212,18 +247,20 @@ function LeadsWorkspace({ owner }: { owner: string | null }) {
     }
   };
 
-  const exportCsv = async () => {
-    const colIds = columns.map((c) => c.id);
-    // The server writes the CSV (the whole result, not only the loaded rows); `owner` for another user's leads.
-    const url = leadsApi.exportUrl({ search: state.search || undefined, filter, sort, columns: colIds, owner: owner ?? undefined });
-    const res = await fetch(url, { credentials: "same-origin" });
-    if (!res.ok) throw await parseError(res);
-    const blob = await res.blob();
-    const a = document.createElement("a");
-    a.href = URL.createObjectURL(blob);
-    a.download = "leads.csv";
-    a.click();
-    window.setTimeout(() => URL.revokeObjectURL(a.href), 1000);
+  const exportCsv = async (choice: ExportChoice) => {
+    // The server writes the file (the whole result, not only the loaded rows) and names it after the view and
+    // the day; `owner` for another user's leads.
+    const url = leadsApi.exportUrl({
+      search: state.search || undefined,
+      filter,
+      sort,
+      columns: choice.columns === "all" ? "all" : columns.map((c) => c.id),
+      owner: owner ?? undefined,
+      format: choice.format,
+      view: views.data?.find((v) => v.id === viewId)?.name,
+    });
+    const name = await downloadFile(url, "leads.csv");
+    toast.success(`Exported ${name}.`);
   };
 
   const gridHost = useRef<HTMLDivElement>(null);
@@ -266,8 +303,9 @@ function LeadsWorkspace({ owner }: { owner: string | null }) {
 
   const err = cache.error;
   const estimate = cache.totalIsEstimate;
-  // While the server is still counting: "≈20,001+ leads" (the exact count replaces it shortly).
-  const countText = cache.total === null ? "" : `${estimate ? "≈" : ""}${total.toLocaleString()}${estimate ? "+" : ""} lead${total === 1 ? "" : "s"}`;
+  // While the server is still counting, say so rather than show a number that is about to change; if it gave up,
+  // say what is known ("more than 20,000").
+  const countText = leadCountText(cache.total, estimate, cache.isPollingTotal);
 
   return (
     <div className="leads-page">
@@ -275,7 +313,7 @@ function LeadsWorkspace({ owner }: { owner: string | null }) {
         title="Leads"
         description={
           <span className="row gap">
-            <span data-testid="lead-count" data-estimate={estimate} title={estimate ? "Estimated: counting the exact number…" : undefined}>
+            <span data-testid="lead-count" data-estimate={estimate} title={estimate ? `At least ${total.toLocaleString()}; counting the exact number…` : undefined}>
               {countText}
             </span>
             {(cache.isLoading || editing.saving) && <Spinner size={12} label={editing.saving ? "Saving" : "Loading"} />}
@@ -298,9 +336,7 @@ function LeadsWorkspace({ owner }: { owner: string | null }) {
                 }}
               />
             )}
-            <Button size="sm" icon={<Download size={14} aria-hidden />} onClick={() => void exportCsv().catch((e) => toast.error(e))}>
-              Export CSV
-            </Button>
+            <ExportMenu onExport={(c) => exportCsv(c).catch((e) => toast.error(e))} />
             {!readOnly && (
               <>
                 <Button size="sm" icon={<Upload size={14} aria-hidden />} onClick={() => setImporting(true)}>
@@ -324,10 +360,10 @@ function LeadsWorkspace({ owner }: { owner: string | null }) {
       <div className="grid-toolbar" role="toolbar" aria-label="Grid tools">
         {!readOnly && (
           <>
-            <Button size="sm" icon={<Undo2 size={14} aria-hidden />} onClick={() => void editing.undo()} title="Undo (Ctrl+Z)" aria-label="Undo">
+            <Button size="sm" icon={<Undo2 size={14} aria-hidden />} onClick={() => void editing.undo()} disabled={!editing.canUndo} title={editing.undoLabel ? `Undo ${editing.undoLabel} (Ctrl+Z)` : "Nothing to undo"} aria-label="Undo">
               {phone ? undefined : "Undo"}
             </Button>
-            <Button size="sm" icon={<Redo2 size={14} aria-hidden />} onClick={() => void editing.redo()} title="Redo (Ctrl+Shift+Z)" aria-label="Redo">
+            <Button size="sm" icon={<Redo2 size={14} aria-hidden />} onClick={() => void editing.redo()} disabled={!editing.canRedo} title={editing.redoLabel ? `Redo ${editing.redoLabel} (Ctrl+Shift+Z)` : "Nothing to redo"} aria-label="Redo">
               {phone ? undefined : "Redo"}
             </Button>
             {!phone && (
@@ -429,6 +465,7 @@ function LeadsWorkspace({ owner }: { owner: string | null }) {
                 sort={state.sort}
                 highlightIds={highlight}
                 height={gridHeight}
+                focusToken={gridFocus}
                 onSort={onSort}
                 onVisibleRows={(from, to) => {
                   visible.current = [from, to];
@@ -475,7 +512,10 @@ function LeadsWorkspace({ owner }: { owner: string | null }) {
           conflict={editing.conflicts.find((c) => c.id === shownLead.id)}
           onKeepMine={(c) => void editing.keepMine(c)}
           onTakeTheirs={editing.takeTheirs}
-          onClose={() => setOpenId(null)}
+          onClose={() => {
+            setOpenId(null);
+            setGridFocus((n) => n + 1);
+          }}
           onSave={async (patch: LeadPatch) => {
             const edits = Object.entries(patch).map(([field, value]) => ({ lead: shownLead, field, value }));
             await editing.saveEdits(edits);
@@ -485,6 +525,7 @@ function LeadsWorkspace({ owner }: { owner: string | null }) {
           onDelete={() => {
             void editing.remove([shownLead]);
             setOpenId(null);
+            setGridFocus((n) => n + 1);
           }}
         />
       )}
@@ -694,24 +735,45 @@ function NameViewDialog({ onClose, onSave }: { onClose: () => void; onSave: (nam
   );
 }
 
+/** The New-lead form's fields, checked by the grid's rules (`parseCellInput`): every field says what is wrong. */
+const NEW_LEAD_FIELDS = ["username", "full_name", "email", "followers"] as const;
+type NewLeadForm = Record<(typeof NEW_LEAD_FIELDS)[number], string>;
+
+export function checkNewLead(form: NewLeadForm): { body: Record<string, unknown> } | { errors: Record<string, string[]> } {
+  const body: Record<string, unknown> = {};
+  const errors: Record<string, string[]> = {};
+  for (const f of NEW_LEAD_FIELDS) {
+    const r = parseCellInput(COLUMN_BY_ID[f], form[f]);
+    if ("error" in r) errors[f] = [r.error];
+    else body[f] = r.value;
+  }
+  return Object.keys(errors).length ? { errors } : { body };
+}
+
 function NewLeadDialog({ onClose, onCreated }: { onClose: () => void; onCreated: (l: LeadDto) => void }) {
-  const [form, setForm] = useState({ username: "", full_name: "", email: "", followers: "" });
+  const [form, setForm] = useState<NewLeadForm>({ username: "", full_name: "", email: "", followers: "" });
+  const [local, setLocal] = useState<Record<string, string[]>>({});
   const create = useMutation({
-    mutationFn: () =>
-      leadsApi.create({
-        username: form.username.trim().replace(/^@/, ""),
-        full_name: form.full_name.trim() || null,
-        email: form.email.trim() || null,
-        followers: form.followers.trim() ? Number(form.followers.replace(/[\s,]/g, "")) : null,
-      }),
+    mutationFn: (body: Record<string, unknown>) => leadsApi.create(body as Parameters<typeof leadsApi.create>[0]),
     onSuccess: onCreated,
   });
-  const fe = fieldErrors(create.error);
+  const server = fieldErrors(create.error);
+  const fe: Record<string, string[]> = { ...server, ...local };
   const submit = (e: FormEvent) => {
     e.preventDefault();
-    create.mutate();
+    const r = checkNewLead(form);
+    if ("errors" in r) {
+      setLocal(r.errors);
+      return;
+    }
+    setLocal({});
+    create.mutate(r.body);
   };
-  const generic = create.error && !Object.keys(fe).length ? errorMessage(create.error) : null;
+  const set = (f: keyof NewLeadForm, v: string) => {
+    setForm({ ...form, [f]: v });
+    if (local[f]) setLocal(({ [f]: _gone, ...rest }) => rest);
+  };
+  const generic = create.error && !Object.keys(server).length ? errorMessage(create.error) : null;
   return (
     <Modal
       title="New lead"
@@ -725,15 +787,75 @@ function NewLeadDialog({ onClose, onCreated }: { onClose: () => void; onCreated:
         </>
       }
     >
-      <form id="new-lead" className="stack" onSubmit={submit}>
+      <form id="new-lead" className="stack" onSubmit={submit} noValidate>
         <FormError message={generic} />
-        <TextField label="Instagram username" required value={form.username} onChange={(e) => setForm({ ...form, username: e.target.value })} errors={fe.username} autoFocus />
-        <TextField label="Full name" value={form.full_name} onChange={(e) => setForm({ ...form, full_name: e.target.value })} errors={fe.full_name} />
-        <TextField label="Email" type="email" value={form.email} onChange={(e) => setForm({ ...form, email: e.target.value })} errors={fe.email} />
-        <TextField label="Followers" inputMode="numeric" value={form.followers} onChange={(e) => setForm({ ...form, followers: e.target.value })} errors={fe.followers} />
+        <TextField label="Instagram username" required value={form.username} onChange={(e) => set("username", e.target.value)} errors={fe.username} autoFocus />
+        <TextField label="Full name" value={form.full_name} onChange={(e) => set("full_name", e.target.value)} errors={fe.full_name} />
+        <TextField label="Email" type="email" value={form.email} onChange={(e) => set("email", e.target.value)} errors={fe.email} />
+        <TextField label="Followers" inputMode="numeric" value={form.followers} onChange={(e) => set("followers", e.target.value)} errors={fe.followers} />
       </form>
     </Modal>
   );
 }
 
+/** The total above the grid: "counting…" while the server counts, "more than N leads" if it stopped counting. */
+export function leadCountText(total: number | null, estimate: boolean, counting: boolean): string {
+  if (total === null) return "";
+  if (estimate) return counting ? "counting…" : `more than ${Math.max(0, total - 1).toLocaleString()} leads`;
+  return `${total.toLocaleString()} lead${total === 1 ? "" : "s"}`;
+}
 
+export interface ExportChoice {
+  columns: "visible" | "all";
+  format: "csv" | "excel";
+}
+
+/** Export: the visible columns or all of them, as plain CSV or for Excel (UTF-8 with BOM, `;`). */
+function ExportMenu({ onExport }: { onExport: (c: ExportChoice) => Promise<unknown> }) {
+  const [choice, setChoice] = usePersisted<ExportChoice>("leadgen.leads.export", { columns: "visible", format: "csv" });
+  const [busy, setBusy] = useState(false);
+  return (
+    <Popover label="Export" icon={<Download size={14} aria-hidden />} align="right" ariaLabel="Export">
+      {(close) => (
+        <div className="export-menu stack">
+          <fieldset className="check-list">
+            <legend className="small muted">Columns</legend>
+            <label className="check-row">
+              <input type="radio" name="export-columns" checked={choice.columns === "visible"} onChange={() => setChoice({ ...choice, columns: "visible" })} />
+              The visible columns, in their order
+            </label>
+            <label className="check-row">
+              <input type="radio" name="export-columns" checked={choice.columns === "all"} onChange={() => setChoice({ ...choice, columns: "all" })} />
+              All columns
+            </label>
+          </fieldset>
+          <fieldset className="check-list">
+            <legend className="small muted">Format</legend>
+            <label className="check-row">
+              <input type="radio" name="export-format" checked={choice.format === "excel"} onChange={() => setChoice({ ...choice, format: "excel" })} />
+              Excel (semicolons, umlauts kept)
+            </label>
+            <label className="check-row">
+              <input type="radio" name="export-format" checked={choice.format === "csv"} onChange={() => setChoice({ ...choice, format: "csv" })} />
+              CSV (commas, UTF-8)
+            </label>
+          </fieldset>
+          <Button
+            size="sm"
+            variant="primary"
+            icon={<Download size={14} aria-hidden />}
+            loading={busy}
+            onClick={async () => {
+              setBusy(true);
+              await onExport(choice);
+              setBusy(false);
+              close();
+            }}
+          >
+            Download
+          </Button>
+        </div>
+      )}
+    </Popover>
+  );
+}

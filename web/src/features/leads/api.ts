@@ -111,13 +111,16 @@ export const leadsApi = {
   undo: () => http.post<UndoResult>("/leads/undo"),
   redo: () => http.post<UndoResult>("/leads/redo"),
   /** `owner`: admins exporting another user's leads (recorded in the audit log). */
-  exportUrl: (q: { search?: string; filter?: string; sort?: string; columns: string[]; owner?: string }) => {
+  /** `columns`: the visible ones in order, or "all"; `format: "excel"` for Excel (BOM, `;`); `view` names the file. */
+  exportUrl: (q: { search?: string; filter?: string; sort?: string; columns: string[] | "all"; owner?: string; format?: "csv" | "excel"; view?: string }) => {
     const qs = new URLSearchParams();
     if (q.search) qs.set("search", q.search);
     if (q.filter) qs.set("filter", q.filter);
     if (q.sort) qs.set("sort", q.sort);
-    qs.set("columns", q.columns.join(","));
+    qs.set("columns", q.columns === "all" ? "all" : q.columns.join(","));
     if (q.owner) qs.set("owner", q.owner);
+    if (q.format) qs.set("format", q.format);
+    if (q.view) qs.set("view", q.view);
     return `${API_BASE}/leads/export?${qs.toString()}`;
   },
 };

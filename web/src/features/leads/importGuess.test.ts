@@ -15,4 +15,15 @@ describe("CSV column guessing", () => {
   it("uses each field once", () => {
     expect(guessMapping(["email", "mail"])).toEqual({ email: "email", mail: null });
   });
+  it("knows the common German headers", () => {
+    expect(guessMapping(["Benutzername", "Vollständiger Name", "Abonnenten", "Beiträge", "E-Mail-Adresse", "Telefonnummer", "Webseite"])).toEqual({
+      Benutzername: "username",
+      "Vollständiger Name": "full_name",
+      Abonnenten: "followers",
+      Beiträge: "posts",
+      "E-Mail-Adresse": "email",
+      Telefonnummer: "phone",
+      Webseite: "website",
+    });
+  });
 });

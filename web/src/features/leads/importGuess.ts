@@ -8,26 +8,31 @@ export const IMPORT_FIELDS: Array<{ id: string; label: string }> = [
 ];
 
 const SYNONYMS: Record<string, string[]> = {
-  username: ["username", "user", "handle", "instagram", "ig", "iguser", "instagramusername", "account", "login"],
-  full_name: ["fullname", "name", "displayname", "realname"],
-  followers: ["followers", "followercount", "followerscount", "follower"],
-  following: ["following", "followingcount", "follows"],
-  posts: ["posts", "postcount", "postscount", "media", "mediacount"],
-  email: ["email", "mail", "emailaddress", "publicemail", "businessemail"],
-  phone: ["phone", "phonenumber", "tel", "telephone", "mobile", "contactphone"],
-  website: ["website", "url", "site", "externalurl", "link", "homepage"],
-  biography: ["biography", "bio", "description", "about"],
-  business_category: ["businesscategory", "category", "categoryname"],
+  username: ["username", "user", "handle", "instagram", "ig", "iguser", "instagramusername", "account", "login", "benutzername", "nutzername"],
+  full_name: ["fullname", "name", "displayname", "realname", "vollername", "vollstaendigername", "anzeigename"],
+  followers: ["followers", "followercount", "followerscount", "follower", "abonnenten", "followeranzahl"],
+  following: ["following", "followingcount", "follows", "abonniert", "gefolgt"],
+  posts: ["posts", "postcount", "postscount", "media", "mediacount", "beitraege"],
+  email: ["email", "mail", "emailaddress", "publicemail", "businessemail", "emailadresse"],
+  phone: ["phone", "phonenumber", "tel", "telephone", "mobile", "contactphone", "telefon", "telefonnummer", "handy"],
+  website: ["website", "url", "site", "externalurl", "link", "homepage", "webseite"],
+  biography: ["biography", "bio", "description", "about", "beschreibung", "biografie"],
+  business_category: ["businesscategory", "category", "categoryname", "kategorie", "branche"],
   source_hashtag: ["sourcehashtag", "hashtag", "tag", "source"],
   is_business: ["isbusiness", "business", "isbusinessaccount", "businessaccount"],
   status: ["status", "stage", "state"],
   tags: ["tags", "labels"],
-  notes: ["notes", "note", "comment", "comments"],
+  notes: ["notes", "note", "comment", "comments", "notizen", "bemerkung"],
 };
 
+/** Lowercased, umlauts spelt out (ä → ae, ß → ss), letters and digits only — as the server compares headers. */
 export function normaliseHeader(h: string): string {
   return h
     .toLowerCase()
+    .replace(/ä/g, "ae")
+    .replace(/ö/g, "oe")
+    .replace(/ü/g, "ue")
+    .replace(/ß/g, "ss")
     .normalize("NFKD")
     .replace(/[^a-z0-9]/g, "");
 }

@@ -5,6 +5,7 @@ import { useCallback, useRef, useState } from "react";
 import { ApiError } from "../../api/client";
 import { errorMessage } from "../../lib/errors";
 import { conflictCurrent, isMissingRoute, leadsApi, patchLead, type LeadDto, type LeadPatch } from "./api";
+import { COLUMNS } from "./columns";
 import type { BlockCache } from "./grid/blockCache";
 
 export interface Conflict {
@@ -16,9 +17,25 @@ export interface Conflict {
 
 // `batches`: how many server-side history batches the step made (one per PATCHed row, one per bulk call),
 // so a server undo of a multi-row paste reverts all of it.
+// `label`: what the step did, in the words of the toast ("Undid Followers of anna.").
 type UndoEntry =
-  | { kind: "patch"; changes: Array<{ id: string; before: LeadPatch; after: LeadPatch }>; batches: number }
-  | { kind: "delete"; ids: string[]; batches: number };
+  | { kind: "patch"; changes: Array<{ id: string; before: LeadPatch; after: LeadPatch }>; batches: number; label: string }
+  | { kind: "delete"; ids: string[]; batches: number; label: string };
+
+const FIELD_TITLES: Record<string, string> = Object.fromEntries(COLUMNS.map((c) => [c.id, c.title]));
+
+/** "Followers of anna", "Status of 3 leads", "changes to 2 leads". */
+export function editLabel(changes: Array<{ username: string; fields: string[] }>): string {
+  const fields = [...new Set(changes.flatMap((c) => c.fields))];
+  const who = changes.length === 1 ? changes[0].username : `${changes.length} leads`;
+  if (fields.length === 1) return `${FIELD_TITLES[fields[0]] ?? fields[0]} of ${who}`;
+  return `changes to ${who}`;
+}
+
+/** "the delete of anna", "the delete of 3 leads". */
+export function deleteLabel(usernames: string[]): string {
+  return `the delete of ${usernames.length === 1 ? usernames[0] : `${usernames.length} leads`}`;
+}
 
 interface Toaster {
   success: (m: string) => void;
@@ -94,14 +111,18 @@ export function useLeadEditing(cache: BlockCache<LeadDto>, toast: Toaster) {
       }
       if (byId.size === 0) return;
       const done: Array<{ id: string; before: LeadPatch; after: LeadPatch }> = [];
+      const what: Array<{ username: string; fields: string[] }> = [];
       await Promise.all(
         [...byId.values()].map(async ({ lead, patch, before }) => {
           const r = await saveOne(lead, patch as LeadPatch);
-          if (r) done.push({ id: lead.id, before: before as LeadPatch, after: patch as LeadPatch });
+          if (r) {
+            done.push({ id: lead.id, before: before as LeadPatch, after: patch as LeadPatch });
+            what.push({ username: lead.username, fields: Object.keys(patch) });
+          }
         }),
       );
       if (done.length) {
-        undoStack.current.push({ kind: "patch", changes: done, batches: done.length });
+        undoStack.current.push({ kind: "patch", changes: done, batches: done.length, label: editLabel(what) });
         redoStack.current = [];
         bump();
       }
@@ -151,7 +172,7 @@ export function useLeadEditing(cache: BlockCache<LeadDto>, toast: Toaster) {
     return true;
   };
 
-  const server = async (direction: "undo" | "redo", times: number): Promise<"done" | "empty" | "missing"> => {
+  const server = async (direction: "undo" | "redo", times: number, label: string): Promise<"done" | "empty" | "missing"> => {
     if (serverUndo.current === false) return "missing";
     try {
       let affected = 0;
@@ -163,7 +184,7 @@ export function useLeadEditing(cache: BlockCache<LeadDto>, toast: Toaster) {
       }
       serverUndo.current = true;
       await cache.refresh();
-      const what = `${direction === "undo" ? "Undid" : "Redid"} ${affected === 1 ? "1 change" : `${affected} changes`}`;
+      const what = `${direction === "undo" ? "Undid" : "Redid"} ${label || (affected === 1 ? "1 change" : `${affected} changes`)}`;
       toast.success(skipped ? `${what}; ${skipped} lead${skipped === 1 ? " was" : "s were"} changed by someone else meanwhile and left as is.` : `${what}.`);
       return "done";
     } catch (e) {
@@ -180,28 +201,26 @@ export function useLeadEditing(cache: BlockCache<LeadDto>, toast: Toaster) {
     }
   };
 
+  // Nothing of ours to undo: the buttons are disabled, and Ctrl+Z does nothing (no toast).
   const undo = useCallback(async () => {
     await inFlight.current;
     const top = undoStack.current[undoStack.current.length - 1];
-    const s = await server("undo", top?.batches ?? 1);
+    if (!top) return;
+    const s = await server("undo", top.batches, top.label);
     if (s === "done") {
-      if (top) redoStack.current.push(undoStack.current.pop()!);
+      redoStack.current.push(undoStack.current.pop()!);
       bump();
       return;
     }
     if (s === "empty") {
-      toast.info("Nothing to undo.");
-      return;
-    }
-    const entry = undoStack.current.pop();
-    if (!entry) {
-      toast.info("Nothing to undo.");
+      undoStack.current = [];
       bump();
       return;
     }
+    const entry = undoStack.current.pop()!;
     if (await applyLocal(entry, "undo")) {
       redoStack.current.push(entry);
-      toast.success("Undone.");
+      toast.success(`Undid ${entry.label}.`);
     }
     bump();
     // eslint-disable-next-line react-hooks/exhaustive-deps
@@ -210,25 +229,22 @@ export function useLeadEditing(cache: BlockCache<LeadDto>, toast: Toaster) {
   const redo = useCallback(async () => {
     await inFlight.current;
     const top = redoStack.current[redoStack.current.length - 1];
-    const s = await server("redo", top?.batches ?? 1);
+    if (!top) return;
+    const s = await server("redo", top.batches, top.label);
     if (s === "done") {
-      if (top) undoStack.current.push(redoStack.current.pop()!);
+      undoStack.current.push(redoStack.current.pop()!);
       bump();
       return;
     }
     if (s === "empty") {
-      toast.info("Nothing to redo.");
-      return;
-    }
-    const entry = redoStack.current.pop();
-    if (!entry) {
-      toast.info("Nothing to redo.");
+      redoStack.current = [];
       bump();
       return;
     }
+    const entry = redoStack.current.pop()!;
     if (await applyLocal(entry, "redo")) {
       undoStack.current.push(entry);
-      toast.success("Redone.");
+      toast.success(`Redid ${entry.label}.`);
     }
     bump();
     // eslint-disable-next-line react-hooks/exhaustive-deps
@@ -264,7 +280,8 @@ export function useLeadEditing(cache: BlockCache<LeadDto>, toast: Toaster) {
       }
       for (const id of ids) cache.remove(id);
       if (!ids.length) return;
-      const entry: UndoEntry = { kind: "delete", ids, batches: usedBulk ? 1 : ids.length };
+      const names = ids.map((id) => leads.find((l) => l.id === id)?.username ?? id);
+      const entry: UndoEntry = { kind: "delete", ids, batches: usedBulk ? 1 : ids.length, label: deleteLabel(names) };
       undoStack.current.push(entry);
       redoStack.current = [];
       bump();
@@ -312,9 +329,9 @@ export function useLeadEditing(cache: BlockCache<LeadDto>, toast: Toaster) {
   );
 
   /** A bulk call made one server batch: Ctrl+Z after it undoes it on the server. */
-  const noteServerBatch = useCallback(() => {
+  const noteServerBatch = useCallback((label: string) => {
     serverUndo.current = true;
-    undoStack.current.push({ kind: "patch", changes: [], batches: 1 });
+    undoStack.current.push({ kind: "patch", changes: [], batches: 1, label });
     redoStack.current = [];
     bump();
   }, []);
@@ -330,7 +347,9 @@ export function useLeadEditing(cache: BlockCache<LeadDto>, toast: Toaster) {
     keepMine,
     takeTheirs,
     saving: saving > 0,
-    canUndo: undoStack.current.length > 0 || serverUndo.current === true,
-    canRedo: redoStack.current.length > 0 || serverUndo.current === true,
+    canUndo: undoStack.current.length > 0,
+    canRedo: redoStack.current.length > 0,
+    undoLabel: undoStack.current[undoStack.current.length - 1]?.label ?? null,
+    redoLabel: redoStack.current[redoStack.current.length - 1]?.label ?? null,
   };
 }

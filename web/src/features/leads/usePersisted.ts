@@ -1,17 +1,20 @@
 import { useCallback, useState } from "react";
 
-/** useState that survives reloads (localStorage, JSON). */
-export function usePersisted<T>(key: string, initial: T): [T, (v: T | ((prev: T) => T)) => void] {
+/**
+ * useState that survives reloads (localStorage, JSON). `override` (objects only) wins over what was stored, on the
+ * first render only: e.g. a view named in the URL.
+ */
+export function usePersisted<T>(key: string, initial: T, override?: Partial<T> | null): [T, (v: T | ((prev: T) => T)) => void] {
   const [value, setValue] = useState<T>(() => {
+    const stored = read(key, initial);
+    if (!override || !isPlainObject(stored)) return stored;
+    const next = { ...stored, ...override } as T;
     try {
-      const raw = localStorage.getItem(key);
-      if (raw === null) return initial;
-      const parsed = JSON.parse(raw) as unknown;
-      if (isPlainObject(initial) && isPlainObject(parsed)) return { ...initial, ...parsed } as T;
-      return typeof parsed === typeof initial ? (parsed as T) : initial;
+      localStorage.setItem(key, JSON.stringify(next));
     } catch {
-      return initial;
+      /* storage full or blocked */
     }
+    return next;
   });
   const set = useCallback(
     (v: T | ((prev: T) => T)) => {
@@ -28,6 +31,18 @@ export function usePersisted<T>(key: string, initial: T): [T, (v: T | ((prev: T)
     [key],
   );
   return [value, set];
+}
+
+function read<T>(key: string, initial: T): T {
+  try {
+    const raw = localStorage.getItem(key);
+    if (raw === null) return initial;
+    const parsed = JSON.parse(raw) as unknown;
+    if (isPlainObject(initial) && isPlainObject(parsed)) return { ...initial, ...parsed } as T;
+    return typeof parsed === typeof initial ? (parsed as T) : initial;
+  } catch {
+    return initial;
+  }
 }
 
 function isPlainObject(v: unknown): v is Record<string, unknown> {

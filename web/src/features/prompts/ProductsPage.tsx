@@ -109,7 +109,7 @@ function ProductDialog({ product, onClose }: { product: ProductDto | null; onClo
   const toast = useToast();
   const [name, setName] = useState(product?.name ?? "");
   const [description, setDescription] = useState(product?.description ?? "");
-  const [vars, setVars] = useState<ProductVariable[]>(product?.variables ?? [{ name: "price", label: "Price", value: "", enabled: true }]);
+  const [vars, setVars] = useState<ProductVariable[]>(product?.variables ?? [{ name: "", label: "", value: "", enabled: true }]);
   const save = useMutation({
     mutationFn: () => {
       const input = { name: name.trim(), description: description.trim() || null, variables: vars.filter((v) => v.name.trim()) };
@@ -147,9 +147,16 @@ function ProductDialog({ product, onClose }: { product: ProductDto | null; onClo
         <FormError message={generic} />
         <TextField label="Name" value={name} onChange={(e) => setName(e.target.value)} required errors={fe.name} autoFocus />
         <TextField label="Description" value={description} onChange={(e) => setDescription(e.target.value)} errors={fe.description} />
-        <fieldset className="check-list">
+        <fieldset className="check-list var-fieldset">
           <legend className="label-like">Variables</legend>
-          <table className="var-table">
+          <table className="var-table" data-testid="var-table">
+            <colgroup>
+              <col className="var-col-name" />
+              <col className="var-col-label" />
+              <col className="var-col-value" />
+              <col className="var-col-on" />
+              <col className="var-col-rm" />
+            </colgroup>
             <thead>
               <tr className="small muted">
                 <th align="left">Name</th>
@@ -162,19 +169,40 @@ function ProductDialog({ product, onClose }: { product: ProductDto | null; onClo
             <tbody>
               {vars.map((v, i) => (
                 <tr key={i}>
-                  <td>
-                    <input className="input input-sm" aria-label={`Variable ${i + 1} name`} value={v.name} onChange={(e) => setVar(i, { name: e.target.value })} />
+                  <td className="var-name">
+                    <input
+                      className="input input-sm"
+                      aria-label={`Variable ${i + 1} name`}
+                      placeholder={i === 0 ? "e.g. price" : "name"}
+                      value={v.name}
+                      onChange={(e) => setVar(i, { name: e.target.value })}
+                    />
                   </td>
-                  <td>
-                    <input className="input input-sm" aria-label={`Variable ${i + 1} label`} value={v.label ?? ""} onChange={(e) => setVar(i, { label: e.target.value })} />
+                  <td className="var-label">
+                    <input
+                      className="input input-sm"
+                      aria-label={`Variable ${i + 1} label`}
+                      placeholder={i === 0 ? "e.g. Price" : "Label"}
+                      value={v.label ?? ""}
+                      onChange={(e) => setVar(i, { label: e.target.value })}
+                    />
                   </td>
-                  <td>
-                    <input className="input input-sm" aria-label={`Variable ${i + 1} value`} value={v.value ?? ""} onChange={(e) => setVar(i, { value: e.target.value })} />
+                  <td className="var-value">
+                    <input
+                      className="input input-sm"
+                      aria-label={`Variable ${i + 1} value`}
+                      placeholder={i === 0 ? "e.g. 49 € a month" : "Value"}
+                      value={v.value ?? ""}
+                      onChange={(e) => setVar(i, { value: e.target.value })}
+                    />
                   </td>
-                  <td align="center">
-                    <input type="checkbox" aria-label={`Variable ${i + 1} enabled`} checked={v.enabled !== false} onChange={(e) => setVar(i, { enabled: e.target.checked })} />
+                  <td className="var-on" align="center">
+                    <label className="var-on-label">
+                      <input type="checkbox" aria-label={`Variable ${i + 1} enabled`} checked={v.enabled !== false} onChange={(e) => setVar(i, { enabled: e.target.checked })} />
+                      <span className="var-on-text">On</span>
+                    </label>
                   </td>
-                  <td>
+                  <td className="var-rm">
                     <button type="button" className="icon-btn" aria-label={`Remove variable ${i + 1}`} onClick={() => setVars(vars.filter((_, j) => j !== i))}>
                       ×
                     </button>

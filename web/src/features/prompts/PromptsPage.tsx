@@ -18,8 +18,11 @@ import { leadKeys, leadsApi, productsApi, promptsApi, type LeadDto, type PromptD
 import { TemplateEditor, type TemplateEditorHandle } from "./TemplateEditor";
 import "./prompts.css";
 
-const STARTER = `Write a short, friendly email in German to {{full_name}} (@{{username}}).
-[IF price_enabled]Mention our price: {{price}}.[ELSE]Do not mention prices.[/IF]
+// A new prompt starts valid with any product or none: only lead and product fields, which always exist
+// (a product's own variables and their [IF name_enabled] flags are offered by "Insert variable").
+export const STARTER = `Write a short, friendly email in German to {{full_name}} (@{{username}}).
+Say what caught your eye on their profile ({{business_category}}) and introduce {{product_name}}: {{product_description}}
+Keep it under 120 words and end with a question.
 `;
 
 /** The template errors of a 422 save answer (`details.fields.body`), or []. */

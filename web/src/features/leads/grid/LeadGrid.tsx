@@ -13,6 +13,9 @@ import {
   type GridColumn,
   type GridSelection,
   type Item,
+  type NumberCell,
+  type ProvideEditorCallbackResult,
+  type TextCell,
   type Theme,
 } from "@glideapps/glide-data-grid";
 import "@glideapps/glide-data-grid/dist/index.css";
@@ -54,6 +57,8 @@ export interface LeadGridProps {
   onUndo?: () => void;
   onRedo?: () => void;
   height: number | string;
+  /** Changes when the grid should take the focus back (the drawer closed). */
+  focusToken?: number;
 }
 
 // ---- custom cells: status (select) and tags ----
@@ -186,6 +191,101 @@ const tagsRenderer: CustomRenderer<TagsCell> = {
   onPaste: (val, data) => ({ ...data, tags: [...new Set(val.split(/[,;]/).map((t) => t.trim()).filter(Boolean))] }),
 };
 
+// ---- the checked editor: number, e-mail, URL and username cells ----
+
+/** A cell that carries its column, so the editor knows which rule to check. */
+type CheckedCell = (NumberCell | TextCell) & { leadColumn?: LeadColumn };
+
+/** The value an edited cell carries into onCellsEdited: the number, or the text as typed; NaN for "not a number". */
+function checkedCell(cell: CheckedCell, col: LeadColumn, text: string): CheckedCell {
+  if (cell.kind === GridCellKind.Number) {
+    const parsed = parseCellInput(col, text);
+    const data = "error" in parsed ? Number.NaN : ((parsed.value as number | null) ?? undefined);
+    return { ...cell, data, displayData: text };
+  }
+  return { ...cell, data: text, displayData: text };
+}
+
+/**
+ * An input that refuses a value the column cannot take: Enter or Tab with "lots" in Followers keeps the editor
+ * open with the reason under it; Escape leaves the old value. Leaving it by a click elsewhere keeps the old value
+ * and says why (`onRefused`).
+ */
+function CheckedEditor({
+  col,
+  value,
+  initialValue,
+  onChange,
+  onFinishedEditing,
+  onRefused,
+}: {
+  col: LeadColumn;
+  value: CheckedCell;
+  initialValue?: string;
+  onChange: (v: CheckedCell) => void;
+  onFinishedEditing: (v?: CheckedCell, m?: readonly [-1 | 0 | 1, -1 | 0 | 1]) => void;
+  onRefused: (message: string) => void;
+}) {
+  const start = initialValue ?? (value.kind === GridCellKind.Number ? (value.data === undefined ? "" : String(value.data)) : value.data);
+  const [text, setText] = useState(start);
+  const [error, setError] = useState<string | null>(null);
+  const state = useRef({ text: start, done: false });
+  useEffect(
+    () => () => {
+      const s = state.current;
+      if (s.done) return;
+      const parsed = parseCellInput(col, s.text);
+      if ("error" in parsed) onRefused(`${col.title}: ${parsed.error} — kept the old value.`);
+    },
+    // eslint-disable-next-line react-hooks/exhaustive-deps
+    [],
+  );
+  const finish = (move: readonly [-1 | 0 | 1, -1 | 0 | 1]) => {
+    const parsed = parseCellInput(col, text);
+    if ("error" in parsed) {
+      setError(parsed.error);
+      return;
+    }
+    state.current.done = true;
+    onFinishedEditing(checkedCell(value, col, text), move);
+  };
+  return (
+    <div className="grid-checked-editor">
+      <input
+        autoFocus
+        className="grid-editor-input"
+        aria-label={col.title}
+        aria-invalid={error ? true : undefined}
+        inputMode={col.kind === "number" ? "numeric" : col.kind === "email" ? "email" : undefined}
+        value={text}
+        onChange={(e) => {
+          const t = e.target.value;
+          setText(t);
+          state.current.text = t;
+          setError(null);
+          onChange(checkedCell(value, col, t));
+        }}
+        onKeyDown={(e) => {
+          if (e.key === "Escape") {
+            state.current.done = true;
+            return;
+          }
+          if (e.key === "Enter" || e.key === "Tab") {
+            e.preventDefault();
+            e.stopPropagation();
+            finish(e.key === "Enter" ? [0, e.shiftKey ? -1 : 1] : [e.shiftKey ? -1 : 1, 0]);
+          }
+        }}
+      />
+      {error && (
+        <div className="grid-editor-error" role="alert" data-testid="cell-error">
+          {error}
+        </div>
+      )}
+    </div>
+  );
+}
+
 const CUSTOM_RENDERERS = [statusRenderer, tagsRenderer] as unknown as CustomRenderer<CustomCell>[];
 
 // ---- theme from the app's CSS variables (light/dark) ----
@@ -259,6 +359,11 @@ function usePortal() {
   }, []);
 }
 
+/** Columns whose typed value is checked before it is saved. */
+function isChecked(c: LeadColumn): boolean {
+  return c.kind === "number" || c.kind === "email" || c.kind === "url" || c.id === "username";
+}
+
 const KEYBINDINGS = { search: false, downFill: true } as const;
 
 const EMPTY_SELECTION: GridSelection = { columns: CompactSelection.empty(), rows: CompactSelection.empty() };
@@ -299,7 +404,8 @@ export function LeadGrid(props: LeadGridProps): ReactNode {
             allowOverlay: !ro,
             readonly: ro,
             contentAlign: "right",
-          };
+            leadColumn: c,
+          } as CheckedCell;
         case "bool":
           return { kind: GridCellKind.Boolean, data: !!v, allowOverlay: false, readonly: ro };
         case "status":
@@ -329,7 +435,8 @@ export function LeadGrid(props: LeadGridProps): ReactNode {
             allowOverlay: !ro,
             readonly: ro,
             allowWrapping: false,
-          };
+            leadColumn: c,
+          } as CheckedCell;
         }
       }
     },
@@ -381,11 +488,33 @@ export function LeadGrid(props: LeadGridProps): ReactNode {
   const validateCell = useCallback(
     ([col]: Item, newValue: EditableGridCell) => {
       const c = columns[col];
-      if (!c || (c.kind !== "email" && c.kind !== "url" && c.id !== "username")) return true;
+      if (!c || !isChecked(c)) return true;
       return !("error" in parseCellInput(c, valueOf(newValue)));
     },
     [columns],
   );
+
+  // Number, e-mail, URL and username cells edit in the checked editor (a bad value is refused in place).
+  const provideEditor = useCallback((cell: GridCell): ProvideEditorCallbackResult<GridCell> => {
+    const col = (cell as CheckedCell).leadColumn;
+    if (!col || !isChecked(col) || (cell.kind !== GridCellKind.Number && cell.kind !== GridCellKind.Text)) return undefined;
+    const Editor = (p: {
+      value: GridCell;
+      initialValue?: string;
+      onChange: (v: GridCell) => void;
+      onFinishedEditing: (v?: GridCell, m?: readonly [-1 | 0 | 1, -1 | 0 | 1]) => void;
+    }) => (
+      <CheckedEditor
+        col={col}
+        value={p.value as CheckedCell}
+        initialValue={p.initialValue}
+        onChange={p.onChange}
+        onFinishedEditing={p.onFinishedEditing}
+        onRefused={(m) => cb.current.onInvalid(m)}
+      />
+    );
+    return { editor: Editor, disablePadding: true, disableStyling: true };
+  }, []);
 
   const onSelection = (s: GridSelection) => {
     setSelection(s);
@@ -457,6 +586,11 @@ export function LeadGrid(props: LeadGridProps): ReactNode {
     ref.current?.scrollTo(col, move.row, "vertical", 0, 0, { vAlign: "end" });
   }, [rowCount, rowCountIsEstimate]); // eslint-disable-line react-hooks/exhaustive-deps
 
+  // The drawer closed: the focus goes back to the grid, on the cell that was selected.
+  useEffect(() => {
+    if (props.focusToken) ref.current?.focus();
+  }, [props.focusToken]);
+
   const highlightKey = highlightIds ? [...highlightIds].join(",") : "";
   const getRowThemeOverride = useCallback(
     (row: number): Partial<Theme> | undefined => {
@@ -485,6 +619,7 @@ export function LeadGrid(props: LeadGridProps): ReactNode {
         customRenderers={CUSTOM_RENDERERS}
         onCellsEdited={readOnly ? undefined : onCellsEdited}
         validateCell={validateCell}
+        provideEditor={provideEditor}
         getCellsForSelection={true}
         onPaste={!readOnly}
         fillHandle={!readOnly}
@@ -531,6 +666,13 @@ export function LeadGrid(props: LeadGridProps): ReactNode {
         // onCellsEdited like a paste, so it is saved and undone as one step.
         keybindings={KEYBINDINGS}
       />
+      {/* Shown by CSS while rows on screen have no data yet (data-rows-loaded="false"): a far jump or a new search. */}
+      <div className="grid-loading" role="status" data-testid="grid-loading" aria-live="polite">
+        <span className="grid-loading-badge">
+          <span className="spinner-dot" aria-hidden />
+          Loading rows…
+        </span>
+      </div>
     </div>
   );
 }
