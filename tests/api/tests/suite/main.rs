@@ -5,6 +5,7 @@ mod admin;
 mod bulk;
 mod contract;
 mod import;
+mod lead_queries;
 mod leads;
 mod lists;
 mod login;
