@@ -59,6 +59,7 @@ impl diesel::r2d2::ManageConnection for Manager {
                     .map_err(diesel::r2d2::Error::ConnectionError)?;
                 c.batch_execute("PRAGMA foreign_keys = ON; PRAGMA busy_timeout = 10000; PRAGMA synchronous = NORMAL; PRAGMA cache_size = -8192;")
                     .map_err(diesel::r2d2::Error::QueryError)?;
+                crate::collation::register(&mut c).map_err(diesel::r2d2::Error::QueryError)?;
                 Ok(DbConn::Sqlite(c))
             }
             Backend::Postgres => diesel::PgConnection::establish(&self.url)

@@ -1,5 +1,6 @@
 //! The database layer: one connection type for SQLite and PostgreSQL, the schema, and each model with its queries.
 
+pub mod collation;
 pub mod conn;
 pub mod models;
 pub mod schema;

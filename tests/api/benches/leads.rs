@@ -146,19 +146,7 @@ async fn run() {
     let dir = tempfile::tempdir().expect("dir");
     let server = start(&bin, dir.path());
     let pid = server.child.id();
-    let probe = reqwest::Client::new();
-    for _ in 0..200 {
-        if probe
-            .get(format!("{}/health/ready", server.base))
-            .send()
-            .await
-            .map(|r| r.status().is_success())
-            .unwrap_or(false)
-        {
-            break;
-        }
-        tokio::time::sleep(Duration::from_millis(100)).await;
-    }
+    wait_ready(&server.base).await;
     let mut admin = Account::new(Browser::new(&server.base), "admin", "admin");
     admin.complete_first_login(ADMIN_PASSWORD).await;
     let backend_name = match backend() {
@@ -192,14 +180,20 @@ async fn run() {
     // The middle of the workspace (page 5,000 of 100 rows at 1,000,000 leads).
     let jump = (count as i64 / 2 / 100 - 1).max(0) * 100;
     let jump_label = format!("page {} by jump (offset)", jump / 100 + 1);
-    let queries: Vec<(&str, String)> = vec![
+    // IMPORT_ONLY=1: seed, export and the two imports only (no pages, no bulk update).
+    let import_only = std::env::var("IMPORT_ONLY").is_ok_and(|v| v == "1");
+    let mut queries: Vec<(&str, String)> = vec![
         ("default sort (newest first)", "limit=100".into()),
+        ("sort by full name (German order)", "limit=100&sort=full_name".into()),
         ("sort by followers desc", "limit=100&sort=followers:desc".into()),
         ("followers 10k-100k + has email", format!("limit=100&filter={}", enc(&json!({"op": "and", "rules": [{"field": "followers", "cmp": "between", "value": [10000, 100000]}, {"field": "has_email", "cmp": "eq", "value": true}]}).to_string()))),
         ("text search, word in ~1% of bios", "limit=100&search=sauerteig".into()),
         ("date preset: last 7 days", format!("limit=100&filter={}", enc(&json!({"field": "created_at", "cmp": "preset", "value": "last_7_days"}).to_string()))),
         (jump_label.as_str(), format!("limit=100&offset={jump}")),
     ];
+    if import_only {
+        queries.clear();
+    }
     println!(
         "{:<36} {:>10} {:>9} {:>9} {:>9}",
         "grid page (100 rows)", "cold ms", "p50 ms", "p95 ms", "rows"
@@ -233,6 +227,9 @@ async fn run() {
 
     // Bulk update of 10,000 selected leads.
     let mut ids = vec![];
+    if import_only {
+        ids.resize(10_000, String::new());
+    }
     let mut cursor: Option<String> = None;
     while ids.len() < 10_000 {
         let url = match &cursor {
@@ -250,18 +247,20 @@ async fn run() {
         cursor = page["next_cursor"].as_str().map(str::to_owned);
     }
     ids.truncate(10_000);
-    let t = Instant::now();
-    let res = b
-        .post(
-            "/api/v1/leads/bulk",
-            &json!({"ids": ids, "patch": {"status": "qualified", "tags": ["bench"]}}),
-        )
-        .await;
-    assert_eq!(res.status(), 200);
-    println!(
-        "bulk update of 10,000 selected leads: {:.2} s",
-        t.elapsed().as_secs_f64()
-    );
+    if !import_only {
+        let t = Instant::now();
+        let res = b
+            .post(
+                "/api/v1/leads/bulk",
+                &json!({"ids": ids, "patch": {"status": "qualified", "tags": ["bench"]}}),
+            )
+            .await;
+        assert_eq!(res.status(), 200);
+        println!(
+            "bulk update of 10,000 selected leads: {:.2} s",
+            t.elapsed().as_secs_f64()
+        );
+    }
 
     // Streamed export of everything.
     let t = Instant::now();
@@ -308,6 +307,53 @@ async fn run() {
         }
         None => csv,
     };
+    if !import_only {
+        import_as_new_user(&server, b, csv.clone(), "import into an empty workspace").await;
+        println!("server peak memory (VmHWM): {:.0} MB", peak_rss_mb(pid));
+    }
+    drop(server);
+
+    // The same file into a brand-new database (a new server, a new user): the first import of a new install, with
+    // a leads table that starts empty and has never been analysed.
+    let fresh_dir = tempfile::tempdir().expect("dir");
+    let fresh = start(&bin, fresh_dir.path());
+    wait_ready(&fresh.base).await;
+    let mut fresh_admin = Account::new(Browser::new(&fresh.base), "admin", "admin");
+    fresh_admin.complete_first_login(ADMIN_PASSWORD).await;
+    import_as_new_user(
+        &fresh,
+        &fresh_admin.b,
+        csv,
+        "import into a brand-new database",
+    )
+    .await;
+    println!(
+        "server peak memory (VmHWM, brand-new database): {:.0} MB",
+        peak_rss_mb(fresh.child.id())
+    );
+}
+
+async fn wait_ready(base: &str) {
+    let probe = reqwest::Client::new();
+    for _ in 0..200 {
+        if probe
+            .get(format!("{base}/health/ready"))
+            .send()
+            .await
+            .map(|r| r.status().is_success())
+            .unwrap_or(false)
+        {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+}
+
+/// Creates the user "importer" (by `admin`), uploads `csv` as that user, runs the import (skip duplicates by
+/// username) and prints its rate under `label`.
+async fn import_as_new_user(server: &Server, admin: &Browser, csv: Vec<u8>, label: &str) {
+    let b = admin;
+    let pid = server.child.id();
     let res = b
         .post(
             "/api/v1/admin/users",
@@ -370,8 +416,7 @@ async fn run() {
     let cpu = cpu_secs(pid) - cpu;
     let inserted = status["inserted"].as_i64().unwrap_or(0);
     println!(
-        "import: upload+analyse {:.1} s; {} rows inserted in {:.1} s = {:.0} rows/s (status {}, failed {}); server CPU {:.1} s",
+        "{label}: upload+analyse {:.1} s; {} rows inserted in {:.1} s = {:.0} rows/s (status {}, failed {}); server CPU {:.1} s",
         upload_s, inserted, secs, inserted as f64 / secs, status["status"], status["failed"], cpu
     );
-    println!("server peak memory (VmHWM): {:.0} MB", peak_rss_mb(pid));
 }

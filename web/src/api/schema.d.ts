@@ -2820,7 +2820,8 @@ export interface operations {
                  *     (`followers`, `following`, `posts`: eq, gte, lte, between [min,max], is_empty); dates (`created_at`,
                  *     `updated_at`, `enriched_at`, `contacted_at`: preset today|yesterday|last_7_days|last_30_days|this_month,
                  *     between [from,to], is_empty); `status` in/not_in [..]; `tags` has_any/has_all [..]; `product_id` eq;
-                 *     `has_email` eq bool; `is_business` eq bool. Groups nest with `op` and/or.
+                 *     `has_email` eq bool; `is_business` eq bool. Groups nest with `op` and/or. At most 2,000 rules and 2,000
+                 *     list values in all (more: 422 `filter_too_large`).
                  */
                 filter?: string;
                 /**

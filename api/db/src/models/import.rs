@@ -9,6 +9,7 @@ use crate::models::lead_span::LeadSpan;
 use crate::schema::{import_chunks, imports, leads};
 use crate::{new_seq_id, now};
 use chrono::NaiveDateTime;
+use diesel::connection::SimpleConnection;
 use diesel::prelude::*;
 use leadgen_core::ApiResult;
 use serde::{Deserialize, Serialize};
@@ -288,7 +289,8 @@ const LOOKUP_CHUNK: usize = 5000;
 /// leads may answer. SQLite looks each value up alone, with one prepared statement that always probes the index:
 /// a long IN list is planned from the table's statistics, and with statistics taken while the workspace was small
 /// SQLite scans every lead of the table for each batch instead (quadratic in the file's size). PostgreSQL takes
-/// the values 5,000 at a time (one round trip each; imports refresh its statistics after their first commit).
+/// the values 5,000 at a time (one round trip each, each planned for its values; imports refresh its statistics
+/// as the workspace grows).
 fn find_existing(
     conn: &mut DbConn,
     owner_key: i64,
@@ -316,21 +318,39 @@ fn find_existing(
             }
         }
         DbConn::Postgresql(c) => {
-            for chunk in values.chunks(LOOKUP_CHUNK) {
-                found.extend(match key {
-                    DedupeKey::Username => leads::table
-                        .filter(leads::owner_key.eq(owner_key))
-                        .filter(leads::username.eq_any(chunk))
-                        .select((leads::username, leads::id))
-                        .load::<(String, String)>(c)?,
-                    DedupeKey::Email => leads::table
-                        .filter(leads::owner_key.eq(owner_key))
-                        .filter(leads::email.eq_any(chunk))
-                        .select((leads::email.assume_not_null(), leads::id))
-                        .load::<(String, String)>(c)?,
-                });
-            }
+            // Each lookup is planned for its own values: after five runs of a prepared statement PostgreSQL may
+            // keep a generic plan, and one made while the workspace was empty (a sequential scan) would survive
+            // its growth, scanning every lead of the owner for each chunk of a first import.
+            c.batch_execute("SET plan_cache_mode = force_custom_plan")?;
+            let looked = find_existing_pg(c, owner_key, key, values);
+            let reset = c.batch_execute("RESET plan_cache_mode");
+            found = looked?;
+            reset?;
         }
+    }
+    Ok(found)
+}
+
+fn find_existing_pg(
+    c: &mut diesel::PgConnection,
+    owner_key: i64,
+    key: DedupeKey,
+    values: &[String],
+) -> ApiResult<Vec<(String, String)>> {
+    let mut found = vec![];
+    for chunk in values.chunks(LOOKUP_CHUNK) {
+        found.extend(match key {
+            DedupeKey::Username => leads::table
+                .filter(leads::owner_key.eq(owner_key))
+                .filter(leads::username.eq_any(chunk))
+                .select((leads::username, leads::id))
+                .load::<(String, String)>(c)?,
+            DedupeKey::Email => leads::table
+                .filter(leads::owner_key.eq(owner_key))
+                .filter(leads::email.eq_any(chunk))
+                .select((leads::email.assume_not_null(), leads::id))
+                .load::<(String, String)>(c)?,
+        });
     }
     Ok(found)
 }

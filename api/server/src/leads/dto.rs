@@ -92,8 +92,9 @@ pub struct LeadQuery {
     /// (`followers`, `following`, `posts`: eq, gte, lte, between [min,max], is_empty); dates (`created_at`,
     /// `updated_at`, `enriched_at`, `contacted_at`: preset today|yesterday|last_7_days|last_30_days|this_month,
     /// between [from,to], is_empty); `status` in/not_in [..]; `tags` has_any/has_all [..]; `product_id` eq;
-    /// `has_email` eq bool; `is_business` eq bool. Groups nest with `op` and/or.
-    #[validate(length(max = 20000))]
+    /// `has_email` eq bool; `is_business` eq bool. Groups nest with `op` and/or. At most 2,000 rules and 2,000
+    /// list values in all (more: 422 `filter_too_large`).
+    #[validate(length(max = 65536))]
     pub filter: Option<String>,
     /// Comma-separated `column[:asc|desc]`, up to 4 (username, full_name, followers, following, posts, status,
     /// email, created_at, updated_at, contacted_at). Default `created_at:desc`.
@@ -267,7 +268,7 @@ pub struct ExportQuery {
     #[validate(length(max = 200))]
     pub search: Option<String>,
     /// A filter tree as JSON (see `GET /api/v1/leads`).
-    #[validate(length(max = 20000))]
+    #[validate(length(max = 65536))]
     pub filter: Option<String>,
     #[validate(length(max = 200))]
     pub sort: Option<String>,

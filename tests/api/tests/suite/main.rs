@@ -6,6 +6,7 @@ mod bulk;
 mod contract;
 mod import;
 mod jobs;
+mod lead_queries;
 mod leads;
 mod lists;
 mod login;

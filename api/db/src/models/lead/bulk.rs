@@ -95,6 +95,7 @@ impl Lead {
         if patch.changed_fields().is_empty() {
             return Ok(0);
         }
+        patch.check_product(conn, owner_id)?;
         let ids = Lead::select_ids(conn, owner_id, sel)?;
         let new_values = patch.values();
         let mut affected = 0;

@@ -8,6 +8,7 @@ use diesel::dsl::sql;
 use diesel::expression::BoxableExpression;
 use diesel::prelude::*;
 use diesel::sql_types::{Bool, Nullable, Text};
+use leadgen_core::config::Backend;
 use leadgen_core::{ApiError, ApiResult};
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
@@ -109,33 +110,106 @@ fn parse_time(field: &str, v: &Value) -> ApiResult<NaiveDateTime> {
         .map_err(|_| bad(field, format!("{s:?} is not a date")))
 }
 
+/// A filter holds at most this many rules (and groups), and its lists at most this many values in all. Every rule
+/// binds at most two parameters, so a filter stays far below the bind limits of both databases (SQLite 32,766,
+/// PostgreSQL 65,535); a list of tags is bound as one JSON parameter.
+pub const FILTER_MAX_RULES: usize = 2_000;
+pub const FILTER_MAX_VALUES: usize = 2_000;
+
 impl Filter {
-    pub fn to_cond(&self, depth: usize) -> ApiResult<Cond> {
+    /// The filter as one SQL condition. Groups of many rules become balanced trees of AND/OR (a chain nested one
+    /// level per rule overflows SQLite's parser stack at ~85 rules); filters above the caps answer 422.
+    pub fn to_cond(&self, backend: Backend) -> ApiResult<Cond> {
+        let (mut rules, mut values) = (0, 0);
+        self.size(&mut rules, &mut values);
+        if rules > FILTER_MAX_RULES || values > FILTER_MAX_VALUES {
+            return Err(ApiError::field(
+                "filter",
+                "filter_too_large",
+                format!(
+                    "A filter holds at most {FILTER_MAX_RULES} rules and {FILTER_MAX_VALUES} list values \
+                     (this one: {rules} rules, {values} values)"
+                ),
+            ));
+        }
+        self.cond(backend, 0)
+    }
+
+    /// Counts the rules (and groups) and the values of lists.
+    fn size(&self, rules: &mut usize, values: &mut usize) {
+        *rules += 1;
+        match self {
+            Filter::Group { rules: inner, .. } => {
+                for r in inner {
+                    r.size(rules, values);
+                }
+            }
+            Filter::Rule { value, .. } => *values += value.as_array().map_or(0, Vec::len),
+        }
+    }
+
+    fn cond(&self, backend: Backend, depth: usize) -> ApiResult<Cond> {
         if depth > 8 {
             return Err(bad("filter", "groups nest at most 8 deep"));
         }
         match self {
             Filter::Group { op, rules } => {
-                let mut it = rules.iter();
-                let Some(first) = it.next() else {
+                if rules.is_empty() {
                     return Ok(Box::new(sql::<Bool>("1=1").nullable()));
-                };
-                let mut acc = first.to_cond(depth + 1)?;
-                for r in it {
-                    let next = r.to_cond(depth + 1)?;
-                    acc = match op {
-                        Op::And => Box::new(acc.and(next)),
-                        Op::Or => Box::new(acc.or(next)),
-                    };
                 }
-                Ok(acc)
+                let conds = rules
+                    .iter()
+                    .map(|r| r.cond(backend, depth + 1))
+                    .collect::<ApiResult<Vec<_>>>()?;
+                Ok(balanced(conds, *op))
             }
-            Filter::Rule { field, cmp, value } => rule(field, cmp, value),
+            Filter::Rule { field, cmp, value } => rule(backend, field, cmp, value),
         }
     }
 }
 
-fn rule(field: &str, cmp: &str, value: &Value) -> ApiResult<Cond> {
+/// `conds` (at least one) joined by `op` as a balanced tree: nested about log2(n) levels deep, not n.
+fn balanced(mut conds: Vec<Cond>, op: Op) -> Cond {
+    if conds.len() <= 1 {
+        return conds
+            .pop()
+            .unwrap_or_else(|| Box::new(sql::<Bool>("1=1").nullable()));
+    }
+    let right = conds.split_off(conds.len() / 2);
+    let (left, right) = (balanced(conds, op), balanced(right, op));
+    match op {
+        Op::And => Box::new(left.and(right)),
+        Op::Or => Box::new(left.or(right)),
+    }
+}
+
+/// Leads whose tags hold any (or all) of `tags`, the list bound as one JSON parameter whatever its length.
+fn tags_cond(backend: Backend, tags: &[String], all: bool) -> ApiResult<Cond> {
+    let list = serde_json::to_string(tags).map_err(ApiError::internal)?;
+    let (head, tail) = match (backend, all) {
+        (Backend::Sqlite, false) => (
+            "EXISTS (SELECT 1 FROM json_each(leads.tags) AS t WHERE t.value IN (SELECT value FROM json_each(",
+            ")))",
+        ),
+        (Backend::Sqlite, true) => (
+            "NOT EXISTS (SELECT 1 FROM json_each(",
+            ") AS w WHERE w.value NOT IN (SELECT value FROM json_each(leads.tags)))",
+        ),
+        (Backend::Postgres, false) => (
+            "(leads.tags::jsonb ?| ARRAY(SELECT jsonb_array_elements_text(CAST(",
+            " AS jsonb))))",
+        ),
+        (Backend::Postgres, true) => (
+            "(leads.tags::jsonb ?& ARRAY(SELECT jsonb_array_elements_text(CAST(",
+            " AS jsonb))))",
+        ),
+    };
+    Ok(Box::new(
+        sql::<Bool>(head).bind::<Text, _>(list).sql(tail).nullable(),
+    ))
+}
+
+fn rule(backend: Backend, field: &str, cmp: &str, value: &Value) -> ApiResult<Cond> {
     let f = field;
     if let Some(col) = text_col(f) {
         let s = || {
@@ -232,38 +306,31 @@ fn rule(field: &str, cmp: &str, value: &Value) -> ApiResult<Cond> {
     }
     match (f, cmp) {
         ("status", "in") => {
-            let list: Vec<String> = serde_json::from_value(value.clone())
+            let mut list: Vec<String> = serde_json::from_value(value.clone())
                 .map_err(|_| bad(f, "needs a list of statuses"))?;
+            list.sort();
+            list.dedup();
             if let Some(x) = list.iter().find(|s| !STATUSES.contains(&s.as_str())) {
                 return Err(bad(f, format!("unknown status {x:?}")));
             }
             Ok(Box::new(leads::status.eq_any(list).nullable()))
         }
         ("status", "not_in") => {
-            let list: Vec<String> = serde_json::from_value(value.clone())
+            let mut list: Vec<String> = serde_json::from_value(value.clone())
                 .map_err(|_| bad(f, "needs a list of statuses"))?;
+            list.sort();
+            list.dedup();
             Ok(Box::new(leads::status.ne_all(list).nullable()))
         }
         ("tags", "has_any") | ("tags", "has_all") => {
-            let list: Vec<String> = serde_json::from_value(value.clone())
+            let mut list: Vec<String> = serde_json::from_value(value.clone())
                 .map_err(|_| bad(f, "needs a list of tags"))?;
-            let mut it = list.iter().map(|t| {
-                leads::tags
-                    .like(format!("%\"{}\"%", like_escape(t)))
-                    .escape('\\')
-            });
-            let Some(first) = it.next() else {
+            if list.is_empty() {
                 return Err(bad(f, "needs at least one tag"));
-            };
-            let mut acc: Cond = Box::new(first.nullable());
-            for next in it {
-                acc = if cmp == "has_any" {
-                    Box::new(acc.or(next.nullable()))
-                } else {
-                    Box::new(acc.and(next.nullable()))
-                };
             }
-            Ok(acc)
+            list.sort();
+            list.dedup();
+            tags_cond(backend, &list, cmp == "has_all")
         }
         ("product_id", "eq") => match value {
             Value::Null => Ok(Box::new(leads::product_id.is_null().nullable())),

@@ -70,7 +70,7 @@ impl Lead {
             q = q.filter(c);
         }
         if let Some(f) = &req.filter {
-            q = q.filter(f.to_cond(0)?);
+            q = q.filter(f.to_cond(backend)?);
         }
         Ok(q)
     }

@@ -1,6 +1,8 @@
 //! The editable fields of a lead (`LeadPatch`) and their validation.
 
 use super::STATUSES;
+use crate::conn::DbConn;
+use crate::models::product::Product;
 use crate::schema::leads;
 use diesel::prelude::*;
 use leadgen_core::{ApiError, ApiResult, ErrorCode};
@@ -232,6 +234,22 @@ impl LeadPatch {
             Err(ApiError::new(ErrorCode::ValidationFailed)
                 .with_details(json!({ "fields": errors })))
         }
+    }
+
+    /// A product the patch links must be one of the owner's: someone else's product and an unknown id answer
+    /// alike (a 422 naming `product_id`), so the answer tells nothing about other workspaces.
+    pub fn check_product(&self, conn: &mut DbConn, owner_id: &str) -> ApiResult<()> {
+        let Some(Some(id)) = &self.product_id else {
+            return Ok(());
+        };
+        if Product::find_owned(conn, owner_id, id)?.is_none() {
+            return Err(ApiError::field(
+                "product_id",
+                "not_found",
+                "No such product in your workspace",
+            ));
+        }
+        Ok(())
     }
 
     pub fn is_empty(&self) -> bool {

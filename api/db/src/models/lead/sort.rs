@@ -41,15 +41,18 @@ impl SortKey {
     }
     /// The SQL expression sorted on: NULLs folded to a sentinel so both backends order them alike and keyset
     /// comparisons stay simple (numbers: -1, text: '', times: the epoch).
+    /// Names and e-mails sort in the German collation (`crate::collation`); the cursor comparisons use the same
+    /// expression, so they compare in it too. Usernames (a-z, 0-9, '.', '_') and statuses (fixed codes) keep byte
+    /// order, which is alphabetical for them, and the (owner, username) index that serves the username sort.
     pub(super) fn sql(self) -> &'static str {
         match self {
             SortKey::Username => "username",
-            SortKey::FullName => "COALESCE(full_name, '')",
+            SortKey::FullName => "COALESCE(full_name, '') COLLATE leadgen_text",
             SortKey::Followers => "COALESCE(followers, -1)",
             SortKey::Following => "COALESCE(following, -1)",
             SortKey::Posts => "COALESCE(posts, -1)",
             SortKey::Status => "status",
-            SortKey::Email => "COALESCE(email, '')",
+            SortKey::Email => "COALESCE(email, '') COLLATE leadgen_text",
             SortKey::CreatedAt => "created_at",
             SortKey::UpdatedAt => "updated_at",
             SortKey::ContactedAt => "COALESCE(contacted_at, '1970-01-01 00:00:00')",

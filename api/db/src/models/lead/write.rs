@@ -37,6 +37,7 @@ impl Lead {
         mut new: LeadPatch,
     ) -> ApiResult<Lead> {
         new.normalise()?;
+        new.check_product(conn, owner_id)?;
         let username = new.username.clone().ok_or_else(|| {
             ApiError::field("username", "required", "A lead needs an Instagram username")
         })?;
@@ -107,6 +108,7 @@ impl Lead {
         batch_id: &str,
     ) -> ApiResult<Lead> {
         patch.normalise()?;
+        patch.check_product(conn, owner_id)?;
         let before = Lead::find_owned(conn, owner_id, id)?
             .filter(|l| l.deleted_at.is_none())
             .ok_or_else(ApiError::not_found)?;

@@ -1,0 +1,1 @@
+DROP COLLATION IF EXISTS leadgen_text;
