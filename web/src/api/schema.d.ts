@@ -12,7 +12,7 @@ export interface paths {
             cookie?: never;
         };
         /** List the audit log, newest first. */
-        get: operations["list"];
+        get: operations["list_audit_events"];
         put?: never;
         post?: never;
         delete?: never;
@@ -29,7 +29,7 @@ export interface paths {
             cookie?: never;
         };
         /** The action names the audit log uses (for filters). */
-        get: operations["actions"];
+        get: operations["list_audit_actions"];
         put?: never;
         post?: never;
         delete?: never;
@@ -378,8 +378,11 @@ export interface paths {
         };
         get?: never;
         put?: never;
-        /** Upload a CSV (the request body, `text/csv`). Answers the guessed column mapping and a validated preview. */
-        post: operations["upload"];
+        /**
+         * Upload a CSV (the request body, `text/csv` or `application/octet-stream`; not a multipart form). Answers the
+         *     guessed column mapping and a validated preview.
+         */
+        post: operations["upload_import"];
         delete?: never;
         options?: never;
         head?: never;
@@ -394,7 +397,7 @@ export interface paths {
             cookie?: never;
         };
         /** An import's progress and report. */
-        get: operations["status"];
+        get: operations["get_import"];
         put?: never;
         post?: never;
         delete?: never;
@@ -413,7 +416,7 @@ export interface paths {
         get?: never;
         put?: never;
         /** The preview again, with another mapping. */
-        post: operations["preview"];
+        post: operations["preview_import"];
         delete?: never;
         options?: never;
         head?: never;
@@ -430,7 +433,7 @@ export interface paths {
         get?: never;
         put?: never;
         /** Start (or resume) the import in the background; poll `GET /api/v1/imports/{id}` for progress. */
-        post: operations["run"];
+        post: operations["run_import"];
         delete?: never;
         options?: never;
         head?: never;
@@ -445,10 +448,10 @@ export interface paths {
             cookie?: never;
         };
         /** List leads: search, filter tree, multi-column sort, keyset (`cursor`) or jump (`offset`) paging. */
-        get: operations["list"];
+        get: operations["list_leads"];
         put?: never;
         /** Add a lead. `username` is required (normalised: lower case, no `@`); it is unique in your workspace. */
-        post: operations["create"];
+        post: operations["create_lead"];
         delete?: never;
         options?: never;
         head?: never;
@@ -465,7 +468,7 @@ export interface paths {
         get?: never;
         put?: never;
         /** Apply one change to a selection of leads (ids, or everything matching a search/filter). One undo step. */
-        post: operations["bulk_update"];
+        post: operations["bulk_update_leads"];
         delete?: never;
         options?: never;
         head?: never;
@@ -482,7 +485,7 @@ export interface paths {
         get?: never;
         put?: never;
         /** Soft-delete a selection of leads. One undo step. */
-        post: operations["bulk_delete"];
+        post: operations["bulk_delete_leads"];
         delete?: never;
         options?: never;
         head?: never;
@@ -496,12 +499,8 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /**
-         * Export the current filter/sort/columns as CSV, streamed (no size limit, constant memory).
-         * @description Cells a spreadsheet would evaluate as a formula (starting with `=`, `+`, `-`, `@`, tab or carriage return) are
-         *     written with a `'` in front; importing the file takes it off again.
-         */
-        get: operations["export"];
+        /** Export the current filter/sort/columns as CSV, streamed (no size limit, constant memory). */
+        get: operations["export_leads"];
         put?: never;
         post?: never;
         delete?: never;
@@ -520,7 +519,7 @@ export interface paths {
         get?: never;
         put?: never;
         /** Redo the batch undone last (until a new edit is made). */
-        post: operations["redo"];
+        post: operations["redo_lead_edit"];
         delete?: never;
         options?: never;
         head?: never;
@@ -540,7 +539,7 @@ export interface paths {
          * Undo your latest edit batch (a cell, a paste, a bulk edit or delete). Leads changed by someone else since are
          *     left alone and counted as skipped.
          */
-        post: operations["undo"];
+        post: operations["undo_lead_edit"];
         delete?: never;
         options?: never;
         head?: never;
@@ -555,18 +554,18 @@ export interface paths {
             cookie?: never;
         };
         /** One lead (with its version in `ETag`). */
-        get: operations["get"];
+        get: operations["get_lead"];
         put?: never;
         post?: never;
         /** Soft-delete a lead (restore brings it back). */
-        delete: operations["delete"];
+        delete: operations["delete_lead"];
         options?: never;
         head?: never;
         /**
          * Change one field or many. With `If-Match: "<version>"` a stale write answers 409 with the current row in
          *     `error.details.current`, and nothing is overwritten.
          */
-        patch: operations["update"];
+        patch: operations["update_lead"];
         trace?: never;
     };
     "/api/v1/leads/{id}/hashtags": {
@@ -594,7 +593,7 @@ export interface paths {
             cookie?: never;
         };
         /** The lead's edit history, newest first. */
-        get: operations["history"];
+        get: operations["lead_history"];
         put?: never;
         post?: never;
         delete?: never;
@@ -613,7 +612,7 @@ export interface paths {
         get?: never;
         put?: never;
         /** Bring back a soft-deleted lead. */
-        post: operations["restore"];
+        post: operations["restore_lead"];
         delete?: never;
         options?: never;
         head?: never;
@@ -874,7 +873,7 @@ export interface paths {
         get?: never;
         put?: never;
         /** Render a template on one of your leads with a product's variables, as the server will when writing emails. */
-        post: operations["preview"];
+        post: operations["preview_prompt"];
         delete?: never;
         options?: never;
         head?: never;
@@ -889,7 +888,7 @@ export interface paths {
             cookie?: never;
         };
         /** The variables and flags a prompt may use (for the editor's insert menu). */
-        get: operations["variables"];
+        get: operations["prompt_variables"];
         put?: never;
         post?: never;
         delete?: never;
@@ -925,7 +924,7 @@ export interface paths {
             cookie?: never;
         };
         /** Every version of a prompt, newest first. */
-        get: operations["versions"];
+        get: operations["list_prompt_versions"];
         put?: never;
         post?: never;
         delete?: never;
@@ -944,10 +943,7 @@ export interface paths {
         /** Your saved grid views. */
         get: operations["list_views"];
         put?: never;
-        /**
-         * Save the grid's current state as a view.
-         * @description Views are your own settings: viewers keep theirs too, and read-scoped tokens may change them.
-         */
+        /** Save the grid's current state as a view. */
         post: operations["create_view"];
         delete?: never;
         options?: never;
@@ -981,7 +977,7 @@ export interface paths {
             cookie?: never;
         };
         /** The process is up. */
-        get: operations["live"];
+        get: operations["health_live"];
         put?: never;
         post?: never;
         delete?: never;
@@ -998,7 +994,7 @@ export interface paths {
             cookie?: never;
         };
         /** The process can serve requests: the database answers. */
-        get: operations["ready"];
+        get: operations["health_ready"];
         put?: never;
         post?: never;
         delete?: never;
@@ -1035,8 +1031,7 @@ export interface components {
             /** Format: date-time */
             at: string;
             action: string;
-            /** @description `success` or `failure`. */
-            outcome: string;
+            outcome: components["schemas"]["AuditOutcome"];
             actor_id?: string | null;
             actor_username?: string | null;
             target_type?: string | null;
@@ -1046,6 +1041,8 @@ export interface components {
             user_agent?: string | null;
             details?: Record<string, never> | null;
         };
+        /** @enum {string} */
+        AuditOutcome: "success" | "failure";
         AuditPage: {
             items: components["schemas"]["AuditItem"][];
             /** Format: int64 */
@@ -1099,6 +1096,11 @@ export interface components {
             /** @description Shown once, when the server generated the password. */
             temporary_password?: string | null;
         };
+        /**
+         * Format: binary
+         * @description The CSV file's bytes, as the whole request body.
+         */
+        CsvFile: string;
         /** @enum {string} */
         Dedupe: "skip" | "update" | "keep_both";
         /** @enum {string} */
@@ -1110,8 +1112,7 @@ export interface components {
         };
         DncEntry: {
             id: string;
-            /** @description `username` or `email`. */
-            kind: string;
+            kind: components["schemas"]["DncKind"];
             /** @description Normalised: usernames without `@` and lowercased, e-mails lowercased. */
             value: string;
             reason?: string | null;
@@ -1119,11 +1120,15 @@ export interface components {
             created_at: string;
         };
         DncInput: {
-            /** @description `username` or `email`. */
-            kind: string;
+            kind: components["schemas"]["DncKind"];
             value: string;
             reason?: string | null;
         };
+        /**
+         * @description What a do-not-contact entry holds.
+         * @enum {string}
+         */
+        DncKind: "username" | "email";
         DncPage: {
             items: components["schemas"]["DncEntry"][];
             /** Format: int64 */
@@ -1137,10 +1142,9 @@ export interface components {
          * @description Stable error codes. Adding one is an API change; renaming one is a breaking change.
          * @enum {string}
          */
-        ErrorCode: "bad_request" | "unauthenticated" | "invalid_credentials" | "invalid_totp_code" | "login_step_expired" | "forbidden" | "csrf_failed" | "password_change_required" | "totp_setup_required" | "token_scope_insufficient" | "self_protection" | "not_found" | "conflict" | "payload_too_large" | "validation_failed" | "account_locked" | "rate_limited" | "internal" | "unavailable";
+        ErrorCode: "bad_request" | "unauthenticated" | "invalid_credentials" | "invalid_totp_code" | "login_step_expired" | "forbidden" | "csrf_failed" | "password_change_required" | "totp_setup_required" | "token_scope_insufficient" | "self_protection" | "not_found" | "conflict" | "payload_too_large" | "unsupported_media_type" | "validation_failed" | "account_locked" | "rate_limited" | "internal" | "unavailable";
         ErrorInfo: {
-            /** @example validation_failed */
-            code: string;
+            code: components["schemas"]["ErrorCode"];
             message: string;
             details?: Record<string, never> | null;
         };
@@ -1171,11 +1175,15 @@ export interface components {
             total_rows: number;
             preview: components["schemas"]["PreviewRow"][];
         };
+        /**
+         * @description Where an import stands; `interrupted`: cut off by a restart (run it again to resume).
+         * @enum {string}
+         */
+        ImportState: "uploaded" | "running" | "done" | "failed" | "interrupted";
         ImportStatus: {
             id: string;
             filename: string;
-            /** @description uploaded, running, done, failed, interrupted (resume it with run) */
-            status: string;
+            status: components["schemas"]["ImportState"];
             /** Format: int64 */
             total_rows: number;
             /** Format: int64 */
@@ -1195,6 +1203,22 @@ export interface components {
             /** Format: date-time */
             finished_at?: string | null;
         };
+        /** @description The 409 of a stale `If-Match` (documentation of `ErrorBody` with its details for this case). */
+        LeadConflict: {
+            error: components["schemas"]["LeadConflictInfo"];
+        };
+        LeadConflictDetails: {
+            current?: null | components["schemas"]["LeadDto"];
+            /** @description `lead_version_conflict` for a stale version. */
+            code?: string | null;
+            /** @description The field that collides (a taken username). */
+            field?: string | null;
+        };
+        LeadConflictInfo: {
+            code: components["schemas"]["ErrorCode"];
+            message: string;
+            details: components["schemas"]["LeadConflictDetails"];
+        };
         LeadDto: {
             id: string;
             username: string;
@@ -1213,8 +1237,7 @@ export interface components {
             website?: string | null;
             source_hashtag?: string | null;
             product_id?: string | null;
-            /** @description new, enriched, qualified, email_drafted, contacted, replied, bounced, not_interested, do_not_contact */
-            status: string;
+            status: components["schemas"]["LeadStatus"];
             tags: string[];
             notes?: string | null;
             email_subject?: string | null;
@@ -1238,8 +1261,7 @@ export interface components {
         LeadEditDto: {
             id: string;
             batch_id: string;
-            /** @description create, update, delete, restore, undo */
-            kind: string;
+            kind: components["schemas"]["LeadEditKind"];
             actor_id?: string | null;
             /** @description `{field: [old, new]}` */
             changes: Record<string, never>;
@@ -1248,6 +1270,11 @@ export interface components {
             /** Format: date-time */
             undone_at?: string | null;
         };
+        /**
+         * @description What a history entry records.
+         * @enum {string}
+         */
+        LeadEditKind: "create" | "update" | "delete" | "restore" | "undo";
         LeadHashtag: {
             hashtag: string;
             /** Format: date-time */
@@ -1268,6 +1295,7 @@ export interface components {
         };
         /** @description The editable fields of a lead; each is optional so one field or many can change at once. */
         LeadPatch: {
+            /** @description 1-30 letters, digits, '.' or '_' (a leading `@` and surrounding spaces are dropped, letters lowercased). */
             username?: string | null;
             full_name?: string | null;
             biography?: string | null;
@@ -1285,11 +1313,17 @@ export interface components {
             source_hashtag?: string | null;
             product_id?: string | null;
             status?: string | null;
+            /** @description Up to 50 tags of up to 40 characters, without `"`. */
             tags?: string[] | null;
             notes?: string | null;
             email_subject?: string | null;
             email_body?: string | null;
         };
+        /**
+         * @description Where a lead stands (`leadgen_db::models::lead::STATUSES`; a test keeps the two alike).
+         * @enum {string}
+         */
+        LeadStatus: "new" | "enriched" | "qualified" | "email_drafted" | "contacted" | "replied" | "bounced" | "not_interested" | "do_not_contact";
         LoginRequest: {
             username: string;
             password: string;
@@ -1592,7 +1626,7 @@ export interface components {
 }
 export type $defs = Record<string, never>;
 export interface operations {
-    list: {
+    list_audit_events: {
         parameters: {
             query?: {
                 /** @description Actor username or id. */
@@ -1620,6 +1654,15 @@ export interface operations {
                     "application/json": components["schemas"]["AuditPage"];
                 };
             };
+            /** @description Not signed in, or the session or token has ended (`unauthenticated`) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -1628,9 +1671,36 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorBody"];
                 };
             };
+            /** @description A field is not valid; `details.fields` names it (`validation_failed`) */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Too many requests (`rate_limited`); wait `Retry-After` seconds */
+            429: {
+                headers: {
+                    /** @description Seconds to wait before trying again */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description The request line and headers are too large (a very long query string) */
+            431: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
         };
     };
-    actions: {
+    list_audit_actions: {
         parameters: {
             query?: never;
             header?: never;
@@ -1645,6 +1715,35 @@ export interface operations {
                 };
                 content: {
                     "application/json": string[];
+                };
+            };
+            /** @description Not signed in, or the session or token has ended (`unauthenticated`) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Not allowed (`forbidden`: a viewer writing or a non-admin on an admin route; `token_scope_insufficient`: a read token writing; `csrf_failed`: a cookie write without `X-CSRF-Token`; `password_change_required`) */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Too many requests (`rate_limited`); wait `Retry-After` seconds */
+            429: {
+                headers: {
+                    /** @description Seconds to wait before trying again */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
                 };
             };
         };
@@ -1664,6 +1763,35 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["Policy"];
+                };
+            };
+            /** @description Not signed in, or the session or token has ended (`unauthenticated`) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Not allowed (`forbidden`: a viewer writing or a non-admin on an admin route; `token_scope_insufficient`: a read token writing; `csrf_failed`: a cookie write without `X-CSRF-Token`; `password_change_required`) */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Too many requests (`rate_limited`); wait `Retry-After` seconds */
+            429: {
+                headers: {
+                    /** @description Seconds to wait before trying again */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
                 };
             };
         };
@@ -1687,6 +1815,71 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["Policy"];
+                };
+            };
+            /** @description The body is not valid JSON (`bad_request`) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Not signed in, or the session or token has ended (`unauthenticated`) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Not allowed (`forbidden`: a viewer writing or a non-admin on an admin route; `token_scope_insufficient`: a read token writing; `csrf_failed`: a cookie write without `X-CSRF-Token`; `password_change_required`) */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description The body is larger than `LEADGEN_JSON_LIMIT_BYTES` (`payload_too_large`) */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description The body is not sent as `application/json` (`unsupported_media_type`) */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description A field is not valid; `details.fields` names it (`validation_failed`) */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Too many requests (`rate_limited`); wait `Retry-After` seconds */
+            429: {
+                headers: {
+                    /** @description Seconds to wait before trying again */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
                 };
             };
         };
@@ -1715,6 +1908,15 @@ export interface operations {
                     "application/json": components["schemas"]["UserPage"];
                 };
             };
+            /** @description Not signed in, or the session or token has ended (`unauthenticated`) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -1722,6 +1924,33 @@ export interface operations {
                 content: {
                     "application/json": components["schemas"]["ErrorBody"];
                 };
+            };
+            /** @description A field is not valid; `details.fields` names it (`validation_failed`) */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Too many requests (`rate_limited`); wait `Retry-After` seconds */
+            429: {
+                headers: {
+                    /** @description Seconds to wait before trying again */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description The request line and headers are too large (a very long query string) */
+            431: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
             };
         };
     };
@@ -1746,7 +1975,52 @@ export interface operations {
                     "application/json": components["schemas"]["CreatedUser"];
                 };
             };
+            /** @description The body is not valid JSON (`bad_request`) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Not signed in, or the session or token has ended (`unauthenticated`) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Not allowed (`forbidden`: a viewer writing or a non-admin on an admin route; `token_scope_insufficient`: a read token writing; `csrf_failed`: a cookie write without `X-CSRF-Token`; `password_change_required`) */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
             409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description The body is larger than `LEADGEN_JSON_LIMIT_BYTES` (`payload_too_large`) */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description The body is not sent as `application/json` (`unsupported_media_type`) */
+            415: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -1756,6 +2030,17 @@ export interface operations {
             };
             422: {
                 headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Too many requests (`rate_limited`); wait `Retry-After` seconds */
+            429: {
+                headers: {
+                    /** @description Seconds to wait before trying again */
+                    "Retry-After"?: number;
                     [name: string]: unknown;
                 };
                 content: {
@@ -1783,8 +2068,37 @@ export interface operations {
                     "application/json": components["schemas"]["AdminUser"];
                 };
             };
+            /** @description Not signed in, or the session or token has ended (`unauthenticated`) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Not allowed (`forbidden`: a viewer writing or a non-admin on an admin route; `token_scope_insufficient`: a read token writing; `csrf_failed`: a cookie write without `X-CSRF-Token`; `password_change_required`) */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
             404: {
                 headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Too many requests (`rate_limited`); wait `Retry-After` seconds */
+            429: {
+                headers: {
+                    /** @description Seconds to wait before trying again */
+                    "Retry-After"?: number;
                     [name: string]: unknown;
                 };
                 content: {
@@ -1810,6 +2124,15 @@ export interface operations {
                 };
                 content?: never;
             };
+            /** @description Not signed in, or the session or token has ended (`unauthenticated`) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
             /** @description self_protection */
             403: {
                 headers: {
@@ -1821,6 +2144,17 @@ export interface operations {
             };
             404: {
                 headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Too many requests (`rate_limited`); wait `Retry-After` seconds */
+            429: {
+                headers: {
+                    /** @description Seconds to wait before trying again */
+                    "Retry-After"?: number;
                     [name: string]: unknown;
                 };
                 content: {
@@ -1852,6 +2186,24 @@ export interface operations {
                     "application/json": components["schemas"]["AdminUser"];
                 };
             };
+            /** @description The body is not valid JSON (`bad_request`) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Not signed in, or the session or token has ended (`unauthenticated`) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
             /** @description self_protection */
             403: {
                 headers: {
@@ -1863,6 +2215,44 @@ export interface operations {
             };
             404: {
                 headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description The body is larger than `LEADGEN_JSON_LIMIT_BYTES` (`payload_too_large`) */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description The body is not sent as `application/json` (`unsupported_media_type`) */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description A field is not valid; `details.fields` names it (`validation_failed`) */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Too many requests (`rate_limited`); wait `Retry-After` seconds */
+            429: {
+                headers: {
+                    /** @description Seconds to wait before trying again */
+                    "Retry-After"?: number;
                     [name: string]: unknown;
                 };
                 content: {
@@ -1888,8 +2278,37 @@ export interface operations {
                 };
                 content?: never;
             };
+            /** @description Not signed in, or the session or token has ended (`unauthenticated`) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Not allowed (`forbidden`: a viewer writing or a non-admin on an admin route; `token_scope_insufficient`: a read token writing; `csrf_failed`: a cookie write without `X-CSRF-Token`; `password_change_required`) */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
             404: {
                 headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Too many requests (`rate_limited`); wait `Retry-After` seconds */
+            429: {
+                headers: {
+                    /** @description Seconds to wait before trying again */
+                    "Retry-After"?: number;
                     [name: string]: unknown;
                 };
                 content: {
@@ -1917,8 +2336,37 @@ export interface operations {
                     "application/json": components["schemas"]["TemporaryPassword"];
                 };
             };
+            /** @description Not signed in, or the session or token has ended (`unauthenticated`) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Not allowed (`forbidden`: a viewer writing or a non-admin on an admin route; `token_scope_insufficient`: a read token writing; `csrf_failed`: a cookie write without `X-CSRF-Token`; `password_change_required`) */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
             404: {
                 headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Too many requests (`rate_limited`); wait `Retry-After` seconds */
+            429: {
+                headers: {
+                    /** @description Seconds to wait before trying again */
+                    "Retry-After"?: number;
                     [name: string]: unknown;
                 };
                 content: {
@@ -1944,8 +2392,37 @@ export interface operations {
                 };
                 content?: never;
             };
+            /** @description Not signed in, or the session or token has ended (`unauthenticated`) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Not allowed (`forbidden`: a viewer writing or a non-admin on an admin route; `token_scope_insufficient`: a read token writing; `csrf_failed`: a cookie write without `X-CSRF-Token`; `password_change_required`) */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
             404: {
                 headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Too many requests (`rate_limited`); wait `Retry-After` seconds */
+            429: {
+                headers: {
+                    /** @description Seconds to wait before trying again */
+                    "Retry-After"?: number;
                     [name: string]: unknown;
                 };
                 content: {
@@ -1975,8 +2452,44 @@ export interface operations {
                     "application/json": components["schemas"]["LoginStep"];
                 };
             };
+            /** @description The body is not valid JSON (`bad_request`) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
             /** @description invalid_credentials */
             401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description The body is larger than `LEADGEN_JSON_LIMIT_BYTES` (`payload_too_large`) */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description The body is not sent as `application/json` (`unsupported_media_type`) */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description A field is not valid; `details.fields` names it (`validation_failed`) */
+            422: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -2025,8 +2538,35 @@ export interface operations {
                     "application/json": components["schemas"]["LoginStep"];
                 };
             };
+            /** @description The body is not valid JSON (`bad_request`) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
             /** @description login_step_expired */
             401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description The body is larger than `LEADGEN_JSON_LIMIT_BYTES` (`payload_too_large`) */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description The body is not sent as `application/json` (`unsupported_media_type`) */
+            415: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -2037,6 +2577,17 @@ export interface operations {
             /** @description validation_failed */
             422: {
                 headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Too many requests (`rate_limited`); wait `Retry-After` seconds */
+            429: {
+                headers: {
+                    /** @description Seconds to wait before trying again */
+                    "Retry-After"?: number;
                     [name: string]: unknown;
                 };
                 content: {
@@ -2066,9 +2617,56 @@ export interface operations {
                     "application/json": components["schemas"]["LoginStep"];
                 };
             };
+            /** @description The body is not valid JSON (`bad_request`) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
             /** @description invalid_totp_code or login_step_expired */
             401: {
                 headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description The body is larger than `LEADGEN_JSON_LIMIT_BYTES` (`payload_too_large`) */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description The body is not sent as `application/json` (`unsupported_media_type`) */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description A field is not valid; `details.fields` names it (`validation_failed`) */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Too many requests (`rate_limited`); wait `Retry-After` seconds */
+            429: {
+                headers: {
+                    /** @description Seconds to wait before trying again */
+                    "Retry-After"?: number;
                     [name: string]: unknown;
                 };
                 content: {
@@ -2098,9 +2696,56 @@ export interface operations {
                     "application/json": components["schemas"]["TotpSetup"];
                 };
             };
+            /** @description The body is not valid JSON (`bad_request`) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
             /** @description login_step_expired */
             401: {
                 headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description The body is larger than `LEADGEN_JSON_LIMIT_BYTES` (`payload_too_large`) */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description The body is not sent as `application/json` (`unsupported_media_type`) */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description A field is not valid; `details.fields` names it (`validation_failed`) */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Too many requests (`rate_limited`); wait `Retry-After` seconds */
+            429: {
+                headers: {
+                    /** @description Seconds to wait before trying again */
+                    "Retry-After"?: number;
                     [name: string]: unknown;
                 };
                 content: {
@@ -2130,9 +2775,56 @@ export interface operations {
                     "application/json": components["schemas"]["LoginStep"];
                 };
             };
+            /** @description The body is not valid JSON (`bad_request`) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
             /** @description invalid_totp_code or login_step_expired */
             401: {
                 headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description The body is larger than `LEADGEN_JSON_LIMIT_BYTES` (`payload_too_large`) */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description The body is not sent as `application/json` (`unsupported_media_type`) */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description A field is not valid; `details.fields` names it (`validation_failed`) */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Too many requests (`rate_limited`); wait `Retry-After` seconds */
+            429: {
+                headers: {
+                    /** @description Seconds to wait before trying again */
+                    "Retry-After"?: number;
                     [name: string]: unknown;
                 };
                 content: {
@@ -2155,6 +2847,35 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content?: never;
+            };
+            /** @description Not signed in, or the session or token has ended (`unauthenticated`) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Not allowed (`forbidden`: a viewer writing or a non-admin on an admin route; `token_scope_insufficient`: a read token writing; `csrf_failed`: a cookie write without `X-CSRF-Token`; `password_change_required`) */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Too many requests (`rate_limited`); wait `Retry-After` seconds */
+            429: {
+                headers: {
+                    /** @description Seconds to wait before trying again */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
             };
         };
     };
@@ -2198,8 +2919,55 @@ export interface operations {
                     "application/json": components["schemas"]["TokenPair"];
                 };
             };
+            /** @description The body is not valid JSON (`bad_request`) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
             401: {
                 headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description The body is larger than `LEADGEN_JSON_LIMIT_BYTES` (`payload_too_large`) */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description The body is not sent as `application/json` (`unsupported_media_type`) */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description A field is not valid; `details.fields` names it (`validation_failed`) */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Too many requests (`rate_limited`); wait `Retry-After` seconds */
+            429: {
+                headers: {
+                    /** @description Seconds to wait before trying again */
+                    "Retry-After"?: number;
                     [name: string]: unknown;
                 };
                 content: {
@@ -2229,6 +2997,15 @@ export interface operations {
                     "application/json": components["schemas"]["TokenPair"];
                 };
             };
+            /** @description The body is not valid JSON (`bad_request`) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
             401: {
                 headers: {
                     [name: string]: unknown;
@@ -2239,6 +3016,33 @@ export interface operations {
             };
             /** @description totp_setup_required */
             403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description The body is larger than `LEADGEN_JSON_LIMIT_BYTES` (`payload_too_large`) */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description The body is not sent as `application/json` (`unsupported_media_type`) */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description A field is not valid; `details.fields` names it (`validation_failed`) */
+            422: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -2286,6 +3090,24 @@ export interface operations {
                     "application/json": components["schemas"]["DncPage"];
                 };
             };
+            /** @description Not signed in, or the session or token has ended (`unauthenticated`) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Not allowed (`forbidden`: a viewer writing or a non-admin on an admin route; `token_scope_insufficient`: a read token writing; `csrf_failed`: a cookie write without `X-CSRF-Token`; `password_change_required`) */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
             422: {
                 headers: {
                     [name: string]: unknown;
@@ -2293,6 +3115,24 @@ export interface operations {
                 content: {
                     "application/json": components["schemas"]["ErrorBody"];
                 };
+            };
+            /** @description Too many requests (`rate_limited`); wait `Retry-After` seconds */
+            429: {
+                headers: {
+                    /** @description Seconds to wait before trying again */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description The request line and headers are too large (a very long query string) */
+            431: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
             };
         };
     };
@@ -2317,7 +3157,52 @@ export interface operations {
                     "application/json": components["schemas"]["DncAdded"];
                 };
             };
+            /** @description The body is not valid JSON (`bad_request`) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Not signed in, or the session or token has ended (`unauthenticated`) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Not allowed (`forbidden`: a viewer writing or a non-admin on an admin route; `token_scope_insufficient`: a read token writing; `csrf_failed`: a cookie write without `X-CSRF-Token`; `password_change_required`) */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
             409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description The body is larger than `LEADGEN_JSON_LIMIT_BYTES` (`payload_too_large`) */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description The body is not sent as `application/json` (`unsupported_media_type`) */
+            415: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -2327,6 +3212,17 @@ export interface operations {
             };
             422: {
                 headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Too many requests (`rate_limited`); wait `Retry-After` seconds */
+            429: {
+                headers: {
+                    /** @description Seconds to wait before trying again */
+                    "Retry-After"?: number;
                     [name: string]: unknown;
                 };
                 content: {
@@ -2352,8 +3248,37 @@ export interface operations {
                 };
                 content?: never;
             };
+            /** @description Not signed in, or the session or token has ended (`unauthenticated`) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Not allowed (`forbidden`: a viewer writing or a non-admin on an admin route; `token_scope_insufficient`: a read token writing; `csrf_failed`: a cookie write without `X-CSRF-Token`; `password_change_required`) */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
             404: {
                 headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Too many requests (`rate_limited`); wait `Retry-After` seconds */
+            429: {
+                headers: {
+                    /** @description Seconds to wait before trying again */
+                    "Retry-After"?: number;
                     [name: string]: unknown;
                 };
                 content: {
@@ -2379,6 +3304,35 @@ export interface operations {
                     "application/json": components["schemas"]["HashtagDto"][];
                 };
             };
+            /** @description Not signed in, or the session or token has ended (`unauthenticated`) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Not allowed (`forbidden`: a viewer writing or a non-admin on an admin route; `token_scope_insufficient`: a read token writing; `csrf_failed`: a cookie write without `X-CSRF-Token`; `password_change_required`) */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Too many requests (`rate_limited`); wait `Retry-After` seconds */
+            429: {
+                headers: {
+                    /** @description Seconds to wait before trying again */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
         };
     };
     record_pairs: {
@@ -2402,6 +3356,51 @@ export interface operations {
                     "application/json": components["schemas"]["PairsRecorded"];
                 };
             };
+            /** @description The body is not valid JSON (`bad_request`) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Not signed in, or the session or token has ended (`unauthenticated`) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Not allowed (`forbidden`: a viewer writing or a non-admin on an admin route; `token_scope_insufficient`: a read token writing; `csrf_failed`: a cookie write without `X-CSRF-Token`; `password_change_required`) */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description The body is larger than `LEADGEN_JSON_LIMIT_BYTES` (`payload_too_large`) */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description The body is not sent as `application/json` (`unsupported_media_type`) */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
             422: {
                 headers: {
                     [name: string]: unknown;
@@ -2410,20 +3409,34 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorBody"];
                 };
             };
+            /** @description Too many requests (`rate_limited`); wait `Retry-After` seconds */
+            429: {
+                headers: {
+                    /** @description Seconds to wait before trying again */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
         };
     };
-    upload: {
+    upload_import: {
         parameters: {
             query?: {
+                /** @description The file's name, shown in the import list. */
                 filename?: string;
             };
             header?: never;
             path?: never;
             cookie?: never;
         };
+        /** @description The CSV file (UTF-8; comma, semicolon or tab separated; a header row) */
         requestBody: {
             content: {
-                "text/csv": string;
+                "application/octet-stream": components["schemas"]["CsvFile"];
+                "text/csv": components["schemas"]["CsvFile"];
             };
         };
         responses: {
@@ -2435,6 +3448,25 @@ export interface operations {
                     "application/json": components["schemas"]["ImportPreview"];
                 };
             };
+            /** @description Not signed in, or the session or token has ended (`unauthenticated`) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Not allowed (`forbidden`: a viewer writing or a non-admin on an admin route; `token_scope_insufficient`: a read token writing; `csrf_failed`: a cookie write without `X-CSRF-Token`; `password_change_required`) */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description The file is larger than 2 GiB (`payload_too_large`) */
             413: {
                 headers: {
                     [name: string]: unknown;
@@ -2443,6 +3475,16 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorBody"];
                 };
             };
+            /** @description The body is not sent as `text/csv` or `application/octet-stream` (`unsupported_media_type`) */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description The file is empty or not a CSV with a header row (`validation_failed`) */
             422: {
                 headers: {
                     [name: string]: unknown;
@@ -2451,9 +3493,27 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorBody"];
                 };
             };
+            /** @description Too many requests (`rate_limited`); wait `Retry-After` seconds */
+            429: {
+                headers: {
+                    /** @description Seconds to wait before trying again */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description The request line and headers are too large (a very long query string) */
+            431: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
         };
     };
-    status: {
+    get_import: {
         parameters: {
             query?: never;
             header?: never;
@@ -2472,6 +3532,24 @@ export interface operations {
                     "application/json": components["schemas"]["ImportStatus"];
                 };
             };
+            /** @description Not signed in, or the session or token has ended (`unauthenticated`) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Not allowed (`forbidden`: a viewer writing or a non-admin on an admin route; `token_scope_insufficient`: a read token writing; `csrf_failed`: a cookie write without `X-CSRF-Token`; `password_change_required`) */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
             404: {
                 headers: {
                     [name: string]: unknown;
@@ -2480,9 +3558,20 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorBody"];
                 };
             };
+            /** @description Too many requests (`rate_limited`); wait `Retry-After` seconds */
+            429: {
+                headers: {
+                    /** @description Seconds to wait before trying again */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
         };
     };
-    preview: {
+    preview_import: {
         parameters: {
             query?: never;
             header?: never;
@@ -2505,7 +3594,52 @@ export interface operations {
                     "application/json": components["schemas"]["ImportPreview"];
                 };
             };
+            /** @description The body is not valid JSON (`bad_request`) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Not signed in, or the session or token has ended (`unauthenticated`) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Not allowed (`forbidden`: a viewer writing or a non-admin on an admin route; `token_scope_insufficient`: a read token writing; `csrf_failed`: a cookie write without `X-CSRF-Token`; `password_change_required`) */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
             404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description The body is larger than `LEADGEN_JSON_LIMIT_BYTES` (`payload_too_large`) */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description The body is not sent as `application/json` (`unsupported_media_type`) */
+            415: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -2521,9 +3655,20 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorBody"];
                 };
             };
+            /** @description Too many requests (`rate_limited`); wait `Retry-After` seconds */
+            429: {
+                headers: {
+                    /** @description Seconds to wait before trying again */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
         };
     };
-    run: {
+    run_import: {
         parameters: {
             query?: never;
             header?: never;
@@ -2546,6 +3691,33 @@ export interface operations {
                     "application/json": components["schemas"]["ImportStatus"];
                 };
             };
+            /** @description The body is not valid JSON (`bad_request`) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Not signed in, or the session or token has ended (`unauthenticated`) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Not allowed (`forbidden`: a viewer writing or a non-admin on an admin route; `token_scope_insufficient`: a read token writing; `csrf_failed`: a cookie write without `X-CSRF-Token`; `password_change_required`) */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
             404: {
                 headers: {
                     [name: string]: unknown;
@@ -2562,6 +3734,24 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorBody"];
                 };
             };
+            /** @description The body is larger than `LEADGEN_JSON_LIMIT_BYTES` (`payload_too_large`) */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description The body is not sent as `application/json` (`unsupported_media_type`) */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
             422: {
                 headers: {
                     [name: string]: unknown;
@@ -2570,9 +3760,20 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorBody"];
                 };
             };
+            /** @description Too many requests (`rate_limited`); wait `Retry-After` seconds */
+            429: {
+                headers: {
+                    /** @description Seconds to wait before trying again */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
         };
     };
-    list: {
+    list_leads: {
         parameters: {
             query?: {
                 /** @description Words searched in username, full name, biography and email (prefix match, all words required). */
@@ -2616,6 +3817,33 @@ export interface operations {
                     "application/json": components["schemas"]["LeadPage"];
                 };
             };
+            /** @description Not signed in, or the session or token has ended (`unauthenticated`) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Not allowed (`forbidden`: a viewer writing or a non-admin on an admin route; `token_scope_insufficient`: a read token writing; `csrf_failed`: a cookie write without `X-CSRF-Token`; `password_change_required`) */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description No such object in your workspace, or no such `owner` (`not_found`) */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
             422: {
                 headers: {
                     [name: string]: unknown;
@@ -2624,9 +3852,27 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorBody"];
                 };
             };
+            /** @description Too many requests (`rate_limited`); wait `Retry-After` seconds */
+            429: {
+                headers: {
+                    /** @description Seconds to wait before trying again */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description The request line and headers are too large (a very long query string) */
+            431: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
         };
     };
-    create: {
+    create_lead: {
         parameters: {
             query?: never;
             header?: never;
@@ -2641,13 +3887,61 @@ export interface operations {
         responses: {
             201: {
                 headers: {
+                    /** @description The row version, quoted (`"7"`): send it back as `If-Match` */
+                    ETag?: string;
                     [name: string]: unknown;
                 };
                 content: {
                     "application/json": components["schemas"]["LeadDto"];
                 };
             };
+            /** @description The body is not valid JSON (`bad_request`) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Not signed in, or the session or token has ended (`unauthenticated`) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Not allowed (`forbidden`: a viewer writing or a non-admin on an admin route; `token_scope_insufficient`: a read token writing; `csrf_failed`: a cookie write without `X-CSRF-Token`; `password_change_required`) */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description The username is taken (`conflict`, `details.field`) */
             409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description The body is larger than `LEADGEN_JSON_LIMIT_BYTES` (`payload_too_large`) */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description The body is not sent as `application/json` (`unsupported_media_type`) */
+            415: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -2663,9 +3957,20 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorBody"];
                 };
             };
+            /** @description Too many requests (`rate_limited`); wait `Retry-After` seconds */
+            429: {
+                headers: {
+                    /** @description Seconds to wait before trying again */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
         };
     };
-    bulk_update: {
+    bulk_update_leads: {
         parameters: {
             query?: never;
             header?: never;
@@ -2686,6 +3991,51 @@ export interface operations {
                     "application/json": components["schemas"]["BulkResult"];
                 };
             };
+            /** @description The body is not valid JSON (`bad_request`) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Not signed in, or the session or token has ended (`unauthenticated`) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Not allowed (`forbidden`: a viewer writing or a non-admin on an admin route; `token_scope_insufficient`: a read token writing; `csrf_failed`: a cookie write without `X-CSRF-Token`; `password_change_required`) */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description The body is larger than `LEADGEN_JSON_LIMIT_BYTES` (`payload_too_large`) */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description The body is not sent as `application/json` (`unsupported_media_type`) */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
             422: {
                 headers: {
                     [name: string]: unknown;
@@ -2694,9 +4044,20 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorBody"];
                 };
             };
+            /** @description Too many requests (`rate_limited`); wait `Retry-After` seconds */
+            429: {
+                headers: {
+                    /** @description Seconds to wait before trying again */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
         };
     };
-    bulk_delete: {
+    bulk_delete_leads: {
         parameters: {
             query?: never;
             header?: never;
@@ -2717,6 +4078,51 @@ export interface operations {
                     "application/json": components["schemas"]["BulkResult"];
                 };
             };
+            /** @description The body is not valid JSON (`bad_request`) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Not signed in, or the session or token has ended (`unauthenticated`) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Not allowed (`forbidden`: a viewer writing or a non-admin on an admin route; `token_scope_insufficient`: a read token writing; `csrf_failed`: a cookie write without `X-CSRF-Token`; `password_change_required`) */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description The body is larger than `LEADGEN_JSON_LIMIT_BYTES` (`payload_too_large`) */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description The body is not sent as `application/json` (`unsupported_media_type`) */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
             422: {
                 headers: {
                     [name: string]: unknown;
@@ -2725,9 +4131,20 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorBody"];
                 };
             };
+            /** @description Too many requests (`rate_limited`); wait `Retry-After` seconds */
+            429: {
+                headers: {
+                    /** @description Seconds to wait before trying again */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
         };
     };
-    export: {
+    export_leads: {
         parameters: {
             query?: {
                 search?: string;
@@ -2745,13 +4162,42 @@ export interface operations {
         };
         requestBody?: never;
         responses: {
-            /** @description text/csv */
+            /** @description The leads as CSV (UTF-8, a header row, then one row per lead) */
             200: {
+                headers: {
+                    /** @description `attachment; filename=…` */
+                    "Content-Disposition"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "text/csv": string;
+                };
+            };
+            /** @description Not signed in, or the session or token has ended (`unauthenticated`) */
+            401: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "text/csv": unknown;
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Not allowed (`forbidden`: a viewer writing or a non-admin on an admin route; `token_scope_insufficient`: a read token writing; `csrf_failed`: a cookie write without `X-CSRF-Token`; `password_change_required`) */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description No such object in your workspace, or no such `owner` (`not_found`) */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
                 };
             };
             422: {
@@ -2762,9 +4208,27 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorBody"];
                 };
             };
+            /** @description Too many requests (`rate_limited`); wait `Retry-After` seconds */
+            429: {
+                headers: {
+                    /** @description Seconds to wait before trying again */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description The request line and headers are too large (a very long query string) */
+            431: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
         };
     };
-    redo: {
+    redo_lead_edit: {
         parameters: {
             query?: never;
             header?: never;
@@ -2781,6 +4245,24 @@ export interface operations {
                     "application/json": components["schemas"]["UndoResult"];
                 };
             };
+            /** @description Not signed in, or the session or token has ended (`unauthenticated`) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Not allowed (`forbidden`: a viewer writing or a non-admin on an admin route; `token_scope_insufficient`: a read token writing; `csrf_failed`: a cookie write without `X-CSRF-Token`; `password_change_required`) */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
             409: {
                 headers: {
                     [name: string]: unknown;
@@ -2789,9 +4271,29 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorBody"];
                 };
             };
+            /** @description The edit cannot be applied again: a value it restores is no longer valid, e.g. a deleted product (`validation_failed`) */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Too many requests (`rate_limited`); wait `Retry-After` seconds */
+            429: {
+                headers: {
+                    /** @description Seconds to wait before trying again */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
         };
     };
-    undo: {
+    undo_lead_edit: {
         parameters: {
             query?: never;
             header?: never;
@@ -2808,6 +4310,24 @@ export interface operations {
                     "application/json": components["schemas"]["UndoResult"];
                 };
             };
+            /** @description Not signed in, or the session or token has ended (`unauthenticated`) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Not allowed (`forbidden`: a viewer writing or a non-admin on an admin route; `token_scope_insufficient`: a read token writing; `csrf_failed`: a cookie write without `X-CSRF-Token`; `password_change_required`) */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
             409: {
                 headers: {
                     [name: string]: unknown;
@@ -2816,9 +4336,29 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorBody"];
                 };
             };
+            /** @description The edit cannot be applied again: a value it restores is no longer valid, e.g. a deleted product (`validation_failed`) */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Too many requests (`rate_limited`); wait `Retry-After` seconds */
+            429: {
+                headers: {
+                    /** @description Seconds to wait before trying again */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
         };
     };
-    get: {
+    get_lead: {
         parameters: {
             query?: {
                 /** @description Admins: the owner's user id, to read another user's lead (recorded in the audit log). */
@@ -2834,10 +4374,30 @@ export interface operations {
         responses: {
             200: {
                 headers: {
+                    /** @description The row version, quoted (`"7"`): send it back as `If-Match` */
+                    ETag?: string;
                     [name: string]: unknown;
                 };
                 content: {
                     "application/json": components["schemas"]["LeadDto"];
+                };
+            };
+            /** @description Not signed in, or the session or token has ended (`unauthenticated`) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Not allowed (`forbidden`: a viewer writing or a non-admin on an admin route; `token_scope_insufficient`: a read token writing; `csrf_failed`: a cookie write without `X-CSRF-Token`; `password_change_required`) */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
                 };
             };
             404: {
@@ -2848,9 +4408,36 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorBody"];
                 };
             };
+            /** @description A field is not valid; `details.fields` names it (`validation_failed`) */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Too many requests (`rate_limited`); wait `Retry-After` seconds */
+            429: {
+                headers: {
+                    /** @description Seconds to wait before trying again */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description The request line and headers are too large (a very long query string) */
+            431: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
         };
     };
-    delete: {
+    delete_lead: {
         parameters: {
             query?: never;
             header?: never;
@@ -2863,10 +4450,30 @@ export interface operations {
         responses: {
             200: {
                 headers: {
+                    /** @description The row version, quoted (`"7"`): send it back as `If-Match` */
+                    ETag?: string;
                     [name: string]: unknown;
                 };
                 content: {
                     "application/json": components["schemas"]["LeadDto"];
+                };
+            };
+            /** @description Not signed in, or the session or token has ended (`unauthenticated`) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Not allowed (`forbidden`: a viewer writing or a non-admin on an admin route; `token_scope_insufficient`: a read token writing; `csrf_failed`: a cookie write without `X-CSRF-Token`; `password_change_required`) */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
                 };
             };
             404: {
@@ -2877,9 +4484,20 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorBody"];
                 };
             };
+            /** @description Too many requests (`rate_limited`); wait `Retry-After` seconds */
+            429: {
+                headers: {
+                    /** @description Seconds to wait before trying again */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
         };
     };
-    update: {
+    update_lead: {
         parameters: {
             query?: never;
             header?: {
@@ -2898,10 +4516,39 @@ export interface operations {
         responses: {
             200: {
                 headers: {
+                    /** @description The row version, quoted (`"7"`): send it back as `If-Match` */
+                    ETag?: string;
                     [name: string]: unknown;
                 };
                 content: {
                     "application/json": components["schemas"]["LeadDto"];
+                };
+            };
+            /** @description The body is not valid JSON (`bad_request`) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Not signed in, or the session or token has ended (`unauthenticated`) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Not allowed (`forbidden`: a viewer writing or a non-admin on an admin route; `token_scope_insufficient`: a read token writing; `csrf_failed`: a cookie write without `X-CSRF-Token`; `password_change_required`) */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
                 };
             };
             404: {
@@ -2912,7 +4559,26 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorBody"];
                 };
             };
+            /** @description `If-Match` is stale (or the username is taken): nothing changed; `details.current` is the lead as it is now */
             409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["LeadConflict"];
+                };
+            };
+            /** @description The body is larger than `LEADGEN_JSON_LIMIT_BYTES` (`payload_too_large`) */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description The body is not sent as `application/json` (`unsupported_media_type`) */
+            415: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -2927,6 +4593,24 @@ export interface operations {
                 content: {
                     "application/json": components["schemas"]["ErrorBody"];
                 };
+            };
+            /** @description Too many requests (`rate_limited`); wait `Retry-After` seconds */
+            429: {
+                headers: {
+                    /** @description Seconds to wait before trying again */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description The request line and headers are too large (a very long query string) */
+            431: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
             };
         };
     };
@@ -2952,6 +4636,24 @@ export interface operations {
                     "application/json": components["schemas"]["LeadHashtag"][];
                 };
             };
+            /** @description Not signed in, or the session or token has ended (`unauthenticated`) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Not allowed (`forbidden`: a viewer writing or a non-admin on an admin route; `token_scope_insufficient`: a read token writing; `csrf_failed`: a cookie write without `X-CSRF-Token`; `password_change_required`) */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
             404: {
                 headers: {
                     [name: string]: unknown;
@@ -2960,9 +4662,36 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorBody"];
                 };
             };
+            /** @description A field is not valid; `details.fields` names it (`validation_failed`) */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Too many requests (`rate_limited`); wait `Retry-After` seconds */
+            429: {
+                headers: {
+                    /** @description Seconds to wait before trying again */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description The request line and headers are too large (a very long query string) */
+            431: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
         };
     };
-    history: {
+    lead_history: {
         parameters: {
             query?: {
                 /** @description Admins: the owner's user id, to read another user's lead (recorded in the audit log). */
@@ -2984,6 +4713,24 @@ export interface operations {
                     "application/json": components["schemas"]["LeadEditDto"][];
                 };
             };
+            /** @description Not signed in, or the session or token has ended (`unauthenticated`) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Not allowed (`forbidden`: a viewer writing or a non-admin on an admin route; `token_scope_insufficient`: a read token writing; `csrf_failed`: a cookie write without `X-CSRF-Token`; `password_change_required`) */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
             404: {
                 headers: {
                     [name: string]: unknown;
@@ -2992,9 +4739,36 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorBody"];
                 };
             };
+            /** @description A field is not valid; `details.fields` names it (`validation_failed`) */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Too many requests (`rate_limited`); wait `Retry-After` seconds */
+            429: {
+                headers: {
+                    /** @description Seconds to wait before trying again */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description The request line and headers are too large (a very long query string) */
+            431: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
         };
     };
-    restore: {
+    restore_lead: {
         parameters: {
             query?: never;
             header?: never;
@@ -3007,14 +4781,45 @@ export interface operations {
         responses: {
             200: {
                 headers: {
+                    /** @description The row version, quoted (`"7"`): send it back as `If-Match` */
+                    ETag?: string;
                     [name: string]: unknown;
                 };
                 content: {
                     "application/json": components["schemas"]["LeadDto"];
                 };
             };
+            /** @description Not signed in, or the session or token has ended (`unauthenticated`) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Not allowed (`forbidden`: a viewer writing or a non-admin on an admin route; `token_scope_insufficient`: a read token writing; `csrf_failed`: a cookie write without `X-CSRF-Token`; `password_change_required`) */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
             404: {
                 headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Too many requests (`rate_limited`); wait `Retry-After` seconds */
+            429: {
+                headers: {
+                    /** @description Seconds to wait before trying again */
+                    "Retry-After"?: number;
                     [name: string]: unknown;
                 };
                 content: {
@@ -3048,6 +4853,26 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorBody"];
                 };
             };
+            /** @description Not allowed (`forbidden`: a viewer writing or a non-admin on an admin route; `token_scope_insufficient`: a read token writing; `csrf_failed`: a cookie write without `X-CSRF-Token`; `password_change_required`) */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Too many requests (`rate_limited`); wait `Retry-After` seconds */
+            429: {
+                headers: {
+                    /** @description Seconds to wait before trying again */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
         };
     };
     update_me: {
@@ -3071,8 +4896,64 @@ export interface operations {
                     "application/json": components["schemas"]["Me"];
                 };
             };
+            /** @description The body is not valid JSON (`bad_request`) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Not signed in, or the session or token has ended (`unauthenticated`) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Not allowed (`forbidden`: a viewer writing or a non-admin on an admin route; `token_scope_insufficient`: a read token writing; `csrf_failed`: a cookie write without `X-CSRF-Token`; `password_change_required`) */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description The body is larger than `LEADGEN_JSON_LIMIT_BYTES` (`payload_too_large`) */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description The body is not sent as `application/json` (`unsupported_media_type`) */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
             422: {
                 headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Too many requests (`rate_limited`); wait `Retry-After` seconds */
+            429: {
+                headers: {
+                    /** @description Seconds to wait before trying again */
+                    "Retry-After"?: number;
                     [name: string]: unknown;
                 };
                 content: {
@@ -3098,6 +4979,35 @@ export interface operations {
                     "application/json": components["schemas"]["TwoFactorStatus"];
                 };
             };
+            /** @description Not signed in, or the session or token has ended (`unauthenticated`) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Not allowed (`forbidden`: a viewer writing or a non-admin on an admin route; `token_scope_insufficient`: a read token writing; `csrf_failed`: a cookie write without `X-CSRF-Token`; `password_change_required`) */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Too many requests (`rate_limited`); wait `Retry-After` seconds */
+            429: {
+                headers: {
+                    /** @description Seconds to wait before trying again */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
         };
     };
     regenerate_backup_codes: {
@@ -3121,9 +5031,65 @@ export interface operations {
                     "application/json": components["schemas"]["BackupCodes"];
                 };
             };
+            /** @description The body is not valid JSON (`bad_request`) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
             /** @description invalid_totp_code */
             401: {
                 headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Not allowed (`forbidden`: a viewer writing or a non-admin on an admin route; `token_scope_insufficient`: a read token writing; `csrf_failed`: a cookie write without `X-CSRF-Token`; `password_change_required`) */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description The body is larger than `LEADGEN_JSON_LIMIT_BYTES` (`payload_too_large`) */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description The body is not sent as `application/json` (`unsupported_media_type`) */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description A field is not valid; `details.fields` names it (`validation_failed`) */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Too many requests (`rate_limited`); wait `Retry-After` seconds */
+            429: {
+                headers: {
+                    /** @description Seconds to wait before trying again */
+                    "Retry-After"?: number;
                     [name: string]: unknown;
                 };
                 content: {
@@ -3149,8 +5115,37 @@ export interface operations {
                     "application/json": components["schemas"]["TotpSetup"];
                 };
             };
+            /** @description Not signed in, or the session or token has ended (`unauthenticated`) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Not allowed (`forbidden`: a viewer writing or a non-admin on an admin route; `token_scope_insufficient`: a read token writing; `csrf_failed`: a cookie write without `X-CSRF-Token`; `password_change_required`) */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
             409: {
                 headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Too many requests (`rate_limited`); wait `Retry-After` seconds */
+            429: {
+                headers: {
+                    /** @description Seconds to wait before trying again */
+                    "Retry-After"?: number;
                     [name: string]: unknown;
                 };
                 content: {
@@ -3180,9 +5175,74 @@ export interface operations {
                     "application/json": components["schemas"]["BackupCodes"];
                 };
             };
+            /** @description The body is not valid JSON (`bad_request`) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
             /** @description invalid_totp_code */
             401: {
                 headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Not allowed (`forbidden`: a viewer writing or a non-admin on an admin route; `token_scope_insufficient`: a read token writing; `csrf_failed`: a cookie write without `X-CSRF-Token`; `password_change_required`) */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Two-factor authentication is already on (`conflict`) */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description The body is larger than `LEADGEN_JSON_LIMIT_BYTES` (`payload_too_large`) */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description The body is not sent as `application/json` (`unsupported_media_type`) */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description A field is not valid; `details.fields` names it (`validation_failed`) */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Too many requests (`rate_limited`); wait `Retry-After` seconds */
+            429: {
+                headers: {
+                    /** @description Seconds to wait before trying again */
+                    "Retry-After"?: number;
                     [name: string]: unknown;
                 };
                 content: {
@@ -3206,6 +5266,35 @@ export interface operations {
                 };
                 content?: never;
             };
+            /** @description Not signed in, or the session or token has ended (`unauthenticated`) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Not allowed (`forbidden`: a viewer writing or a non-admin on an admin route; `token_scope_insufficient`: a read token writing; `csrf_failed`: a cookie write without `X-CSRF-Token`; `password_change_required`) */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Too many requests (`rate_limited`); wait `Retry-After` seconds */
+            429: {
+                headers: {
+                    /** @description Seconds to wait before trying again */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
         };
     };
     change_password: {
@@ -3227,6 +5316,15 @@ export interface operations {
                 };
                 content?: never;
             };
+            /** @description The body is not valid JSON (`bad_request`) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
             /** @description invalid_credentials: the current password is wrong */
             401: {
                 headers: {
@@ -3236,8 +5334,46 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorBody"];
                 };
             };
+            /** @description Not allowed (`forbidden`: a viewer writing or a non-admin on an admin route; `token_scope_insufficient`: a read token writing; `csrf_failed`: a cookie write without `X-CSRF-Token`; `password_change_required`) */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description The body is larger than `LEADGEN_JSON_LIMIT_BYTES` (`payload_too_large`) */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description The body is not sent as `application/json` (`unsupported_media_type`) */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
             422: {
                 headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Too many requests (`rate_limited`); wait `Retry-After` seconds */
+            429: {
+                headers: {
+                    /** @description Seconds to wait before trying again */
+                    "Retry-After"?: number;
                     [name: string]: unknown;
                 };
                 content: {
@@ -3263,6 +5399,35 @@ export interface operations {
                     "application/json": components["schemas"]["SessionInfo"][];
                 };
             };
+            /** @description Not signed in, or the session or token has ended (`unauthenticated`) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Not allowed (`forbidden`: a viewer writing or a non-admin on an admin route; `token_scope_insufficient`: a read token writing; `csrf_failed`: a cookie write without `X-CSRF-Token`; `password_change_required`) */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Too many requests (`rate_limited`); wait `Retry-After` seconds */
+            429: {
+                headers: {
+                    /** @description Seconds to wait before trying again */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
         };
     };
     revoke_session: {
@@ -3282,8 +5447,37 @@ export interface operations {
                 };
                 content?: never;
             };
+            /** @description Not signed in, or the session or token has ended (`unauthenticated`) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Not allowed (`forbidden`: a viewer writing or a non-admin on an admin route; `token_scope_insufficient`: a read token writing; `csrf_failed`: a cookie write without `X-CSRF-Token`; `password_change_required`) */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
             404: {
                 headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Too many requests (`rate_limited`); wait `Retry-After` seconds */
+            429: {
+                headers: {
+                    /** @description Seconds to wait before trying again */
+                    "Retry-After"?: number;
                     [name: string]: unknown;
                 };
                 content: {
@@ -3309,6 +5503,35 @@ export interface operations {
                     "application/json": components["schemas"]["ApiTokenInfo"][];
                 };
             };
+            /** @description Not signed in, or the session or token has ended (`unauthenticated`) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Not allowed (`forbidden`: a viewer writing or a non-admin on an admin route; `token_scope_insufficient`: a read token writing; `csrf_failed`: a cookie write without `X-CSRF-Token`; `password_change_required`) */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Too many requests (`rate_limited`); wait `Retry-After` seconds */
+            429: {
+                headers: {
+                    /** @description Seconds to wait before trying again */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
         };
     };
     create_token: {
@@ -3332,6 +5555,24 @@ export interface operations {
                     "application/json": components["schemas"]["CreatedApiToken"];
                 };
             };
+            /** @description The body is not valid JSON (`bad_request`) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Not signed in, or the session or token has ended (`unauthenticated`) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
             /** @description viewers may only create read tokens */
             403: {
                 headers: {
@@ -3341,8 +5582,37 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorBody"];
                 };
             };
+            /** @description The body is larger than `LEADGEN_JSON_LIMIT_BYTES` (`payload_too_large`) */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description The body is not sent as `application/json` (`unsupported_media_type`) */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
             422: {
                 headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Too many requests (`rate_limited`); wait `Retry-After` seconds */
+            429: {
+                headers: {
+                    /** @description Seconds to wait before trying again */
+                    "Retry-After"?: number;
                     [name: string]: unknown;
                 };
                 content: {
@@ -3368,8 +5638,37 @@ export interface operations {
                 };
                 content?: never;
             };
+            /** @description Not signed in, or the session or token has ended (`unauthenticated`) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Not allowed (`forbidden`: a viewer writing or a non-admin on an admin route; `token_scope_insufficient`: a read token writing; `csrf_failed`: a cookie write without `X-CSRF-Token`; `password_change_required`) */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
             404: {
                 headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Too many requests (`rate_limited`); wait `Retry-After` seconds */
+            429: {
+                headers: {
+                    /** @description Seconds to wait before trying again */
+                    "Retry-After"?: number;
                     [name: string]: unknown;
                 };
                 content: {
@@ -3395,6 +5694,35 @@ export interface operations {
                     "application/json": components["schemas"]["ProductDto"][];
                 };
             };
+            /** @description Not signed in, or the session or token has ended (`unauthenticated`) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Not allowed (`forbidden`: a viewer writing or a non-admin on an admin route; `token_scope_insufficient`: a read token writing; `csrf_failed`: a cookie write without `X-CSRF-Token`; `password_change_required`) */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Too many requests (`rate_limited`); wait `Retry-After` seconds */
+            429: {
+                headers: {
+                    /** @description Seconds to wait before trying again */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
         };
     };
     create_product: {
@@ -3418,7 +5746,52 @@ export interface operations {
                     "application/json": components["schemas"]["ProductDto"];
                 };
             };
+            /** @description The body is not valid JSON (`bad_request`) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Not signed in, or the session or token has ended (`unauthenticated`) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Not allowed (`forbidden`: a viewer writing or a non-admin on an admin route; `token_scope_insufficient`: a read token writing; `csrf_failed`: a cookie write without `X-CSRF-Token`; `password_change_required`) */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
             409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description The body is larger than `LEADGEN_JSON_LIMIT_BYTES` (`payload_too_large`) */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description The body is not sent as `application/json` (`unsupported_media_type`) */
+            415: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -3428,6 +5801,17 @@ export interface operations {
             };
             422: {
                 headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Too many requests (`rate_limited`); wait `Retry-After` seconds */
+            429: {
+                headers: {
+                    /** @description Seconds to wait before trying again */
+                    "Retry-After"?: number;
                     [name: string]: unknown;
                 };
                 content: {
@@ -3455,8 +5839,37 @@ export interface operations {
                     "application/json": components["schemas"]["ProductDto"];
                 };
             };
+            /** @description Not signed in, or the session or token has ended (`unauthenticated`) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Not allowed (`forbidden`: a viewer writing or a non-admin on an admin route; `token_scope_insufficient`: a read token writing; `csrf_failed`: a cookie write without `X-CSRF-Token`; `password_change_required`) */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
             404: {
                 headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Too many requests (`rate_limited`); wait `Retry-After` seconds */
+            429: {
+                headers: {
+                    /** @description Seconds to wait before trying again */
+                    "Retry-After"?: number;
                     [name: string]: unknown;
                 };
                 content: {
@@ -3488,7 +5901,61 @@ export interface operations {
                     "application/json": components["schemas"]["ProductDto"];
                 };
             };
+            /** @description The body is not valid JSON (`bad_request`) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Not signed in, or the session or token has ended (`unauthenticated`) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Not allowed (`forbidden`: a viewer writing or a non-admin on an admin route; `token_scope_insufficient`: a read token writing; `csrf_failed`: a cookie write without `X-CSRF-Token`; `password_change_required`) */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
             404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description You have a product of this name (`conflict`, `details.field`) */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description The body is larger than `LEADGEN_JSON_LIMIT_BYTES` (`payload_too_large`) */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description The body is not sent as `application/json` (`unsupported_media_type`) */
+            415: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -3498,6 +5965,17 @@ export interface operations {
             };
             422: {
                 headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Too many requests (`rate_limited`); wait `Retry-After` seconds */
+            429: {
+                headers: {
+                    /** @description Seconds to wait before trying again */
+                    "Retry-After"?: number;
                     [name: string]: unknown;
                 };
                 content: {
@@ -3523,8 +6001,37 @@ export interface operations {
                 };
                 content?: never;
             };
+            /** @description Not signed in, or the session or token has ended (`unauthenticated`) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Not allowed (`forbidden`: a viewer writing or a non-admin on an admin route; `token_scope_insufficient`: a read token writing; `csrf_failed`: a cookie write without `X-CSRF-Token`; `password_change_required`) */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
             404: {
                 headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Too many requests (`rate_limited`); wait `Retry-After` seconds */
+            429: {
+                headers: {
+                    /** @description Seconds to wait before trying again */
+                    "Retry-After"?: number;
                     [name: string]: unknown;
                 };
                 content: {
@@ -3550,6 +6057,35 @@ export interface operations {
                     "application/json": components["schemas"]["PromptDto"][];
                 };
             };
+            /** @description Not signed in, or the session or token has ended (`unauthenticated`) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Not allowed (`forbidden`: a viewer writing or a non-admin on an admin route; `token_scope_insufficient`: a read token writing; `csrf_failed`: a cookie write without `X-CSRF-Token`; `password_change_required`) */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Too many requests (`rate_limited`); wait `Retry-After` seconds */
+            429: {
+                headers: {
+                    /** @description Seconds to wait before trying again */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
         };
     };
     create_prompt: {
@@ -3573,6 +6109,51 @@ export interface operations {
                     "application/json": components["schemas"]["PromptDto"];
                 };
             };
+            /** @description The body is not valid JSON (`bad_request`) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Not signed in, or the session or token has ended (`unauthenticated`) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Not allowed (`forbidden`: a viewer writing or a non-admin on an admin route; `token_scope_insufficient`: a read token writing; `csrf_failed`: a cookie write without `X-CSRF-Token`; `password_change_required`) */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description The body is larger than `LEADGEN_JSON_LIMIT_BYTES` (`payload_too_large`) */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description The body is not sent as `application/json` (`unsupported_media_type`) */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
             422: {
                 headers: {
                     [name: string]: unknown;
@@ -3581,9 +6162,20 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorBody"];
                 };
             };
+            /** @description Too many requests (`rate_limited`); wait `Retry-After` seconds */
+            429: {
+                headers: {
+                    /** @description Seconds to wait before trying again */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
         };
     };
-    preview: {
+    preview_prompt: {
         parameters: {
             query?: never;
             header?: never;
@@ -3604,6 +6196,33 @@ export interface operations {
                     "application/json": components["schemas"]["PreviewResponse"];
                 };
             };
+            /** @description The body is not valid JSON (`bad_request`) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Not signed in, or the session or token has ended (`unauthenticated`) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Not allowed (`forbidden`: a viewer writing or a non-admin on an admin route; `token_scope_insufficient`: a read token writing; `csrf_failed`: a cookie write without `X-CSRF-Token`; `password_change_required`) */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
             404: {
                 headers: {
                     [name: string]: unknown;
@@ -3612,9 +6231,47 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorBody"];
                 };
             };
+            /** @description The body is larger than `LEADGEN_JSON_LIMIT_BYTES` (`payload_too_large`) */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description The body is not sent as `application/json` (`unsupported_media_type`) */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description A field is not valid; `details.fields` names it (`validation_failed`) */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Too many requests (`rate_limited`); wait `Retry-After` seconds */
+            429: {
+                headers: {
+                    /** @description Seconds to wait before trying again */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
         };
     };
-    variables: {
+    prompt_variables: {
         parameters: {
             query?: {
                 /** @description The product; none for the default prompt (all your products' variables). */
@@ -3633,6 +6290,51 @@ export interface operations {
                 content: {
                     "application/json": components["schemas"]["TemplateNames"];
                 };
+            };
+            /** @description Not signed in, or the session or token has ended (`unauthenticated`) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Not allowed (`forbidden`: a viewer writing or a non-admin on an admin route; `token_scope_insufficient`: a read token writing; `csrf_failed`: a cookie write without `X-CSRF-Token`; `password_change_required`) */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description A field is not valid; `details.fields` names it (`validation_failed`) */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Too many requests (`rate_limited`); wait `Retry-After` seconds */
+            429: {
+                headers: {
+                    /** @description Seconds to wait before trying again */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description The request line and headers are too large (a very long query string) */
+            431: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
             };
         };
     };
@@ -3655,8 +6357,37 @@ export interface operations {
                     "application/json": components["schemas"]["PromptDto"];
                 };
             };
+            /** @description Not signed in, or the session or token has ended (`unauthenticated`) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Not allowed (`forbidden`: a viewer writing or a non-admin on an admin route; `token_scope_insufficient`: a read token writing; `csrf_failed`: a cookie write without `X-CSRF-Token`; `password_change_required`) */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
             404: {
                 headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Too many requests (`rate_limited`); wait `Retry-After` seconds */
+            429: {
+                headers: {
+                    /** @description Seconds to wait before trying again */
+                    "Retry-After"?: number;
                     [name: string]: unknown;
                 };
                 content: {
@@ -3688,7 +6419,52 @@ export interface operations {
                     "application/json": components["schemas"]["PromptDto"];
                 };
             };
+            /** @description The body is not valid JSON (`bad_request`) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Not signed in, or the session or token has ended (`unauthenticated`) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Not allowed (`forbidden`: a viewer writing or a non-admin on an admin route; `token_scope_insufficient`: a read token writing; `csrf_failed`: a cookie write without `X-CSRF-Token`; `password_change_required`) */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
             404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description The body is larger than `LEADGEN_JSON_LIMIT_BYTES` (`payload_too_large`) */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description The body is not sent as `application/json` (`unsupported_media_type`) */
+            415: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -3698,6 +6474,17 @@ export interface operations {
             };
             422: {
                 headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Too many requests (`rate_limited`); wait `Retry-After` seconds */
+            429: {
+                headers: {
+                    /** @description Seconds to wait before trying again */
+                    "Retry-After"?: number;
                     [name: string]: unknown;
                 };
                 content: {
@@ -3723,6 +6510,24 @@ export interface operations {
                 };
                 content?: never;
             };
+            /** @description Not signed in, or the session or token has ended (`unauthenticated`) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Not allowed (`forbidden`: a viewer writing or a non-admin on an admin route; `token_scope_insufficient`: a read token writing; `csrf_failed`: a cookie write without `X-CSRF-Token`; `password_change_required`) */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
             404: {
                 headers: {
                     [name: string]: unknown;
@@ -3731,9 +6536,20 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorBody"];
                 };
             };
+            /** @description Too many requests (`rate_limited`); wait `Retry-After` seconds */
+            429: {
+                headers: {
+                    /** @description Seconds to wait before trying again */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
         };
     };
-    versions: {
+    list_prompt_versions: {
         parameters: {
             query?: never;
             header?: never;
@@ -3752,8 +6568,37 @@ export interface operations {
                     "application/json": components["schemas"]["PromptVersionDto"][];
                 };
             };
+            /** @description Not signed in, or the session or token has ended (`unauthenticated`) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Not allowed (`forbidden`: a viewer writing or a non-admin on an admin route; `token_scope_insufficient`: a read token writing; `csrf_failed`: a cookie write without `X-CSRF-Token`; `password_change_required`) */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
             404: {
                 headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Too many requests (`rate_limited`); wait `Retry-After` seconds */
+            429: {
+                headers: {
+                    /** @description Seconds to wait before trying again */
+                    "Retry-After"?: number;
                     [name: string]: unknown;
                 };
                 content: {
@@ -3779,6 +6624,35 @@ export interface operations {
                     "application/json": components["schemas"]["ViewDto"][];
                 };
             };
+            /** @description Not signed in, or the session or token has ended (`unauthenticated`) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Not allowed (`forbidden`: a viewer writing or a non-admin on an admin route; `token_scope_insufficient`: a read token writing; `csrf_failed`: a cookie write without `X-CSRF-Token`; `password_change_required`) */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Too many requests (`rate_limited`); wait `Retry-After` seconds */
+            429: {
+                headers: {
+                    /** @description Seconds to wait before trying again */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
         };
     };
     create_view: {
@@ -3802,7 +6676,52 @@ export interface operations {
                     "application/json": components["schemas"]["ViewDto"];
                 };
             };
+            /** @description The body is not valid JSON (`bad_request`) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Not signed in, or the session or token has ended (`unauthenticated`) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Not allowed (`forbidden`: a viewer writing or a non-admin on an admin route; `token_scope_insufficient`: a read token writing; `csrf_failed`: a cookie write without `X-CSRF-Token`; `password_change_required`) */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
             409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description The body is larger than `LEADGEN_JSON_LIMIT_BYTES` (`payload_too_large`) */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description The body is not sent as `application/json` (`unsupported_media_type`) */
+            415: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -3812,6 +6731,17 @@ export interface operations {
             };
             422: {
                 headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Too many requests (`rate_limited`); wait `Retry-After` seconds */
+            429: {
+                headers: {
+                    /** @description Seconds to wait before trying again */
+                    "Retry-After"?: number;
                     [name: string]: unknown;
                 };
                 content: {
@@ -3843,8 +6773,82 @@ export interface operations {
                     "application/json": components["schemas"]["ViewDto"];
                 };
             };
+            /** @description The body is not valid JSON (`bad_request`) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Not signed in, or the session or token has ended (`unauthenticated`) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Not allowed (`forbidden`: a viewer writing or a non-admin on an admin route; `token_scope_insufficient`: a read token writing; `csrf_failed`: a cookie write without `X-CSRF-Token`; `password_change_required`) */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
             404: {
                 headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description You have a view of this name (`conflict`, `details.field`) */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description The body is larger than `LEADGEN_JSON_LIMIT_BYTES` (`payload_too_large`) */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description The body is not sent as `application/json` (`unsupported_media_type`) */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description A field is not valid; `details.fields` names it (`validation_failed`) */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Too many requests (`rate_limited`); wait `Retry-After` seconds */
+            429: {
+                headers: {
+                    /** @description Seconds to wait before trying again */
+                    "Retry-After"?: number;
                     [name: string]: unknown;
                 };
                 content: {
@@ -3870,6 +6874,24 @@ export interface operations {
                 };
                 content?: never;
             };
+            /** @description Not signed in, or the session or token has ended (`unauthenticated`) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Not allowed (`forbidden`: a viewer writing or a non-admin on an admin route; `token_scope_insufficient`: a read token writing; `csrf_failed`: a cookie write without `X-CSRF-Token`; `password_change_required`) */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
             404: {
                 headers: {
                     [name: string]: unknown;
@@ -3878,9 +6900,20 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorBody"];
                 };
             };
+            /** @description Too many requests (`rate_limited`); wait `Retry-After` seconds */
+            429: {
+                headers: {
+                    /** @description Seconds to wait before trying again */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
         };
     };
-    live: {
+    health_live: {
         parameters: {
             query?: never;
             header?: never;
@@ -3899,7 +6932,7 @@ export interface operations {
             };
         };
     };
-    ready: {
+    health_ready: {
         parameters: {
             query?: never;
             header?: never;
