@@ -499,7 +499,11 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** Export the current filter/sort/columns as CSV, streamed (no size limit, constant memory). */
+        /**
+         * Export the current filter/sort/columns as CSV, streamed (no size limit, constant memory).
+         * @description Cells a spreadsheet would evaluate as a formula (starting with `=`, `+`, `-`, `@`, tab or carriage return) are
+         *     written with a `'` in front; importing the file takes it off again.
+         */
         get: operations["export_leads"];
         put?: never;
         post?: never;
@@ -943,7 +947,10 @@ export interface paths {
         /** Your saved grid views. */
         get: operations["list_views"];
         put?: never;
-        /** Save the grid's current state as a view. */
+        /**
+         * Save the grid's current state as a view.
+         * @description Views are your own settings: viewers keep theirs too, and read-scoped tokens may change them.
+         */
         post: operations["create_view"];
         delete?: never;
         options?: never;
@@ -3466,7 +3473,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorBody"];
                 };
             };
-            /** @description The file is larger than 2 GiB (`payload_too_large`) */
+            /** @description The file is larger than 2 GiB, or your files waiting to be imported would pass the upload quota (`payload_too_large`) */
             413: {
                 headers: {
                     [name: string]: unknown;
@@ -3484,7 +3491,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorBody"];
                 };
             };
-            /** @description The file is empty or not a CSV with a header row (`validation_failed`) */
+            /** @description The file is empty, not UTF-8 (or UTF-16 with a byte-order mark) text, or not a CSV with a header row (`validation_failed`) */
             422: {
                 headers: {
                     [name: string]: unknown;

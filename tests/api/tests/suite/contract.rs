@@ -161,6 +161,8 @@ async fn without_a_built_web_app_the_page_names_where_it_looked_and_the_setting(
         body.contains(&dir) && body.contains("LEADGEN_WEB_DIR"),
         "{body}"
     );
+}
+
 /// Every operation has its own id (generated clients name their functions by it), and the public ones say so.
 #[test]
 fn operation_ids_are_unique_and_public_operations_need_no_sign_in() {

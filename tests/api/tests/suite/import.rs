@@ -1022,6 +1022,8 @@ async fn uploads_are_removed_when_their_import_ends_or_is_abandoned_and_capped_p
     .await;
     let (st, answer) = upload(b, big).await;
     assert_eq!(st, StatusCode::CREATED, "{answer}");
+}
+
 /// The upload takes the file itself as the body: a multipart form (or any type it does not take) is refused with 415
 /// rather than its boundary being read as the header row.
 #[tokio::test]

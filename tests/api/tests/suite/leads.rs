@@ -835,6 +835,8 @@ async fn an_empty_owner_parameter_reads_your_own_leads() {
     )
     .await;
     assert_eq!(log["total"], 0, "nobody read another's leads: {log}");
+}
+
 /// A page that ends exactly at the last row answers no cursor (a client would otherwise ask for an empty page).
 #[tokio::test]
 async fn a_page_that_ends_at_the_last_row_has_no_next_cursor() {
