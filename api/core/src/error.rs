@@ -24,6 +24,7 @@ pub enum ErrorCode {
     NotFound,
     Conflict,
     PayloadTooLarge,
+    UnsupportedMediaType,
     ValidationFailed,
     AccountLocked,
     RateLimited,
@@ -63,6 +64,7 @@ impl ErrorCode {
         ErrorCode::NotFound,
         ErrorCode::Conflict,
         ErrorCode::PayloadTooLarge,
+        ErrorCode::UnsupportedMediaType,
         ErrorCode::ValidationFailed,
         ErrorCode::AccountLocked,
         ErrorCode::RateLimited,
@@ -102,6 +104,7 @@ impl ErrorCode {
             ErrorCode::NotFound => "not_found",
             ErrorCode::Conflict => "conflict",
             ErrorCode::PayloadTooLarge => "payload_too_large",
+            ErrorCode::UnsupportedMediaType => "unsupported_media_type",
             ErrorCode::ValidationFailed => "validation_failed",
             ErrorCode::AccountLocked => "account_locked",
             ErrorCode::RateLimited => "rate_limited",
@@ -142,6 +145,7 @@ impl ErrorCode {
             ErrorCode::NotFound => StatusCode::NOT_FOUND,
             ErrorCode::Conflict => StatusCode::CONFLICT,
             ErrorCode::PayloadTooLarge => StatusCode::PAYLOAD_TOO_LARGE,
+            ErrorCode::UnsupportedMediaType => StatusCode::UNSUPPORTED_MEDIA_TYPE,
             ErrorCode::ValidationFailed => StatusCode::UNPROCESSABLE_ENTITY,
             ErrorCode::AccountLocked => StatusCode::LOCKED,
             ErrorCode::RateLimited => StatusCode::TOO_MANY_REQUESTS,
@@ -182,6 +186,9 @@ impl ErrorCode {
             ErrorCode::NotFound => "Not found.",
             ErrorCode::Conflict => "This conflicts with existing data.",
             ErrorCode::PayloadTooLarge => "The request body is too large.",
+            ErrorCode::UnsupportedMediaType => {
+                "The request body's content type is not accepted here."
+            }
             ErrorCode::ValidationFailed => "Some fields are not valid.",
             ErrorCode::AccountLocked => "Too many failed attempts. Try again later.",
             ErrorCode::RateLimited => "Too many requests. Try again later.",
@@ -319,7 +326,7 @@ pub struct ErrorBody {
 
 #[derive(Serialize, utoipa::ToSchema)]
 pub struct ErrorInfo {
-    #[schema(value_type = String, example = "validation_failed")]
+    #[schema(example = "validation_failed")]
     pub code: ErrorCode,
     pub message: String,
     #[schema(value_type = Option<Object>)]

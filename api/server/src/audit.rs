@@ -64,11 +64,18 @@ pub async fn record(state: &AppState, e: NewAudit) {
 }
 
 #[derive(Serialize, ToSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum AuditOutcome {
+    Success,
+    Failure,
+}
+
+#[derive(Serialize, ToSchema)]
 pub struct AuditItem {
     pub id: String,
     pub at: DateTime<Utc>,
     pub action: String,
-    /// `success` or `failure`.
+    #[schema(value_type = AuditOutcome)]
     pub outcome: String,
     pub actor_id: Option<String>,
     pub actor_username: Option<String>,
@@ -94,23 +101,28 @@ pub struct AuditPage {
 pub struct AuditQuery {
     /// Actor username or id.
     #[validate(length(max = 100))]
+    #[param(max_length = 100)]
     pub actor: Option<String>,
     /// One of `GET /api/v1/admin/audit/actions`.
     #[validate(length(max = 64))]
+    #[param(max_length = 64)]
     pub action: Option<String>,
     /// Target id or label (e.g. a username).
     #[validate(length(max = 100))]
+    #[param(max_length = 100)]
     pub target: Option<String>,
     pub from: Option<DateTime<Utc>>,
     pub to: Option<DateTime<Utc>>,
     #[validate(range(min = 1, max = 100_000))]
+    #[param(minimum = 1, maximum = 100_000)]
     pub page: Option<i64>,
     #[validate(range(min = 1, max = 200))]
+    #[param(minimum = 1, maximum = 200)]
     pub per_page: Option<i64>,
 }
 
 /// List the audit log, newest first.
-#[utoipa::path(get, path = "/api/v1/admin/audit", tag = "admin", params(AuditQuery),
+#[utoipa::path(get, path = "/api/v1/admin/audit", operation_id = "list_audit_events", tag = "admin", params(AuditQuery),
     responses((status = 200, body = AuditPage), (status = 403, body = leadgen_core::error::ErrorBody)))]
 pub async fn list(
     _admin: Admin,
@@ -155,7 +167,7 @@ pub async fn list(
 }
 
 /// The action names the audit log uses (for filters).
-#[utoipa::path(get, path = "/api/v1/admin/audit/actions", tag = "admin",
+#[utoipa::path(get, path = "/api/v1/admin/audit/actions", operation_id = "list_audit_actions", tag = "admin",
     responses((status = 200, body = Vec<String>)))]
 pub async fn actions(_admin: Admin) -> Json<Vec<&'static str>> {
     Json(ACTIONS.to_vec())

@@ -96,7 +96,7 @@ async fn read_json<T: DeserializeOwned>(
 ) -> Result<T, ApiError> {
     if !is_json {
         return Err(ApiError::msg(
-            ErrorCode::BadRequest,
+            ErrorCode::UnsupportedMediaType,
             "Send the body as application/json.",
         ));
     }

@@ -1,9 +1,47 @@
 //! The OpenAPI 3.1 document, generated from the handlers' annotations. `openapi.yaml` at the repository root is
-//! this document; a test fails when they differ (`UPDATE_OPENAPI=1` rewrites it).
+//! this document; a test fails when they differ (`UPDATE_OPENAPI=1` rewrites it), and `scripts/check-contract`
+//! validates it, fuzzes a running server against it and generates a client from it.
+//!
+//! A handler's annotation lists the answers particular to it (its success, 404 of a missing object, 409, a
+//! specific 422). The answers every operation of a kind gives because of the extractors it goes through are added
+//! here by [`Contract`], so that no operation forgets one: 401/403/429 for signed-in operations (`CurrentUser`,
+//! `SignedIn`, `Admin`: no session or token, a viewer's or read token's write, a non-admin, CSRF, a pending password
+//! change, the per-user rate), 429 for the public sign-in steps (per-IP rate), 400/413/415/422 for a JSON body
+//! (`Body`, `Shape`), 422 (and actix-web's 431 for an over-long query string) for query parameters (`Params`), 404 for a path id or an `owner` to read as.
 
 use crate::identity::{admin_routes as admin, auth_routes as auth, me_routes as me};
+use utoipa::openapi::header::HeaderBuilder;
+use utoipa::openapi::path::{Operation, ParameterIn, PathItem};
 use utoipa::openapi::security::{ApiKey, ApiKeyValue, HttpAuthScheme, HttpBuilder, SecurityScheme};
+use utoipa::openapi::server::ServerBuilder;
+use utoipa::openapi::{ContentBuilder, Ref, RefOr, ResponseBuilder};
 use utoipa::{Modify, OpenApi};
+
+/// Operations anyone may call: the sign-in steps (each carries its own single-purpose token in the body), the
+/// token endpoints, the password policy and health.
+pub const PUBLIC_OPERATIONS: &[&str] = &[
+    "login",
+    "login_password",
+    "login_totp",
+    "login_totp_setup",
+    "login_totp_confirm",
+    "password_policy",
+    "token",
+    "refresh",
+    "health_live",
+    "health_ready",
+];
+
+/// Public operations limited per client IP (`LEADGEN_AUTH_RATE_PER_MINUTE`).
+const AUTH_RATE_LIMITED: &[&str] = &[
+    "login",
+    "login_password",
+    "login_totp",
+    "login_totp_setup",
+    "login_totp_confirm",
+    "token",
+    "refresh",
+];
 
 struct Security;
 
@@ -59,7 +97,7 @@ impl Modify for Security {
         crate::prompts::routes::variables,
     ),
     components(schemas(leadgen_core::error::ErrorBody, leadgen_core::error::ErrorInfo, leadgen_core::ErrorCode)),
-    modifiers(&Security),
+    modifiers(&Security, &Contract),
     security(("session" = []), ("bearer" = [])),
     tags(
         (name = "auth", description = "Sign-in steps, logout, tokens for scripts"),
@@ -71,6 +109,143 @@ impl Modify for Security {
     )
 )]
 pub struct ApiDoc;
+
+/// The answers shared by operations of a kind (see the module comment), `security: []` on public operations and
+/// the `servers` entry.
+struct Contract;
+
+fn error_response(description: &str) -> utoipa::openapi::Response {
+    ResponseBuilder::new()
+        .description(description)
+        .content(
+            "application/json",
+            ContentBuilder::new()
+                .schema(Some(Ref::from_schema_name("ErrorBody")))
+                .build(),
+        )
+        .build()
+}
+
+fn operations(item: &mut PathItem) -> impl Iterator<Item = &mut Operation> {
+    [
+        item.get.as_mut(),
+        item.put.as_mut(),
+        item.post.as_mut(),
+        item.delete.as_mut(),
+        item.patch.as_mut(),
+    ]
+    .into_iter()
+    .flatten()
+}
+
+impl Modify for Contract {
+    fn modify(&self, doc: &mut utoipa::openapi::OpenApi) {
+        doc.servers = Some(vec![ServerBuilder::new()
+            .url("/")
+            .description(Some(
+                "The server this document is served from (`/api/openapi.json`)",
+            ))
+            .build()]);
+        let retry_after = HeaderBuilder::new()
+            .schema(
+                utoipa::openapi::ObjectBuilder::new().schema_type(utoipa::openapi::Type::Integer),
+            )
+            .description(Some("Seconds to wait before trying again"))
+            .build();
+        let rate_limited = {
+            let mut r =
+                error_response("Too many requests (`rate_limited`); wait `Retry-After` seconds");
+            r.headers.insert("Retry-After".into(), retry_after);
+            r
+        };
+        for item in doc.paths.paths.values_mut() {
+            for op in operations(item) {
+                let id = op.operation_id.clone().unwrap_or_default();
+                let public = PUBLIC_OPERATIONS.contains(&id.as_str());
+                let params = op.parameters.as_deref().unwrap_or_default();
+                let has_query = params
+                    .iter()
+                    .any(|p| matches!(p.parameter_in, ParameterIn::Query | ParameterIn::Header));
+                let has_path = params
+                    .iter()
+                    .any(|p| matches!(p.parameter_in, ParameterIn::Path));
+                // Admins read another user's leads with `owner=<user id>`; an unknown user is not found.
+                let reads_as_owner = params.iter().any(|p| p.name == "owner");
+                let json_body = op
+                    .request_body
+                    .as_ref()
+                    .is_some_and(|b| b.content.contains_key("application/json"));
+                let mut add: Vec<(&str, utoipa::openapi::Response)> = vec![];
+                if public {
+                    op.security = Some(vec![]);
+                    if AUTH_RATE_LIMITED.contains(&id.as_str()) {
+                        add.push(("429", rate_limited.clone()));
+                    }
+                } else {
+                    add.push((
+                        "401",
+                        error_response(
+                            "Not signed in, or the session or token has ended (`unauthenticated`)",
+                        ),
+                    ));
+                    add.push(("403", error_response(
+                        "Not allowed (`forbidden`: a viewer writing or a non-admin on an admin route; \
+                         `token_scope_insufficient`: a read token writing; `csrf_failed`: a cookie write without \
+                         `X-CSRF-Token`; `password_change_required`)",
+                    )));
+                    add.push(("429", rate_limited.clone()));
+                }
+                if json_body {
+                    add.push((
+                        "400",
+                        error_response("The body is not valid JSON (`bad_request`)"),
+                    ));
+                    add.push(("413", error_response(
+                        "The body is larger than `LEADGEN_JSON_LIMIT_BYTES` (`payload_too_large`)",
+                    )));
+                    add.push((
+                        "415",
+                        error_response(
+                            "The body is not sent as `application/json` (`unsupported_media_type`)",
+                        ),
+                    ));
+                }
+                if has_query {
+                    // actix-web refuses a request line and headers beyond its limit before any handler runs (a very
+                    // long `filter` in the query string), without a body.
+                    add.push((
+                        "431",
+                        ResponseBuilder::new()
+                            .description("The request line and headers are too large (a very long query string)")
+                            .build(),
+                    ));
+                }
+                if json_body || has_query {
+                    add.push((
+                        "422",
+                        error_response(
+                            "A field is not valid; `details.fields` names it (`validation_failed`)",
+                        ),
+                    ));
+                }
+                if has_path || reads_as_owner {
+                    add.push((
+                        "404",
+                        error_response(
+                            "No such object in your workspace, or no such `owner` (`not_found`)",
+                        ),
+                    ));
+                }
+                for (status, response) in add {
+                    op.responses
+                        .responses
+                        .entry(status.to_owned())
+                        .or_insert(RefOr::T(response));
+                }
+            }
+        }
+    }
+}
 
 pub fn yaml() -> anyhow::Result<String> {
     Ok(ApiDoc::openapi().to_yaml()?)

@@ -21,7 +21,7 @@ pub struct Health {
 }
 
 /// The process is up.
-#[utoipa::path(get, path = "/health/live", tag = "operations", responses((status = 200, body = Health)))]
+#[utoipa::path(get, path = "/health/live", operation_id = "health_live", tag = "operations", responses((status = 200, body = Health)))]
 pub async fn live() -> Json<Health> {
     Json(Health {
         status: "ok".into(),
@@ -30,7 +30,7 @@ pub async fn live() -> Json<Health> {
 }
 
 /// The process can serve requests: the database answers.
-#[utoipa::path(get, path = "/health/ready", tag = "operations", responses((status = 200, body = Health), (status = 503, body = Health)))]
+#[utoipa::path(get, path = "/health/ready", operation_id = "health_ready", tag = "operations", responses((status = 200, body = Health), (status = 503, body = Health)))]
 pub async fn ready(state: web::Data<AppState>) -> HttpResponse {
     let backend = match state.db.backend() {
         leadgen_core::config::Backend::Sqlite => "sqlite",

@@ -12,7 +12,7 @@ export interface paths {
             cookie?: never;
         };
         /** List the audit log, newest first. */
-        get: operations["list"];
+        get: operations["list_audit_events"];
         put?: never;
         post?: never;
         delete?: never;
@@ -29,7 +29,7 @@ export interface paths {
             cookie?: never;
         };
         /** The action names the audit log uses (for filters). */
-        get: operations["actions"];
+        get: operations["list_audit_actions"];
         put?: never;
         post?: never;
         delete?: never;
@@ -300,23 +300,6 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
-    "/api/v1/dashboard": {
-        parameters: {
-            query?: never;
-            header?: never;
-            path?: never;
-            cookie?: never;
-        };
-        /** Your leads by status, what needs attention and your latest imports. */
-        get: operations["dashboard"];
-        put?: never;
-        post?: never;
-        delete?: never;
-        options?: never;
-        head?: never;
-        patch?: never;
-        trace?: never;
-    };
     "/api/v1/do-not-contact": {
         parameters: {
             query?: never;
@@ -329,43 +312,6 @@ export interface paths {
         put?: never;
         /** Put a username or e-mail on the list; your matching leads become "do not contact". */
         post: operations["add_dnc"];
-        delete?: never;
-        options?: never;
-        head?: never;
-        patch?: never;
-        trace?: never;
-    };
-    "/api/v1/do-not-contact/bulk": {
-        parameters: {
-            query?: never;
-            header?: never;
-            path?: never;
-            cookie?: never;
-        };
-        get?: never;
-        put?: never;
-        /**
-         * Put many usernames and e-mails on the list at once (pasted, or read from a file on the page); your matching
-         *     leads become "do not contact" in one undo step. Empty items are ignored; invalid ones are listed, the rest added.
-         */
-        post: operations["add_dnc_bulk"];
-        delete?: never;
-        options?: never;
-        head?: never;
-        patch?: never;
-        trace?: never;
-    };
-    "/api/v1/do-not-contact/export": {
-        parameters: {
-            query?: never;
-            header?: never;
-            path?: never;
-            cookie?: never;
-        };
-        /** Your whole do-not-contact list as CSV (`kind,value,reason,created_at`). */
-        get: operations["export_dnc"];
-        put?: never;
-        post?: never;
         delete?: never;
         options?: never;
         head?: never;
@@ -432,8 +378,11 @@ export interface paths {
         };
         get?: never;
         put?: never;
-        /** Upload a CSV (the request body, `text/csv`). Answers the guessed column mapping and a validated preview. */
-        post: operations["upload"];
+        /**
+         * Upload a CSV (the request body, `text/csv` or `application/octet-stream`; not a multipart form). Answers the
+         *     guessed column mapping and a validated preview.
+         */
+        post: operations["upload_import"];
         delete?: never;
         options?: never;
         head?: never;
@@ -448,7 +397,7 @@ export interface paths {
             cookie?: never;
         };
         /** An import's progress and report. */
-        get: operations["status"];
+        get: operations["get_import"];
         put?: never;
         post?: never;
         delete?: never;
@@ -467,7 +416,7 @@ export interface paths {
         get?: never;
         put?: never;
         /** The preview again, with another mapping. */
-        post: operations["preview"];
+        post: operations["preview_import"];
         delete?: never;
         options?: never;
         head?: never;
@@ -484,7 +433,7 @@ export interface paths {
         get?: never;
         put?: never;
         /** Start (or resume) the import in the background; poll `GET /api/v1/imports/{id}` for progress. */
-        post: operations["run"];
+        post: operations["run_import"];
         delete?: never;
         options?: never;
         head?: never;
@@ -499,10 +448,10 @@ export interface paths {
             cookie?: never;
         };
         /** List leads: search, filter tree, multi-column sort, keyset (`cursor`) or jump (`offset`) paging. */
-        get: operations["list"];
+        get: operations["list_leads"];
         put?: never;
         /** Add a lead. `username` is required (normalised: lower case, no `@`); it is unique in your workspace. */
-        post: operations["create"];
+        post: operations["create_lead"];
         delete?: never;
         options?: never;
         head?: never;
@@ -519,7 +468,7 @@ export interface paths {
         get?: never;
         put?: never;
         /** Apply one change to a selection of leads (ids, or everything matching a search/filter). One undo step. */
-        post: operations["bulk_update"];
+        post: operations["bulk_update_leads"];
         delete?: never;
         options?: never;
         head?: never;
@@ -536,7 +485,7 @@ export interface paths {
         get?: never;
         put?: never;
         /** Soft-delete a selection of leads. One undo step. */
-        post: operations["bulk_delete"];
+        post: operations["bulk_delete_leads"];
         delete?: never;
         options?: never;
         head?: never;
@@ -555,7 +504,7 @@ export interface paths {
          * @description Cells a spreadsheet would evaluate as a formula (starting with `=`, `+`, `-`, `@`, tab or carriage return) are
          *     written with a `'` in front; importing the file takes it off again.
          */
-        get: operations["export"];
+        get: operations["export_leads"];
         put?: never;
         post?: never;
         delete?: never;
@@ -574,7 +523,7 @@ export interface paths {
         get?: never;
         put?: never;
         /** Redo the batch undone last (until a new edit is made). */
-        post: operations["redo"];
+        post: operations["redo_lead_edit"];
         delete?: never;
         options?: never;
         head?: never;
@@ -594,7 +543,7 @@ export interface paths {
          * Undo your latest edit batch (a cell, a paste, a bulk edit or delete). Leads changed by someone else since are
          *     left alone and counted as skipped.
          */
-        post: operations["undo"];
+        post: operations["undo_lead_edit"];
         delete?: never;
         options?: never;
         head?: never;
@@ -609,18 +558,18 @@ export interface paths {
             cookie?: never;
         };
         /** One lead (with its version in `ETag`). */
-        get: operations["get"];
+        get: operations["get_lead"];
         put?: never;
         post?: never;
         /** Soft-delete a lead (restore brings it back). */
-        delete: operations["delete"];
+        delete: operations["delete_lead"];
         options?: never;
         head?: never;
         /**
          * Change one field or many. With `If-Match: "<version>"` a stale write answers 409 with the current row in
          *     `error.details.current`, and nothing is overwritten.
          */
-        patch: operations["update"];
+        patch: operations["update_lead"];
         trace?: never;
     };
     "/api/v1/leads/{id}/hashtags": {
@@ -648,7 +597,7 @@ export interface paths {
             cookie?: never;
         };
         /** The lead's edit history, newest first. */
-        get: operations["history"];
+        get: operations["lead_history"];
         put?: never;
         post?: never;
         delete?: never;
@@ -667,7 +616,7 @@ export interface paths {
         get?: never;
         put?: never;
         /** Bring back a soft-deleted lead. */
-        post: operations["restore"];
+        post: operations["restore_lead"];
         delete?: never;
         options?: never;
         head?: never;
@@ -928,7 +877,7 @@ export interface paths {
         get?: never;
         put?: never;
         /** Render a template on one of your leads with a product's variables, as the server will when writing emails. */
-        post: operations["preview"];
+        post: operations["preview_prompt"];
         delete?: never;
         options?: never;
         head?: never;
@@ -943,7 +892,7 @@ export interface paths {
             cookie?: never;
         };
         /** The variables and flags a prompt may use (for the editor's insert menu). */
-        get: operations["variables"];
+        get: operations["prompt_variables"];
         put?: never;
         post?: never;
         delete?: never;
@@ -979,7 +928,7 @@ export interface paths {
             cookie?: never;
         };
         /** Every version of a prompt, newest first. */
-        get: operations["versions"];
+        get: operations["list_prompt_versions"];
         put?: never;
         post?: never;
         delete?: never;
@@ -1035,7 +984,7 @@ export interface paths {
             cookie?: never;
         };
         /** The process is up. */
-        get: operations["live"];
+        get: operations["health_live"];
         put?: never;
         post?: never;
         delete?: never;
@@ -1052,7 +1001,7 @@ export interface paths {
             cookie?: never;
         };
         /** The process can serve requests: the database answers. */
-        get: operations["ready"];
+        get: operations["health_ready"];
         put?: never;
         post?: never;
         delete?: never;
@@ -1084,36 +1033,12 @@ export interface components {
             /** Format: date-time */
             last_used_at?: string | null;
         };
-        /** @description What needs you: each a count, 0 when all is well. */
-        Attention: {
-            /**
-             * Format: int64
-             * @description Leads that replied: answer them.
-             */
-            replied: number;
-            /**
-             * Format: int64
-             * @description Leads whose e-mail bounced: fix the address.
-             */
-            bounced: number;
-            /**
-             * Format: int64
-             * @description New leads without an e-mail address.
-             */
-            new_without_email: number;
-            /**
-             * Format: int64
-             * @description Imports that failed or were interrupted.
-             */
-            unfinished_imports: number;
-        };
         AuditItem: {
             id: string;
             /** Format: date-time */
             at: string;
             action: string;
-            /** @description `success` or `failure`. */
-            outcome: string;
+            outcome: components["schemas"]["AuditOutcome"];
             actor_id?: string | null;
             actor_username?: string | null;
             target_type?: string | null;
@@ -1123,6 +1048,8 @@ export interface components {
             user_agent?: string | null;
             details?: Record<string, never> | null;
         };
+        /** @enum {string} */
+        AuditOutcome: "success" | "failure";
         AuditPage: {
             items: components["schemas"]["AuditItem"][];
             /** Format: int64 */
@@ -1176,18 +1103,11 @@ export interface components {
             /** @description Shown once, when the server generated the password. */
             temporary_password?: string | null;
         };
-        Dashboard: {
-            /**
-             * Format: int64
-             * @description Your leads (deleted ones not counted).
-             */
-            total_leads: number;
-            /** @description Leads per status, most first (statuses with no leads left out). */
-            by_status: components["schemas"]["StatusCount"][];
-            attention: components["schemas"]["Attention"];
-            /** @description Your latest imports that ran (newest first, up to 5). */
-            recent_imports: components["schemas"]["ImportBrief"][];
-        };
+        /**
+         * Format: binary
+         * @description The CSV file's bytes, as the whole request body.
+         */
+        CsvFile: string;
         /** @enum {string} */
         Dedupe: "skip" | "update" | "keep_both";
         /** @enum {string} */
@@ -1197,27 +1117,9 @@ export interface components {
             /** @description Leads of yours now marked "do not contact" (one undo step). */
             leads_marked: number;
         };
-        DncBulkInput: {
-            /** @description Usernames (`@` optional) and e-mail addresses, one per item; a value with `@` inside is an e-mail. */
-            values: string[];
-            /** @description Where the list came from: `paste` or `file`; recorded as the entries' reason. */
-            source: "paste" | "file";
-            /** @description The file's name (with `source: file`), named in the reason. */
-            filename?: string | null;
-        };
-        DncBulkResult: {
-            added: number;
-            /** @description Already on the list (left as they were). */
-            already_listed: number;
-            /** @description Items that are neither a username nor an e-mail address (nothing was added for them). */
-            invalid: components["schemas"]["DncInvalid"][];
-            /** @description Leads of yours now marked "do not contact" (one undo step). */
-            leads_marked: number;
-        };
         DncEntry: {
             id: string;
-            /** @description `username` or `email`. */
-            kind: string;
+            kind: components["schemas"]["DncKind"];
             /** @description Normalised: usernames without `@` and lowercased, e-mails lowercased. */
             value: string;
             reason?: string | null;
@@ -1225,16 +1127,15 @@ export interface components {
             created_at: string;
         };
         DncInput: {
-            /** @description `username` or `email`. */
-            kind: string;
+            kind: components["schemas"]["DncKind"];
             value: string;
             reason?: string | null;
         };
-        DncInvalid: {
-            /** @description The item as given. */
-            value: string;
-            message: string;
-        };
+        /**
+         * @description What a do-not-contact entry holds.
+         * @enum {string}
+         */
+        DncKind: "username" | "email";
         DncPage: {
             items: components["schemas"]["DncEntry"][];
             /** Format: int64 */
@@ -1248,10 +1149,9 @@ export interface components {
          * @description Stable error codes. Adding one is an API change; renaming one is a breaking change.
          * @enum {string}
          */
-        ErrorCode: "bad_request" | "unauthenticated" | "invalid_credentials" | "invalid_totp_code" | "login_step_expired" | "forbidden" | "csrf_failed" | "password_change_required" | "totp_setup_required" | "token_scope_insufficient" | "self_protection" | "not_found" | "conflict" | "payload_too_large" | "validation_failed" | "account_locked" | "rate_limited" | "internal" | "unavailable" | "provider_auth_failed" | "provider_token_expired" | "provider_quota_exceeded" | "provider_rate_limited" | "provider_bad_request" | "provider_not_found" | "provider_unavailable" | "provider_invalid_response" | "provider_refused" | "provider_run_failed" | "provider_history_too_old" | "instagram_challenge_required" | "instagram_two_factor_required" | "instagram_login_required" | "instagram_action_blocked" | "instagram_please_wait";
+        ErrorCode: "bad_request" | "unauthenticated" | "invalid_credentials" | "invalid_totp_code" | "login_step_expired" | "forbidden" | "csrf_failed" | "password_change_required" | "totp_setup_required" | "token_scope_insufficient" | "self_protection" | "not_found" | "conflict" | "payload_too_large" | "unsupported_media_type" | "validation_failed" | "account_locked" | "rate_limited" | "internal" | "unavailable";
         ErrorInfo: {
-            /** @example validation_failed */
-            code: string;
+            code: components["schemas"]["ErrorCode"];
             message: string;
             details?: Record<string, never> | null;
         };
@@ -1270,53 +1170,6 @@ export interface components {
             status: string;
             database?: string | null;
         };
-        ImportBrief: {
-            id: string;
-            filename: string;
-            /** @description uploaded, running, done, failed, interrupted */
-            status: string;
-            /** Format: int64 */
-            total_rows: number;
-            /** Format: int64 */
-            inserted: number;
-            /** Format: int64 */
-            updated: number;
-            /** Format: int64 */
-            skipped: number;
-            /** Format: int64 */
-            failed: number;
-            /** Format: date-time */
-            created_at: string;
-            /** Format: date-time */
-            finished_at?: string | null;
-        };
-        /** @description The whole file checked before the run: how many rows will fail, repeat, or match a lead you have. */
-        ImportCheck: {
-            /**
-             * Format: int64
-             * @description Rows that will fail (a bad cell, no username).
-             */
-            bad_rows: number;
-            /** @description The first bad rows and why (up to 100; one entry per bad cell). */
-            bad: components["schemas"]["RowError"][];
-            /**
-             * Format: int64
-             * @description Good rows whose username repeats an earlier row of the file (skipped, or filling the earlier row with
-             *     `dedupe: update`).
-             */
-            duplicates_in_file: number;
-            /**
-             * Format: int64
-             * @description Good rows (first of their username in the file) that match one of your leads (skipped, or filling it with
-             *     `dedupe: update`).
-             */
-            existing: number;
-            /**
-             * Format: int64
-             * @description Good rows that add a new lead.
-             */
-            new_rows: number;
-        };
         ImportPreview: {
             id: string;
             filename: string;
@@ -1328,13 +1181,16 @@ export interface components {
             /** Format: int64 */
             total_rows: number;
             preview: components["schemas"]["PreviewRow"][];
-            check?: null | components["schemas"]["ImportCheck"];
         };
+        /**
+         * @description Where an import stands; `interrupted`: cut off by a restart (run it again to resume).
+         * @enum {string}
+         */
+        ImportState: "uploaded" | "running" | "done" | "failed" | "interrupted";
         ImportStatus: {
             id: string;
             filename: string;
-            /** @description uploaded, running, done, failed, interrupted (resume it with run) */
-            status: string;
+            status: components["schemas"]["ImportState"];
             /** Format: int64 */
             total_rows: number;
             /** Format: int64 */
@@ -1349,12 +1205,26 @@ export interface components {
             failed: number;
             /** @description Bad rows, in row order (up to 1000). */
             errors: components["schemas"]["RowError"][];
-            /** @description Skipped rows and why, in row order (up to 1000). */
-            skipped_rows: components["schemas"]["RowError"][];
             /** Format: date-time */
             created_at: string;
             /** Format: date-time */
             finished_at?: string | null;
+        };
+        /** @description The 409 of a stale `If-Match` (documentation of `ErrorBody` with its details for this case). */
+        LeadConflict: {
+            error: components["schemas"]["LeadConflictInfo"];
+        };
+        LeadConflictDetails: {
+            current?: null | components["schemas"]["LeadDto"];
+            /** @description `lead_version_conflict` for a stale version. */
+            code?: string | null;
+            /** @description The field that collides (a taken username). */
+            field?: string | null;
+        };
+        LeadConflictInfo: {
+            code: components["schemas"]["ErrorCode"];
+            message: string;
+            details: components["schemas"]["LeadConflictDetails"];
         };
         LeadDto: {
             id: string;
@@ -1374,8 +1244,7 @@ export interface components {
             website?: string | null;
             source_hashtag?: string | null;
             product_id?: string | null;
-            /** @description new, enriched, qualified, email_drafted, contacted, replied, bounced, not_interested, do_not_contact */
-            status: string;
+            status: components["schemas"]["LeadStatus"];
             tags: string[];
             notes?: string | null;
             email_subject?: string | null;
@@ -1399,8 +1268,7 @@ export interface components {
         LeadEditDto: {
             id: string;
             batch_id: string;
-            /** @description create, update, delete, restore, undo */
-            kind: string;
+            kind: components["schemas"]["LeadEditKind"];
             actor_id?: string | null;
             /** @description `{field: [old, new]}` */
             changes: Record<string, never>;
@@ -1409,6 +1277,11 @@ export interface components {
             /** Format: date-time */
             undone_at?: string | null;
         };
+        /**
+         * @description What a history entry records.
+         * @enum {string}
+         */
+        LeadEditKind: "create" | "update" | "delete" | "restore" | "undo";
         LeadHashtag: {
             hashtag: string;
             /** Format: date-time */
@@ -1429,6 +1302,7 @@ export interface components {
         };
         /** @description The editable fields of a lead; each is optional so one field or many can change at once. */
         LeadPatch: {
+            /** @description 1-30 letters, digits, '.' or '_' (a leading `@` and surrounding spaces are dropped, letters lowercased). */
             username?: string | null;
             full_name?: string | null;
             biography?: string | null;
@@ -1446,11 +1320,17 @@ export interface components {
             source_hashtag?: string | null;
             product_id?: string | null;
             status?: string | null;
+            /** @description Up to 50 tags of up to 40 characters, without `"`. */
             tags?: string[] | null;
             notes?: string | null;
             email_subject?: string | null;
             email_body?: string | null;
         };
+        /**
+         * @description Where a lead stands (`leadgen_db::models::lead::STATUSES`; a test keeps the two alike).
+         * @enum {string}
+         */
+        LeadStatus: "new" | "enriched" | "qualified" | "email_drafted" | "contacted" | "replied" | "bounced" | "not_interested" | "do_not_contact";
         LoginRequest: {
             username: string;
             password: string;
@@ -1649,11 +1529,6 @@ export interface components {
             /** @description The session this request came with. */
             current: boolean;
         };
-        StatusCount: {
-            status: string;
-            /** Format: int64 */
-            count: number;
-        };
         /** @description One problem found in a template. */
         TemplateError: {
             /** @description 1-based line of the offending tag. */
@@ -1758,7 +1633,7 @@ export interface components {
 }
 export type $defs = Record<string, never>;
 export interface operations {
-    list: {
+    list_audit_events: {
         parameters: {
             query?: {
                 /** @description Actor username or id. */
@@ -1786,6 +1661,15 @@ export interface operations {
                     "application/json": components["schemas"]["AuditPage"];
                 };
             };
+            /** @description Not signed in, or the session or token has ended (`unauthenticated`) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -1794,9 +1678,36 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorBody"];
                 };
             };
+            /** @description A field is not valid; `details.fields` names it (`validation_failed`) */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Too many requests (`rate_limited`); wait `Retry-After` seconds */
+            429: {
+                headers: {
+                    /** @description Seconds to wait before trying again */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description The request line and headers are too large (a very long query string) */
+            431: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
         };
     };
-    actions: {
+    list_audit_actions: {
         parameters: {
             query?: never;
             header?: never;
@@ -1811,6 +1722,35 @@ export interface operations {
                 };
                 content: {
                     "application/json": string[];
+                };
+            };
+            /** @description Not signed in, or the session or token has ended (`unauthenticated`) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Not allowed (`forbidden`: a viewer writing or a non-admin on an admin route; `token_scope_insufficient`: a read token writing; `csrf_failed`: a cookie write without `X-CSRF-Token`; `password_change_required`) */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Too many requests (`rate_limited`); wait `Retry-After` seconds */
+            429: {
+                headers: {
+                    /** @description Seconds to wait before trying again */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
                 };
             };
         };
@@ -1830,6 +1770,35 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["Policy"];
+                };
+            };
+            /** @description Not signed in, or the session or token has ended (`unauthenticated`) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Not allowed (`forbidden`: a viewer writing or a non-admin on an admin route; `token_scope_insufficient`: a read token writing; `csrf_failed`: a cookie write without `X-CSRF-Token`; `password_change_required`) */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Too many requests (`rate_limited`); wait `Retry-After` seconds */
+            429: {
+                headers: {
+                    /** @description Seconds to wait before trying again */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
                 };
             };
         };
@@ -1853,6 +1822,71 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["Policy"];
+                };
+            };
+            /** @description The body is not valid JSON (`bad_request`) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Not signed in, or the session or token has ended (`unauthenticated`) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Not allowed (`forbidden`: a viewer writing or a non-admin on an admin route; `token_scope_insufficient`: a read token writing; `csrf_failed`: a cookie write without `X-CSRF-Token`; `password_change_required`) */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description The body is larger than `LEADGEN_JSON_LIMIT_BYTES` (`payload_too_large`) */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description The body is not sent as `application/json` (`unsupported_media_type`) */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description A field is not valid; `details.fields` names it (`validation_failed`) */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Too many requests (`rate_limited`); wait `Retry-After` seconds */
+            429: {
+                headers: {
+                    /** @description Seconds to wait before trying again */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
                 };
             };
         };
@@ -1881,6 +1915,15 @@ export interface operations {
                     "application/json": components["schemas"]["UserPage"];
                 };
             };
+            /** @description Not signed in, or the session or token has ended (`unauthenticated`) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -1888,6 +1931,33 @@ export interface operations {
                 content: {
                     "application/json": components["schemas"]["ErrorBody"];
                 };
+            };
+            /** @description A field is not valid; `details.fields` names it (`validation_failed`) */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Too many requests (`rate_limited`); wait `Retry-After` seconds */
+            429: {
+                headers: {
+                    /** @description Seconds to wait before trying again */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description The request line and headers are too large (a very long query string) */
+            431: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
             };
         };
     };
@@ -1912,7 +1982,52 @@ export interface operations {
                     "application/json": components["schemas"]["CreatedUser"];
                 };
             };
+            /** @description The body is not valid JSON (`bad_request`) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Not signed in, or the session or token has ended (`unauthenticated`) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Not allowed (`forbidden`: a viewer writing or a non-admin on an admin route; `token_scope_insufficient`: a read token writing; `csrf_failed`: a cookie write without `X-CSRF-Token`; `password_change_required`) */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
             409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description The body is larger than `LEADGEN_JSON_LIMIT_BYTES` (`payload_too_large`) */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description The body is not sent as `application/json` (`unsupported_media_type`) */
+            415: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -1922,6 +2037,17 @@ export interface operations {
             };
             422: {
                 headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Too many requests (`rate_limited`); wait `Retry-After` seconds */
+            429: {
+                headers: {
+                    /** @description Seconds to wait before trying again */
+                    "Retry-After"?: number;
                     [name: string]: unknown;
                 };
                 content: {
@@ -1949,8 +2075,37 @@ export interface operations {
                     "application/json": components["schemas"]["AdminUser"];
                 };
             };
+            /** @description Not signed in, or the session or token has ended (`unauthenticated`) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Not allowed (`forbidden`: a viewer writing or a non-admin on an admin route; `token_scope_insufficient`: a read token writing; `csrf_failed`: a cookie write without `X-CSRF-Token`; `password_change_required`) */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
             404: {
                 headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Too many requests (`rate_limited`); wait `Retry-After` seconds */
+            429: {
+                headers: {
+                    /** @description Seconds to wait before trying again */
+                    "Retry-After"?: number;
                     [name: string]: unknown;
                 };
                 content: {
@@ -1976,6 +2131,15 @@ export interface operations {
                 };
                 content?: never;
             };
+            /** @description Not signed in, or the session or token has ended (`unauthenticated`) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
             /** @description self_protection */
             403: {
                 headers: {
@@ -1987,6 +2151,17 @@ export interface operations {
             };
             404: {
                 headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Too many requests (`rate_limited`); wait `Retry-After` seconds */
+            429: {
+                headers: {
+                    /** @description Seconds to wait before trying again */
+                    "Retry-After"?: number;
                     [name: string]: unknown;
                 };
                 content: {
@@ -2018,6 +2193,24 @@ export interface operations {
                     "application/json": components["schemas"]["AdminUser"];
                 };
             };
+            /** @description The body is not valid JSON (`bad_request`) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Not signed in, or the session or token has ended (`unauthenticated`) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
             /** @description self_protection */
             403: {
                 headers: {
@@ -2029,6 +2222,44 @@ export interface operations {
             };
             404: {
                 headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description The body is larger than `LEADGEN_JSON_LIMIT_BYTES` (`payload_too_large`) */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description The body is not sent as `application/json` (`unsupported_media_type`) */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description A field is not valid; `details.fields` names it (`validation_failed`) */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Too many requests (`rate_limited`); wait `Retry-After` seconds */
+            429: {
+                headers: {
+                    /** @description Seconds to wait before trying again */
+                    "Retry-After"?: number;
                     [name: string]: unknown;
                 };
                 content: {
@@ -2054,8 +2285,37 @@ export interface operations {
                 };
                 content?: never;
             };
+            /** @description Not signed in, or the session or token has ended (`unauthenticated`) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Not allowed (`forbidden`: a viewer writing or a non-admin on an admin route; `token_scope_insufficient`: a read token writing; `csrf_failed`: a cookie write without `X-CSRF-Token`; `password_change_required`) */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
             404: {
                 headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Too many requests (`rate_limited`); wait `Retry-After` seconds */
+            429: {
+                headers: {
+                    /** @description Seconds to wait before trying again */
+                    "Retry-After"?: number;
                     [name: string]: unknown;
                 };
                 content: {
@@ -2083,8 +2343,37 @@ export interface operations {
                     "application/json": components["schemas"]["TemporaryPassword"];
                 };
             };
+            /** @description Not signed in, or the session or token has ended (`unauthenticated`) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Not allowed (`forbidden`: a viewer writing or a non-admin on an admin route; `token_scope_insufficient`: a read token writing; `csrf_failed`: a cookie write without `X-CSRF-Token`; `password_change_required`) */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
             404: {
                 headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Too many requests (`rate_limited`); wait `Retry-After` seconds */
+            429: {
+                headers: {
+                    /** @description Seconds to wait before trying again */
+                    "Retry-After"?: number;
                     [name: string]: unknown;
                 };
                 content: {
@@ -2110,8 +2399,37 @@ export interface operations {
                 };
                 content?: never;
             };
+            /** @description Not signed in, or the session or token has ended (`unauthenticated`) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Not allowed (`forbidden`: a viewer writing or a non-admin on an admin route; `token_scope_insufficient`: a read token writing; `csrf_failed`: a cookie write without `X-CSRF-Token`; `password_change_required`) */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
             404: {
                 headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Too many requests (`rate_limited`); wait `Retry-After` seconds */
+            429: {
+                headers: {
+                    /** @description Seconds to wait before trying again */
+                    "Retry-After"?: number;
                     [name: string]: unknown;
                 };
                 content: {
@@ -2141,8 +2459,44 @@ export interface operations {
                     "application/json": components["schemas"]["LoginStep"];
                 };
             };
+            /** @description The body is not valid JSON (`bad_request`) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
             /** @description invalid_credentials */
             401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description The body is larger than `LEADGEN_JSON_LIMIT_BYTES` (`payload_too_large`) */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description The body is not sent as `application/json` (`unsupported_media_type`) */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description A field is not valid; `details.fields` names it (`validation_failed`) */
+            422: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -2191,8 +2545,35 @@ export interface operations {
                     "application/json": components["schemas"]["LoginStep"];
                 };
             };
+            /** @description The body is not valid JSON (`bad_request`) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
             /** @description login_step_expired */
             401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description The body is larger than `LEADGEN_JSON_LIMIT_BYTES` (`payload_too_large`) */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description The body is not sent as `application/json` (`unsupported_media_type`) */
+            415: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -2203,6 +2584,17 @@ export interface operations {
             /** @description validation_failed */
             422: {
                 headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Too many requests (`rate_limited`); wait `Retry-After` seconds */
+            429: {
+                headers: {
+                    /** @description Seconds to wait before trying again */
+                    "Retry-After"?: number;
                     [name: string]: unknown;
                 };
                 content: {
@@ -2232,9 +2624,56 @@ export interface operations {
                     "application/json": components["schemas"]["LoginStep"];
                 };
             };
+            /** @description The body is not valid JSON (`bad_request`) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
             /** @description invalid_totp_code or login_step_expired */
             401: {
                 headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description The body is larger than `LEADGEN_JSON_LIMIT_BYTES` (`payload_too_large`) */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description The body is not sent as `application/json` (`unsupported_media_type`) */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description A field is not valid; `details.fields` names it (`validation_failed`) */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Too many requests (`rate_limited`); wait `Retry-After` seconds */
+            429: {
+                headers: {
+                    /** @description Seconds to wait before trying again */
+                    "Retry-After"?: number;
                     [name: string]: unknown;
                 };
                 content: {
@@ -2264,9 +2703,56 @@ export interface operations {
                     "application/json": components["schemas"]["TotpSetup"];
                 };
             };
+            /** @description The body is not valid JSON (`bad_request`) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
             /** @description login_step_expired */
             401: {
                 headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description The body is larger than `LEADGEN_JSON_LIMIT_BYTES` (`payload_too_large`) */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description The body is not sent as `application/json` (`unsupported_media_type`) */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description A field is not valid; `details.fields` names it (`validation_failed`) */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Too many requests (`rate_limited`); wait `Retry-After` seconds */
+            429: {
+                headers: {
+                    /** @description Seconds to wait before trying again */
+                    "Retry-After"?: number;
                     [name: string]: unknown;
                 };
                 content: {
@@ -2296,9 +2782,56 @@ export interface operations {
                     "application/json": components["schemas"]["LoginStep"];
                 };
             };
+            /** @description The body is not valid JSON (`bad_request`) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
             /** @description invalid_totp_code or login_step_expired */
             401: {
                 headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description The body is larger than `LEADGEN_JSON_LIMIT_BYTES` (`payload_too_large`) */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description The body is not sent as `application/json` (`unsupported_media_type`) */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description A field is not valid; `details.fields` names it (`validation_failed`) */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Too many requests (`rate_limited`); wait `Retry-After` seconds */
+            429: {
+                headers: {
+                    /** @description Seconds to wait before trying again */
+                    "Retry-After"?: number;
                     [name: string]: unknown;
                 };
                 content: {
@@ -2321,6 +2854,35 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content?: never;
+            };
+            /** @description Not signed in, or the session or token has ended (`unauthenticated`) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Not allowed (`forbidden`: a viewer writing or a non-admin on an admin route; `token_scope_insufficient`: a read token writing; `csrf_failed`: a cookie write without `X-CSRF-Token`; `password_change_required`) */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Too many requests (`rate_limited`); wait `Retry-After` seconds */
+            429: {
+                headers: {
+                    /** @description Seconds to wait before trying again */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
             };
         };
     };
@@ -2364,8 +2926,55 @@ export interface operations {
                     "application/json": components["schemas"]["TokenPair"];
                 };
             };
+            /** @description The body is not valid JSON (`bad_request`) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
             401: {
                 headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description The body is larger than `LEADGEN_JSON_LIMIT_BYTES` (`payload_too_large`) */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description The body is not sent as `application/json` (`unsupported_media_type`) */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description A field is not valid; `details.fields` names it (`validation_failed`) */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Too many requests (`rate_limited`); wait `Retry-After` seconds */
+            429: {
+                headers: {
+                    /** @description Seconds to wait before trying again */
+                    "Retry-After"?: number;
                     [name: string]: unknown;
                 };
                 content: {
@@ -2395,6 +3004,15 @@ export interface operations {
                     "application/json": components["schemas"]["TokenPair"];
                 };
             };
+            /** @description The body is not valid JSON (`bad_request`) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
             401: {
                 headers: {
                     [name: string]: unknown;
@@ -2405,6 +3023,33 @@ export interface operations {
             };
             /** @description totp_setup_required */
             403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description The body is larger than `LEADGEN_JSON_LIMIT_BYTES` (`payload_too_large`) */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description The body is not sent as `application/json` (`unsupported_media_type`) */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description A field is not valid; `details.fields` names it (`validation_failed`) */
+            422: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -2426,25 +3071,6 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["ErrorBody"];
-                };
-            };
-        };
-    };
-    dashboard: {
-        parameters: {
-            query?: never;
-            header?: never;
-            path?: never;
-            cookie?: never;
-        };
-        requestBody?: never;
-        responses: {
-            200: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["Dashboard"];
                 };
             };
         };
@@ -2471,6 +3097,24 @@ export interface operations {
                     "application/json": components["schemas"]["DncPage"];
                 };
             };
+            /** @description Not signed in, or the session or token has ended (`unauthenticated`) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Not allowed (`forbidden`: a viewer writing or a non-admin on an admin route; `token_scope_insufficient`: a read token writing; `csrf_failed`: a cookie write without `X-CSRF-Token`; `password_change_required`) */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
             422: {
                 headers: {
                     [name: string]: unknown;
@@ -2478,6 +3122,24 @@ export interface operations {
                 content: {
                     "application/json": components["schemas"]["ErrorBody"];
                 };
+            };
+            /** @description Too many requests (`rate_limited`); wait `Retry-After` seconds */
+            429: {
+                headers: {
+                    /** @description Seconds to wait before trying again */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description The request line and headers are too large (a very long query string) */
+            431: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
             };
         };
     };
@@ -2502,6 +3164,33 @@ export interface operations {
                     "application/json": components["schemas"]["DncAdded"];
                 };
             };
+            /** @description The body is not valid JSON (`bad_request`) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Not signed in, or the session or token has ended (`unauthenticated`) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Not allowed (`forbidden`: a viewer writing or a non-admin on an admin route; `token_scope_insufficient`: a read token writing; `csrf_failed`: a cookie write without `X-CSRF-Token`; `password_change_required`) */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
             409: {
                 headers: {
                     [name: string]: unknown;
@@ -2510,7 +3199,8 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorBody"];
                 };
             };
-            422: {
+            /** @description The body is larger than `LEADGEN_JSON_LIMIT_BYTES` (`payload_too_large`) */
+            413: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -2518,27 +3208,13 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorBody"];
                 };
             };
-        };
-    };
-    add_dnc_bulk: {
-        parameters: {
-            query?: never;
-            header?: never;
-            path?: never;
-            cookie?: never;
-        };
-        requestBody: {
-            content: {
-                "application/json": components["schemas"]["DncBulkInput"];
-            };
-        };
-        responses: {
-            200: {
+            /** @description The body is not sent as `application/json` (`unsupported_media_type`) */
+            415: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["DncBulkResult"];
+                    "application/json": components["schemas"]["ErrorBody"];
                 };
             };
             422: {
@@ -2549,24 +3225,15 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorBody"];
                 };
             };
-        };
-    };
-    export_dnc: {
-        parameters: {
-            query?: never;
-            header?: never;
-            path?: never;
-            cookie?: never;
-        };
-        requestBody?: never;
-        responses: {
-            /** @description The list as CSV */
-            200: {
+            /** @description Too many requests (`rate_limited`); wait `Retry-After` seconds */
+            429: {
                 headers: {
+                    /** @description Seconds to wait before trying again */
+                    "Retry-After"?: number;
                     [name: string]: unknown;
                 };
                 content: {
-                    "text/csv": string;
+                    "application/json": components["schemas"]["ErrorBody"];
                 };
             };
         };
@@ -2588,8 +3255,37 @@ export interface operations {
                 };
                 content?: never;
             };
+            /** @description Not signed in, or the session or token has ended (`unauthenticated`) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Not allowed (`forbidden`: a viewer writing or a non-admin on an admin route; `token_scope_insufficient`: a read token writing; `csrf_failed`: a cookie write without `X-CSRF-Token`; `password_change_required`) */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
             404: {
                 headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Too many requests (`rate_limited`); wait `Retry-After` seconds */
+            429: {
+                headers: {
+                    /** @description Seconds to wait before trying again */
+                    "Retry-After"?: number;
                     [name: string]: unknown;
                 };
                 content: {
@@ -2615,6 +3311,35 @@ export interface operations {
                     "application/json": components["schemas"]["HashtagDto"][];
                 };
             };
+            /** @description Not signed in, or the session or token has ended (`unauthenticated`) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Not allowed (`forbidden`: a viewer writing or a non-admin on an admin route; `token_scope_insufficient`: a read token writing; `csrf_failed`: a cookie write without `X-CSRF-Token`; `password_change_required`) */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Too many requests (`rate_limited`); wait `Retry-After` seconds */
+            429: {
+                headers: {
+                    /** @description Seconds to wait before trying again */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
         };
     };
     record_pairs: {
@@ -2638,6 +3363,51 @@ export interface operations {
                     "application/json": components["schemas"]["PairsRecorded"];
                 };
             };
+            /** @description The body is not valid JSON (`bad_request`) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Not signed in, or the session or token has ended (`unauthenticated`) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Not allowed (`forbidden`: a viewer writing or a non-admin on an admin route; `token_scope_insufficient`: a read token writing; `csrf_failed`: a cookie write without `X-CSRF-Token`; `password_change_required`) */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description The body is larger than `LEADGEN_JSON_LIMIT_BYTES` (`payload_too_large`) */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description The body is not sent as `application/json` (`unsupported_media_type`) */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
             422: {
                 headers: {
                     [name: string]: unknown;
@@ -2646,20 +3416,34 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorBody"];
                 };
             };
+            /** @description Too many requests (`rate_limited`); wait `Retry-After` seconds */
+            429: {
+                headers: {
+                    /** @description Seconds to wait before trying again */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
         };
     };
-    upload: {
+    upload_import: {
         parameters: {
             query?: {
+                /** @description The file's name, shown in the import list. */
                 filename?: string;
             };
             header?: never;
             path?: never;
             cookie?: never;
         };
+        /** @description The CSV file (UTF-8; comma, semicolon or tab separated; a header row) */
         requestBody: {
             content: {
-                "text/csv": string;
+                "application/octet-stream": components["schemas"]["CsvFile"];
+                "text/csv": components["schemas"]["CsvFile"];
             };
         };
         responses: {
@@ -2671,6 +3455,25 @@ export interface operations {
                     "application/json": components["schemas"]["ImportPreview"];
                 };
             };
+            /** @description Not signed in, or the session or token has ended (`unauthenticated`) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Not allowed (`forbidden`: a viewer writing or a non-admin on an admin route; `token_scope_insufficient`: a read token writing; `csrf_failed`: a cookie write without `X-CSRF-Token`; `password_change_required`) */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description The file is larger than 2 GiB, or your files waiting to be imported would pass the upload quota (`payload_too_large`) */
             413: {
                 headers: {
                     [name: string]: unknown;
@@ -2679,6 +3482,16 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorBody"];
                 };
             };
+            /** @description The body is not sent as `text/csv` or `application/octet-stream` (`unsupported_media_type`) */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description The file is empty, not UTF-8 (or UTF-16 with a byte-order mark) text, or not a CSV with a header row (`validation_failed`) */
             422: {
                 headers: {
                     [name: string]: unknown;
@@ -2687,9 +3500,27 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorBody"];
                 };
             };
+            /** @description Too many requests (`rate_limited`); wait `Retry-After` seconds */
+            429: {
+                headers: {
+                    /** @description Seconds to wait before trying again */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description The request line and headers are too large (a very long query string) */
+            431: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
         };
     };
-    status: {
+    get_import: {
         parameters: {
             query?: never;
             header?: never;
@@ -2708,6 +3539,24 @@ export interface operations {
                     "application/json": components["schemas"]["ImportStatus"];
                 };
             };
+            /** @description Not signed in, or the session or token has ended (`unauthenticated`) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Not allowed (`forbidden`: a viewer writing or a non-admin on an admin route; `token_scope_insufficient`: a read token writing; `csrf_failed`: a cookie write without `X-CSRF-Token`; `password_change_required`) */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
             404: {
                 headers: {
                     [name: string]: unknown;
@@ -2716,9 +3565,20 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorBody"];
                 };
             };
+            /** @description Too many requests (`rate_limited`); wait `Retry-After` seconds */
+            429: {
+                headers: {
+                    /** @description Seconds to wait before trying again */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
         };
     };
-    preview: {
+    preview_import: {
         parameters: {
             query?: never;
             header?: never;
@@ -2741,7 +3601,52 @@ export interface operations {
                     "application/json": components["schemas"]["ImportPreview"];
                 };
             };
+            /** @description The body is not valid JSON (`bad_request`) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Not signed in, or the session or token has ended (`unauthenticated`) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Not allowed (`forbidden`: a viewer writing or a non-admin on an admin route; `token_scope_insufficient`: a read token writing; `csrf_failed`: a cookie write without `X-CSRF-Token`; `password_change_required`) */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
             404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description The body is larger than `LEADGEN_JSON_LIMIT_BYTES` (`payload_too_large`) */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description The body is not sent as `application/json` (`unsupported_media_type`) */
+            415: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -2757,9 +3662,20 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorBody"];
                 };
             };
+            /** @description Too many requests (`rate_limited`); wait `Retry-After` seconds */
+            429: {
+                headers: {
+                    /** @description Seconds to wait before trying again */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
         };
     };
-    run: {
+    run_import: {
         parameters: {
             query?: never;
             header?: never;
@@ -2782,6 +3698,33 @@ export interface operations {
                     "application/json": components["schemas"]["ImportStatus"];
                 };
             };
+            /** @description The body is not valid JSON (`bad_request`) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Not signed in, or the session or token has ended (`unauthenticated`) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Not allowed (`forbidden`: a viewer writing or a non-admin on an admin route; `token_scope_insufficient`: a read token writing; `csrf_failed`: a cookie write without `X-CSRF-Token`; `password_change_required`) */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
             404: {
                 headers: {
                     [name: string]: unknown;
@@ -2798,6 +3741,24 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorBody"];
                 };
             };
+            /** @description The body is larger than `LEADGEN_JSON_LIMIT_BYTES` (`payload_too_large`) */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description The body is not sent as `application/json` (`unsupported_media_type`) */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
             422: {
                 headers: {
                     [name: string]: unknown;
@@ -2806,9 +3767,20 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorBody"];
                 };
             };
+            /** @description Too many requests (`rate_limited`); wait `Retry-After` seconds */
+            429: {
+                headers: {
+                    /** @description Seconds to wait before trying again */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
         };
     };
-    list: {
+    list_leads: {
         parameters: {
             query?: {
                 /** @description Words searched in username, full name, biography and email (prefix match, all words required). */
@@ -2820,8 +3792,7 @@ export interface operations {
                  *     (`followers`, `following`, `posts`: eq, gte, lte, between [min,max], is_empty); dates (`created_at`,
                  *     `updated_at`, `enriched_at`, `contacted_at`: preset today|yesterday|last_7_days|last_30_days|this_month,
                  *     between [from,to], is_empty); `status` in/not_in [..]; `tags` has_any/has_all [..]; `product_id` eq;
-                 *     `has_email` eq bool; `is_business` eq bool. Groups nest with `op` and/or. At most 2,000 rules and 2,000
-                 *     list values in all (more: 422 `filter_too_large`).
+                 *     `has_email` eq bool; `is_business` eq bool. Groups nest with `op` and/or.
                  */
                 filter?: string;
                 /**
@@ -2853,6 +3824,33 @@ export interface operations {
                     "application/json": components["schemas"]["LeadPage"];
                 };
             };
+            /** @description Not signed in, or the session or token has ended (`unauthenticated`) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Not allowed (`forbidden`: a viewer writing or a non-admin on an admin route; `token_scope_insufficient`: a read token writing; `csrf_failed`: a cookie write without `X-CSRF-Token`; `password_change_required`) */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description No such object in your workspace, or no such `owner` (`not_found`) */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
             422: {
                 headers: {
                     [name: string]: unknown;
@@ -2861,9 +3859,27 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorBody"];
                 };
             };
+            /** @description Too many requests (`rate_limited`); wait `Retry-After` seconds */
+            429: {
+                headers: {
+                    /** @description Seconds to wait before trying again */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description The request line and headers are too large (a very long query string) */
+            431: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
         };
     };
-    create: {
+    create_lead: {
         parameters: {
             query?: never;
             header?: never;
@@ -2878,13 +3894,61 @@ export interface operations {
         responses: {
             201: {
                 headers: {
+                    /** @description The row version, quoted (`"7"`): send it back as `If-Match` */
+                    ETag?: string;
                     [name: string]: unknown;
                 };
                 content: {
                     "application/json": components["schemas"]["LeadDto"];
                 };
             };
+            /** @description The body is not valid JSON (`bad_request`) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Not signed in, or the session or token has ended (`unauthenticated`) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Not allowed (`forbidden`: a viewer writing or a non-admin on an admin route; `token_scope_insufficient`: a read token writing; `csrf_failed`: a cookie write without `X-CSRF-Token`; `password_change_required`) */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description The username is taken (`conflict`, `details.field`) */
             409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description The body is larger than `LEADGEN_JSON_LIMIT_BYTES` (`payload_too_large`) */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description The body is not sent as `application/json` (`unsupported_media_type`) */
+            415: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -2900,9 +3964,20 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorBody"];
                 };
             };
+            /** @description Too many requests (`rate_limited`); wait `Retry-After` seconds */
+            429: {
+                headers: {
+                    /** @description Seconds to wait before trying again */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
         };
     };
-    bulk_update: {
+    bulk_update_leads: {
         parameters: {
             query?: never;
             header?: never;
@@ -2923,6 +3998,51 @@ export interface operations {
                     "application/json": components["schemas"]["BulkResult"];
                 };
             };
+            /** @description The body is not valid JSON (`bad_request`) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Not signed in, or the session or token has ended (`unauthenticated`) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Not allowed (`forbidden`: a viewer writing or a non-admin on an admin route; `token_scope_insufficient`: a read token writing; `csrf_failed`: a cookie write without `X-CSRF-Token`; `password_change_required`) */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description The body is larger than `LEADGEN_JSON_LIMIT_BYTES` (`payload_too_large`) */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description The body is not sent as `application/json` (`unsupported_media_type`) */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
             422: {
                 headers: {
                     [name: string]: unknown;
@@ -2931,9 +4051,20 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorBody"];
                 };
             };
+            /** @description Too many requests (`rate_limited`); wait `Retry-After` seconds */
+            429: {
+                headers: {
+                    /** @description Seconds to wait before trying again */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
         };
     };
-    bulk_delete: {
+    bulk_delete_leads: {
         parameters: {
             query?: never;
             header?: never;
@@ -2954,6 +4085,51 @@ export interface operations {
                     "application/json": components["schemas"]["BulkResult"];
                 };
             };
+            /** @description The body is not valid JSON (`bad_request`) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Not signed in, or the session or token has ended (`unauthenticated`) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Not allowed (`forbidden`: a viewer writing or a non-admin on an admin route; `token_scope_insufficient`: a read token writing; `csrf_failed`: a cookie write without `X-CSRF-Token`; `password_change_required`) */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description The body is larger than `LEADGEN_JSON_LIMIT_BYTES` (`payload_too_large`) */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description The body is not sent as `application/json` (`unsupported_media_type`) */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
             422: {
                 headers: {
                     [name: string]: unknown;
@@ -2962,26 +4138,30 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorBody"];
                 };
             };
+            /** @description Too many requests (`rate_limited`); wait `Retry-After` seconds */
+            429: {
+                headers: {
+                    /** @description Seconds to wait before trying again */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
         };
     };
-    export: {
+    export_leads: {
         parameters: {
             query?: {
                 search?: string;
                 /** @description A filter tree as JSON (see `GET /api/v1/leads`). */
                 filter?: string;
                 sort?: string;
-                /** @description Comma-separated columns in order (the grid's visible ones), or `all` (the default): every column. */
+                /** @description Comma-separated columns in order; default all. */
                 columns?: string;
                 /** @description Admins: another user's id, to export their leads (recorded in the audit log). */
                 owner?: string;
-                /**
-                 * @description `csv` (the default: UTF-8, `,`) or `excel`: UTF-8 with a byte-order mark, `;` between cells and CRLF line
-                 *     ends, which Excel (German locale) opens with umlauts and columns intact.
-                 */
-                format?: "csv" | "excel";
-                /** @description A name for the file (the saved view's): `leads-<view>-<YYYY-MM-DD>.csv` in `Content-Disposition`. */
-                view?: string;
             };
             header?: never;
             path?: never;
@@ -2989,13 +4169,42 @@ export interface operations {
         };
         requestBody?: never;
         responses: {
-            /** @description text/csv */
+            /** @description The leads as CSV (UTF-8, a header row, then one row per lead) */
             200: {
+                headers: {
+                    /** @description `attachment; filename=…` */
+                    "Content-Disposition"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "text/csv": string;
+                };
+            };
+            /** @description Not signed in, or the session or token has ended (`unauthenticated`) */
+            401: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "text/csv": unknown;
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Not allowed (`forbidden`: a viewer writing or a non-admin on an admin route; `token_scope_insufficient`: a read token writing; `csrf_failed`: a cookie write without `X-CSRF-Token`; `password_change_required`) */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description No such object in your workspace, or no such `owner` (`not_found`) */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
                 };
             };
             422: {
@@ -3006,9 +4215,27 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorBody"];
                 };
             };
+            /** @description Too many requests (`rate_limited`); wait `Retry-After` seconds */
+            429: {
+                headers: {
+                    /** @description Seconds to wait before trying again */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description The request line and headers are too large (a very long query string) */
+            431: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
         };
     };
-    redo: {
+    redo_lead_edit: {
         parameters: {
             query?: never;
             header?: never;
@@ -3025,6 +4252,24 @@ export interface operations {
                     "application/json": components["schemas"]["UndoResult"];
                 };
             };
+            /** @description Not signed in, or the session or token has ended (`unauthenticated`) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Not allowed (`forbidden`: a viewer writing or a non-admin on an admin route; `token_scope_insufficient`: a read token writing; `csrf_failed`: a cookie write without `X-CSRF-Token`; `password_change_required`) */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
             409: {
                 headers: {
                     [name: string]: unknown;
@@ -3033,9 +4278,29 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorBody"];
                 };
             };
+            /** @description The edit cannot be applied again: a value it restores is no longer valid, e.g. a deleted product (`validation_failed`) */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Too many requests (`rate_limited`); wait `Retry-After` seconds */
+            429: {
+                headers: {
+                    /** @description Seconds to wait before trying again */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
         };
     };
-    undo: {
+    undo_lead_edit: {
         parameters: {
             query?: never;
             header?: never;
@@ -3052,6 +4317,24 @@ export interface operations {
                     "application/json": components["schemas"]["UndoResult"];
                 };
             };
+            /** @description Not signed in, or the session or token has ended (`unauthenticated`) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Not allowed (`forbidden`: a viewer writing or a non-admin on an admin route; `token_scope_insufficient`: a read token writing; `csrf_failed`: a cookie write without `X-CSRF-Token`; `password_change_required`) */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
             409: {
                 headers: {
                     [name: string]: unknown;
@@ -3060,9 +4343,29 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorBody"];
                 };
             };
+            /** @description The edit cannot be applied again: a value it restores is no longer valid, e.g. a deleted product (`validation_failed`) */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Too many requests (`rate_limited`); wait `Retry-After` seconds */
+            429: {
+                headers: {
+                    /** @description Seconds to wait before trying again */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
         };
     };
-    get: {
+    get_lead: {
         parameters: {
             query?: {
                 /** @description Admins: the owner's user id, to read another user's lead (recorded in the audit log). */
@@ -3078,10 +4381,30 @@ export interface operations {
         responses: {
             200: {
                 headers: {
+                    /** @description The row version, quoted (`"7"`): send it back as `If-Match` */
+                    ETag?: string;
                     [name: string]: unknown;
                 };
                 content: {
                     "application/json": components["schemas"]["LeadDto"];
+                };
+            };
+            /** @description Not signed in, or the session or token has ended (`unauthenticated`) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Not allowed (`forbidden`: a viewer writing or a non-admin on an admin route; `token_scope_insufficient`: a read token writing; `csrf_failed`: a cookie write without `X-CSRF-Token`; `password_change_required`) */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
                 };
             };
             404: {
@@ -3092,9 +4415,36 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorBody"];
                 };
             };
+            /** @description A field is not valid; `details.fields` names it (`validation_failed`) */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Too many requests (`rate_limited`); wait `Retry-After` seconds */
+            429: {
+                headers: {
+                    /** @description Seconds to wait before trying again */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description The request line and headers are too large (a very long query string) */
+            431: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
         };
     };
-    delete: {
+    delete_lead: {
         parameters: {
             query?: never;
             header?: never;
@@ -3107,10 +4457,30 @@ export interface operations {
         responses: {
             200: {
                 headers: {
+                    /** @description The row version, quoted (`"7"`): send it back as `If-Match` */
+                    ETag?: string;
                     [name: string]: unknown;
                 };
                 content: {
                     "application/json": components["schemas"]["LeadDto"];
+                };
+            };
+            /** @description Not signed in, or the session or token has ended (`unauthenticated`) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Not allowed (`forbidden`: a viewer writing or a non-admin on an admin route; `token_scope_insufficient`: a read token writing; `csrf_failed`: a cookie write without `X-CSRF-Token`; `password_change_required`) */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
                 };
             };
             404: {
@@ -3121,9 +4491,20 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorBody"];
                 };
             };
+            /** @description Too many requests (`rate_limited`); wait `Retry-After` seconds */
+            429: {
+                headers: {
+                    /** @description Seconds to wait before trying again */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
         };
     };
-    update: {
+    update_lead: {
         parameters: {
             query?: never;
             header?: {
@@ -3142,10 +4523,39 @@ export interface operations {
         responses: {
             200: {
                 headers: {
+                    /** @description The row version, quoted (`"7"`): send it back as `If-Match` */
+                    ETag?: string;
                     [name: string]: unknown;
                 };
                 content: {
                     "application/json": components["schemas"]["LeadDto"];
+                };
+            };
+            /** @description The body is not valid JSON (`bad_request`) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Not signed in, or the session or token has ended (`unauthenticated`) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Not allowed (`forbidden`: a viewer writing or a non-admin on an admin route; `token_scope_insufficient`: a read token writing; `csrf_failed`: a cookie write without `X-CSRF-Token`; `password_change_required`) */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
                 };
             };
             404: {
@@ -3156,7 +4566,26 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorBody"];
                 };
             };
+            /** @description `If-Match` is stale (or the username is taken): nothing changed; `details.current` is the lead as it is now */
             409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["LeadConflict"];
+                };
+            };
+            /** @description The body is larger than `LEADGEN_JSON_LIMIT_BYTES` (`payload_too_large`) */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description The body is not sent as `application/json` (`unsupported_media_type`) */
+            415: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -3171,6 +4600,24 @@ export interface operations {
                 content: {
                     "application/json": components["schemas"]["ErrorBody"];
                 };
+            };
+            /** @description Too many requests (`rate_limited`); wait `Retry-After` seconds */
+            429: {
+                headers: {
+                    /** @description Seconds to wait before trying again */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description The request line and headers are too large (a very long query string) */
+            431: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
             };
         };
     };
@@ -3196,6 +4643,24 @@ export interface operations {
                     "application/json": components["schemas"]["LeadHashtag"][];
                 };
             };
+            /** @description Not signed in, or the session or token has ended (`unauthenticated`) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Not allowed (`forbidden`: a viewer writing or a non-admin on an admin route; `token_scope_insufficient`: a read token writing; `csrf_failed`: a cookie write without `X-CSRF-Token`; `password_change_required`) */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
             404: {
                 headers: {
                     [name: string]: unknown;
@@ -3204,9 +4669,36 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorBody"];
                 };
             };
+            /** @description A field is not valid; `details.fields` names it (`validation_failed`) */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Too many requests (`rate_limited`); wait `Retry-After` seconds */
+            429: {
+                headers: {
+                    /** @description Seconds to wait before trying again */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description The request line and headers are too large (a very long query string) */
+            431: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
         };
     };
-    history: {
+    lead_history: {
         parameters: {
             query?: {
                 /** @description Admins: the owner's user id, to read another user's lead (recorded in the audit log). */
@@ -3228,6 +4720,24 @@ export interface operations {
                     "application/json": components["schemas"]["LeadEditDto"][];
                 };
             };
+            /** @description Not signed in, or the session or token has ended (`unauthenticated`) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Not allowed (`forbidden`: a viewer writing or a non-admin on an admin route; `token_scope_insufficient`: a read token writing; `csrf_failed`: a cookie write without `X-CSRF-Token`; `password_change_required`) */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
             404: {
                 headers: {
                     [name: string]: unknown;
@@ -3236,9 +4746,36 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorBody"];
                 };
             };
+            /** @description A field is not valid; `details.fields` names it (`validation_failed`) */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Too many requests (`rate_limited`); wait `Retry-After` seconds */
+            429: {
+                headers: {
+                    /** @description Seconds to wait before trying again */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description The request line and headers are too large (a very long query string) */
+            431: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
         };
     };
-    restore: {
+    restore_lead: {
         parameters: {
             query?: never;
             header?: never;
@@ -3251,14 +4788,45 @@ export interface operations {
         responses: {
             200: {
                 headers: {
+                    /** @description The row version, quoted (`"7"`): send it back as `If-Match` */
+                    ETag?: string;
                     [name: string]: unknown;
                 };
                 content: {
                     "application/json": components["schemas"]["LeadDto"];
                 };
             };
+            /** @description Not signed in, or the session or token has ended (`unauthenticated`) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Not allowed (`forbidden`: a viewer writing or a non-admin on an admin route; `token_scope_insufficient`: a read token writing; `csrf_failed`: a cookie write without `X-CSRF-Token`; `password_change_required`) */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
             404: {
                 headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Too many requests (`rate_limited`); wait `Retry-After` seconds */
+            429: {
+                headers: {
+                    /** @description Seconds to wait before trying again */
+                    "Retry-After"?: number;
                     [name: string]: unknown;
                 };
                 content: {
@@ -3292,6 +4860,26 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorBody"];
                 };
             };
+            /** @description Not allowed (`forbidden`: a viewer writing or a non-admin on an admin route; `token_scope_insufficient`: a read token writing; `csrf_failed`: a cookie write without `X-CSRF-Token`; `password_change_required`) */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Too many requests (`rate_limited`); wait `Retry-After` seconds */
+            429: {
+                headers: {
+                    /** @description Seconds to wait before trying again */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
         };
     };
     update_me: {
@@ -3315,8 +4903,64 @@ export interface operations {
                     "application/json": components["schemas"]["Me"];
                 };
             };
+            /** @description The body is not valid JSON (`bad_request`) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Not signed in, or the session or token has ended (`unauthenticated`) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Not allowed (`forbidden`: a viewer writing or a non-admin on an admin route; `token_scope_insufficient`: a read token writing; `csrf_failed`: a cookie write without `X-CSRF-Token`; `password_change_required`) */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description The body is larger than `LEADGEN_JSON_LIMIT_BYTES` (`payload_too_large`) */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description The body is not sent as `application/json` (`unsupported_media_type`) */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
             422: {
                 headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Too many requests (`rate_limited`); wait `Retry-After` seconds */
+            429: {
+                headers: {
+                    /** @description Seconds to wait before trying again */
+                    "Retry-After"?: number;
                     [name: string]: unknown;
                 };
                 content: {
@@ -3342,6 +4986,35 @@ export interface operations {
                     "application/json": components["schemas"]["TwoFactorStatus"];
                 };
             };
+            /** @description Not signed in, or the session or token has ended (`unauthenticated`) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Not allowed (`forbidden`: a viewer writing or a non-admin on an admin route; `token_scope_insufficient`: a read token writing; `csrf_failed`: a cookie write without `X-CSRF-Token`; `password_change_required`) */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Too many requests (`rate_limited`); wait `Retry-After` seconds */
+            429: {
+                headers: {
+                    /** @description Seconds to wait before trying again */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
         };
     };
     regenerate_backup_codes: {
@@ -3365,9 +5038,65 @@ export interface operations {
                     "application/json": components["schemas"]["BackupCodes"];
                 };
             };
+            /** @description The body is not valid JSON (`bad_request`) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
             /** @description invalid_totp_code */
             401: {
                 headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Not allowed (`forbidden`: a viewer writing or a non-admin on an admin route; `token_scope_insufficient`: a read token writing; `csrf_failed`: a cookie write without `X-CSRF-Token`; `password_change_required`) */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description The body is larger than `LEADGEN_JSON_LIMIT_BYTES` (`payload_too_large`) */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description The body is not sent as `application/json` (`unsupported_media_type`) */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description A field is not valid; `details.fields` names it (`validation_failed`) */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Too many requests (`rate_limited`); wait `Retry-After` seconds */
+            429: {
+                headers: {
+                    /** @description Seconds to wait before trying again */
+                    "Retry-After"?: number;
                     [name: string]: unknown;
                 };
                 content: {
@@ -3393,8 +5122,37 @@ export interface operations {
                     "application/json": components["schemas"]["TotpSetup"];
                 };
             };
+            /** @description Not signed in, or the session or token has ended (`unauthenticated`) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Not allowed (`forbidden`: a viewer writing or a non-admin on an admin route; `token_scope_insufficient`: a read token writing; `csrf_failed`: a cookie write without `X-CSRF-Token`; `password_change_required`) */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
             409: {
                 headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Too many requests (`rate_limited`); wait `Retry-After` seconds */
+            429: {
+                headers: {
+                    /** @description Seconds to wait before trying again */
+                    "Retry-After"?: number;
                     [name: string]: unknown;
                 };
                 content: {
@@ -3424,9 +5182,74 @@ export interface operations {
                     "application/json": components["schemas"]["BackupCodes"];
                 };
             };
+            /** @description The body is not valid JSON (`bad_request`) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
             /** @description invalid_totp_code */
             401: {
                 headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Not allowed (`forbidden`: a viewer writing or a non-admin on an admin route; `token_scope_insufficient`: a read token writing; `csrf_failed`: a cookie write without `X-CSRF-Token`; `password_change_required`) */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Two-factor authentication is already on (`conflict`) */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description The body is larger than `LEADGEN_JSON_LIMIT_BYTES` (`payload_too_large`) */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description The body is not sent as `application/json` (`unsupported_media_type`) */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description A field is not valid; `details.fields` names it (`validation_failed`) */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Too many requests (`rate_limited`); wait `Retry-After` seconds */
+            429: {
+                headers: {
+                    /** @description Seconds to wait before trying again */
+                    "Retry-After"?: number;
                     [name: string]: unknown;
                 };
                 content: {
@@ -3450,6 +5273,35 @@ export interface operations {
                 };
                 content?: never;
             };
+            /** @description Not signed in, or the session or token has ended (`unauthenticated`) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Not allowed (`forbidden`: a viewer writing or a non-admin on an admin route; `token_scope_insufficient`: a read token writing; `csrf_failed`: a cookie write without `X-CSRF-Token`; `password_change_required`) */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Too many requests (`rate_limited`); wait `Retry-After` seconds */
+            429: {
+                headers: {
+                    /** @description Seconds to wait before trying again */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
         };
     };
     change_password: {
@@ -3471,6 +5323,15 @@ export interface operations {
                 };
                 content?: never;
             };
+            /** @description The body is not valid JSON (`bad_request`) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
             /** @description invalid_credentials: the current password is wrong */
             401: {
                 headers: {
@@ -3480,8 +5341,46 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorBody"];
                 };
             };
+            /** @description Not allowed (`forbidden`: a viewer writing or a non-admin on an admin route; `token_scope_insufficient`: a read token writing; `csrf_failed`: a cookie write without `X-CSRF-Token`; `password_change_required`) */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description The body is larger than `LEADGEN_JSON_LIMIT_BYTES` (`payload_too_large`) */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description The body is not sent as `application/json` (`unsupported_media_type`) */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
             422: {
                 headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Too many requests (`rate_limited`); wait `Retry-After` seconds */
+            429: {
+                headers: {
+                    /** @description Seconds to wait before trying again */
+                    "Retry-After"?: number;
                     [name: string]: unknown;
                 };
                 content: {
@@ -3507,6 +5406,35 @@ export interface operations {
                     "application/json": components["schemas"]["SessionInfo"][];
                 };
             };
+            /** @description Not signed in, or the session or token has ended (`unauthenticated`) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Not allowed (`forbidden`: a viewer writing or a non-admin on an admin route; `token_scope_insufficient`: a read token writing; `csrf_failed`: a cookie write without `X-CSRF-Token`; `password_change_required`) */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Too many requests (`rate_limited`); wait `Retry-After` seconds */
+            429: {
+                headers: {
+                    /** @description Seconds to wait before trying again */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
         };
     };
     revoke_session: {
@@ -3526,8 +5454,37 @@ export interface operations {
                 };
                 content?: never;
             };
+            /** @description Not signed in, or the session or token has ended (`unauthenticated`) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Not allowed (`forbidden`: a viewer writing or a non-admin on an admin route; `token_scope_insufficient`: a read token writing; `csrf_failed`: a cookie write without `X-CSRF-Token`; `password_change_required`) */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
             404: {
                 headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Too many requests (`rate_limited`); wait `Retry-After` seconds */
+            429: {
+                headers: {
+                    /** @description Seconds to wait before trying again */
+                    "Retry-After"?: number;
                     [name: string]: unknown;
                 };
                 content: {
@@ -3553,6 +5510,35 @@ export interface operations {
                     "application/json": components["schemas"]["ApiTokenInfo"][];
                 };
             };
+            /** @description Not signed in, or the session or token has ended (`unauthenticated`) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Not allowed (`forbidden`: a viewer writing or a non-admin on an admin route; `token_scope_insufficient`: a read token writing; `csrf_failed`: a cookie write without `X-CSRF-Token`; `password_change_required`) */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Too many requests (`rate_limited`); wait `Retry-After` seconds */
+            429: {
+                headers: {
+                    /** @description Seconds to wait before trying again */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
         };
     };
     create_token: {
@@ -3576,6 +5562,24 @@ export interface operations {
                     "application/json": components["schemas"]["CreatedApiToken"];
                 };
             };
+            /** @description The body is not valid JSON (`bad_request`) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Not signed in, or the session or token has ended (`unauthenticated`) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
             /** @description viewers may only create read tokens */
             403: {
                 headers: {
@@ -3585,8 +5589,37 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorBody"];
                 };
             };
+            /** @description The body is larger than `LEADGEN_JSON_LIMIT_BYTES` (`payload_too_large`) */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description The body is not sent as `application/json` (`unsupported_media_type`) */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
             422: {
                 headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Too many requests (`rate_limited`); wait `Retry-After` seconds */
+            429: {
+                headers: {
+                    /** @description Seconds to wait before trying again */
+                    "Retry-After"?: number;
                     [name: string]: unknown;
                 };
                 content: {
@@ -3612,8 +5645,37 @@ export interface operations {
                 };
                 content?: never;
             };
+            /** @description Not signed in, or the session or token has ended (`unauthenticated`) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Not allowed (`forbidden`: a viewer writing or a non-admin on an admin route; `token_scope_insufficient`: a read token writing; `csrf_failed`: a cookie write without `X-CSRF-Token`; `password_change_required`) */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
             404: {
                 headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Too many requests (`rate_limited`); wait `Retry-After` seconds */
+            429: {
+                headers: {
+                    /** @description Seconds to wait before trying again */
+                    "Retry-After"?: number;
                     [name: string]: unknown;
                 };
                 content: {
@@ -3639,6 +5701,35 @@ export interface operations {
                     "application/json": components["schemas"]["ProductDto"][];
                 };
             };
+            /** @description Not signed in, or the session or token has ended (`unauthenticated`) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Not allowed (`forbidden`: a viewer writing or a non-admin on an admin route; `token_scope_insufficient`: a read token writing; `csrf_failed`: a cookie write without `X-CSRF-Token`; `password_change_required`) */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Too many requests (`rate_limited`); wait `Retry-After` seconds */
+            429: {
+                headers: {
+                    /** @description Seconds to wait before trying again */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
         };
     };
     create_product: {
@@ -3662,7 +5753,52 @@ export interface operations {
                     "application/json": components["schemas"]["ProductDto"];
                 };
             };
+            /** @description The body is not valid JSON (`bad_request`) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Not signed in, or the session or token has ended (`unauthenticated`) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Not allowed (`forbidden`: a viewer writing or a non-admin on an admin route; `token_scope_insufficient`: a read token writing; `csrf_failed`: a cookie write without `X-CSRF-Token`; `password_change_required`) */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
             409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description The body is larger than `LEADGEN_JSON_LIMIT_BYTES` (`payload_too_large`) */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description The body is not sent as `application/json` (`unsupported_media_type`) */
+            415: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -3672,6 +5808,17 @@ export interface operations {
             };
             422: {
                 headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Too many requests (`rate_limited`); wait `Retry-After` seconds */
+            429: {
+                headers: {
+                    /** @description Seconds to wait before trying again */
+                    "Retry-After"?: number;
                     [name: string]: unknown;
                 };
                 content: {
@@ -3699,8 +5846,37 @@ export interface operations {
                     "application/json": components["schemas"]["ProductDto"];
                 };
             };
+            /** @description Not signed in, or the session or token has ended (`unauthenticated`) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Not allowed (`forbidden`: a viewer writing or a non-admin on an admin route; `token_scope_insufficient`: a read token writing; `csrf_failed`: a cookie write without `X-CSRF-Token`; `password_change_required`) */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
             404: {
                 headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Too many requests (`rate_limited`); wait `Retry-After` seconds */
+            429: {
+                headers: {
+                    /** @description Seconds to wait before trying again */
+                    "Retry-After"?: number;
                     [name: string]: unknown;
                 };
                 content: {
@@ -3732,7 +5908,61 @@ export interface operations {
                     "application/json": components["schemas"]["ProductDto"];
                 };
             };
+            /** @description The body is not valid JSON (`bad_request`) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Not signed in, or the session or token has ended (`unauthenticated`) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Not allowed (`forbidden`: a viewer writing or a non-admin on an admin route; `token_scope_insufficient`: a read token writing; `csrf_failed`: a cookie write without `X-CSRF-Token`; `password_change_required`) */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
             404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description You have a product of this name (`conflict`, `details.field`) */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description The body is larger than `LEADGEN_JSON_LIMIT_BYTES` (`payload_too_large`) */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description The body is not sent as `application/json` (`unsupported_media_type`) */
+            415: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -3742,6 +5972,17 @@ export interface operations {
             };
             422: {
                 headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Too many requests (`rate_limited`); wait `Retry-After` seconds */
+            429: {
+                headers: {
+                    /** @description Seconds to wait before trying again */
+                    "Retry-After"?: number;
                     [name: string]: unknown;
                 };
                 content: {
@@ -3767,8 +6008,37 @@ export interface operations {
                 };
                 content?: never;
             };
+            /** @description Not signed in, or the session or token has ended (`unauthenticated`) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Not allowed (`forbidden`: a viewer writing or a non-admin on an admin route; `token_scope_insufficient`: a read token writing; `csrf_failed`: a cookie write without `X-CSRF-Token`; `password_change_required`) */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
             404: {
                 headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Too many requests (`rate_limited`); wait `Retry-After` seconds */
+            429: {
+                headers: {
+                    /** @description Seconds to wait before trying again */
+                    "Retry-After"?: number;
                     [name: string]: unknown;
                 };
                 content: {
@@ -3794,6 +6064,35 @@ export interface operations {
                     "application/json": components["schemas"]["PromptDto"][];
                 };
             };
+            /** @description Not signed in, or the session or token has ended (`unauthenticated`) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Not allowed (`forbidden`: a viewer writing or a non-admin on an admin route; `token_scope_insufficient`: a read token writing; `csrf_failed`: a cookie write without `X-CSRF-Token`; `password_change_required`) */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Too many requests (`rate_limited`); wait `Retry-After` seconds */
+            429: {
+                headers: {
+                    /** @description Seconds to wait before trying again */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
         };
     };
     create_prompt: {
@@ -3817,6 +6116,51 @@ export interface operations {
                     "application/json": components["schemas"]["PromptDto"];
                 };
             };
+            /** @description The body is not valid JSON (`bad_request`) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Not signed in, or the session or token has ended (`unauthenticated`) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Not allowed (`forbidden`: a viewer writing or a non-admin on an admin route; `token_scope_insufficient`: a read token writing; `csrf_failed`: a cookie write without `X-CSRF-Token`; `password_change_required`) */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description The body is larger than `LEADGEN_JSON_LIMIT_BYTES` (`payload_too_large`) */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description The body is not sent as `application/json` (`unsupported_media_type`) */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
             422: {
                 headers: {
                     [name: string]: unknown;
@@ -3825,9 +6169,20 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorBody"];
                 };
             };
+            /** @description Too many requests (`rate_limited`); wait `Retry-After` seconds */
+            429: {
+                headers: {
+                    /** @description Seconds to wait before trying again */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
         };
     };
-    preview: {
+    preview_prompt: {
         parameters: {
             query?: never;
             header?: never;
@@ -3848,6 +6203,33 @@ export interface operations {
                     "application/json": components["schemas"]["PreviewResponse"];
                 };
             };
+            /** @description The body is not valid JSON (`bad_request`) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Not signed in, or the session or token has ended (`unauthenticated`) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Not allowed (`forbidden`: a viewer writing or a non-admin on an admin route; `token_scope_insufficient`: a read token writing; `csrf_failed`: a cookie write without `X-CSRF-Token`; `password_change_required`) */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
             404: {
                 headers: {
                     [name: string]: unknown;
@@ -3856,9 +6238,47 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorBody"];
                 };
             };
+            /** @description The body is larger than `LEADGEN_JSON_LIMIT_BYTES` (`payload_too_large`) */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description The body is not sent as `application/json` (`unsupported_media_type`) */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description A field is not valid; `details.fields` names it (`validation_failed`) */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Too many requests (`rate_limited`); wait `Retry-After` seconds */
+            429: {
+                headers: {
+                    /** @description Seconds to wait before trying again */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
         };
     };
-    variables: {
+    prompt_variables: {
         parameters: {
             query?: {
                 /** @description The product; none for the default prompt (all your products' variables). */
@@ -3877,6 +6297,51 @@ export interface operations {
                 content: {
                     "application/json": components["schemas"]["TemplateNames"];
                 };
+            };
+            /** @description Not signed in, or the session or token has ended (`unauthenticated`) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Not allowed (`forbidden`: a viewer writing or a non-admin on an admin route; `token_scope_insufficient`: a read token writing; `csrf_failed`: a cookie write without `X-CSRF-Token`; `password_change_required`) */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description A field is not valid; `details.fields` names it (`validation_failed`) */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Too many requests (`rate_limited`); wait `Retry-After` seconds */
+            429: {
+                headers: {
+                    /** @description Seconds to wait before trying again */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description The request line and headers are too large (a very long query string) */
+            431: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
             };
         };
     };
@@ -3899,8 +6364,37 @@ export interface operations {
                     "application/json": components["schemas"]["PromptDto"];
                 };
             };
+            /** @description Not signed in, or the session or token has ended (`unauthenticated`) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Not allowed (`forbidden`: a viewer writing or a non-admin on an admin route; `token_scope_insufficient`: a read token writing; `csrf_failed`: a cookie write without `X-CSRF-Token`; `password_change_required`) */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
             404: {
                 headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Too many requests (`rate_limited`); wait `Retry-After` seconds */
+            429: {
+                headers: {
+                    /** @description Seconds to wait before trying again */
+                    "Retry-After"?: number;
                     [name: string]: unknown;
                 };
                 content: {
@@ -3932,7 +6426,52 @@ export interface operations {
                     "application/json": components["schemas"]["PromptDto"];
                 };
             };
+            /** @description The body is not valid JSON (`bad_request`) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Not signed in, or the session or token has ended (`unauthenticated`) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Not allowed (`forbidden`: a viewer writing or a non-admin on an admin route; `token_scope_insufficient`: a read token writing; `csrf_failed`: a cookie write without `X-CSRF-Token`; `password_change_required`) */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
             404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description The body is larger than `LEADGEN_JSON_LIMIT_BYTES` (`payload_too_large`) */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description The body is not sent as `application/json` (`unsupported_media_type`) */
+            415: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -3942,6 +6481,17 @@ export interface operations {
             };
             422: {
                 headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Too many requests (`rate_limited`); wait `Retry-After` seconds */
+            429: {
+                headers: {
+                    /** @description Seconds to wait before trying again */
+                    "Retry-After"?: number;
                     [name: string]: unknown;
                 };
                 content: {
@@ -3967,6 +6517,24 @@ export interface operations {
                 };
                 content?: never;
             };
+            /** @description Not signed in, or the session or token has ended (`unauthenticated`) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Not allowed (`forbidden`: a viewer writing or a non-admin on an admin route; `token_scope_insufficient`: a read token writing; `csrf_failed`: a cookie write without `X-CSRF-Token`; `password_change_required`) */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
             404: {
                 headers: {
                     [name: string]: unknown;
@@ -3975,9 +6543,20 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorBody"];
                 };
             };
+            /** @description Too many requests (`rate_limited`); wait `Retry-After` seconds */
+            429: {
+                headers: {
+                    /** @description Seconds to wait before trying again */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
         };
     };
-    versions: {
+    list_prompt_versions: {
         parameters: {
             query?: never;
             header?: never;
@@ -3996,8 +6575,37 @@ export interface operations {
                     "application/json": components["schemas"]["PromptVersionDto"][];
                 };
             };
+            /** @description Not signed in, or the session or token has ended (`unauthenticated`) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Not allowed (`forbidden`: a viewer writing or a non-admin on an admin route; `token_scope_insufficient`: a read token writing; `csrf_failed`: a cookie write without `X-CSRF-Token`; `password_change_required`) */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
             404: {
                 headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Too many requests (`rate_limited`); wait `Retry-After` seconds */
+            429: {
+                headers: {
+                    /** @description Seconds to wait before trying again */
+                    "Retry-After"?: number;
                     [name: string]: unknown;
                 };
                 content: {
@@ -4023,6 +6631,35 @@ export interface operations {
                     "application/json": components["schemas"]["ViewDto"][];
                 };
             };
+            /** @description Not signed in, or the session or token has ended (`unauthenticated`) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Not allowed (`forbidden`: a viewer writing or a non-admin on an admin route; `token_scope_insufficient`: a read token writing; `csrf_failed`: a cookie write without `X-CSRF-Token`; `password_change_required`) */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Too many requests (`rate_limited`); wait `Retry-After` seconds */
+            429: {
+                headers: {
+                    /** @description Seconds to wait before trying again */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
         };
     };
     create_view: {
@@ -4046,7 +6683,52 @@ export interface operations {
                     "application/json": components["schemas"]["ViewDto"];
                 };
             };
+            /** @description The body is not valid JSON (`bad_request`) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Not signed in, or the session or token has ended (`unauthenticated`) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Not allowed (`forbidden`: a viewer writing or a non-admin on an admin route; `token_scope_insufficient`: a read token writing; `csrf_failed`: a cookie write without `X-CSRF-Token`; `password_change_required`) */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
             409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description The body is larger than `LEADGEN_JSON_LIMIT_BYTES` (`payload_too_large`) */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description The body is not sent as `application/json` (`unsupported_media_type`) */
+            415: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -4056,6 +6738,17 @@ export interface operations {
             };
             422: {
                 headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Too many requests (`rate_limited`); wait `Retry-After` seconds */
+            429: {
+                headers: {
+                    /** @description Seconds to wait before trying again */
+                    "Retry-After"?: number;
                     [name: string]: unknown;
                 };
                 content: {
@@ -4087,8 +6780,82 @@ export interface operations {
                     "application/json": components["schemas"]["ViewDto"];
                 };
             };
+            /** @description The body is not valid JSON (`bad_request`) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Not signed in, or the session or token has ended (`unauthenticated`) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Not allowed (`forbidden`: a viewer writing or a non-admin on an admin route; `token_scope_insufficient`: a read token writing; `csrf_failed`: a cookie write without `X-CSRF-Token`; `password_change_required`) */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
             404: {
                 headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description You have a view of this name (`conflict`, `details.field`) */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description The body is larger than `LEADGEN_JSON_LIMIT_BYTES` (`payload_too_large`) */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description The body is not sent as `application/json` (`unsupported_media_type`) */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description A field is not valid; `details.fields` names it (`validation_failed`) */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Too many requests (`rate_limited`); wait `Retry-After` seconds */
+            429: {
+                headers: {
+                    /** @description Seconds to wait before trying again */
+                    "Retry-After"?: number;
                     [name: string]: unknown;
                 };
                 content: {
@@ -4114,6 +6881,24 @@ export interface operations {
                 };
                 content?: never;
             };
+            /** @description Not signed in, or the session or token has ended (`unauthenticated`) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Not allowed (`forbidden`: a viewer writing or a non-admin on an admin route; `token_scope_insufficient`: a read token writing; `csrf_failed`: a cookie write without `X-CSRF-Token`; `password_change_required`) */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
             404: {
                 headers: {
                     [name: string]: unknown;
@@ -4122,9 +6907,20 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorBody"];
                 };
             };
+            /** @description Too many requests (`rate_limited`); wait `Retry-After` seconds */
+            429: {
+                headers: {
+                    /** @description Seconds to wait before trying again */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
         };
     };
-    live: {
+    health_live: {
         parameters: {
             query?: never;
             header?: never;
@@ -4143,7 +6939,7 @@ export interface operations {
             };
         };
     };
-    ready: {
+    health_ready: {
         parameters: {
             query?: never;
             header?: never;

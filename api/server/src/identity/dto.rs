@@ -86,42 +86,52 @@ pub struct LoginStep {
 #[derive(Deserialize, Validate, ToSchema)]
 pub struct LoginRequest {
     #[validate(length(min = 1, max = 64))]
+    #[schema(min_length = 1, max_length = 64)]
     pub username: String,
     #[validate(length(min = 1, max = 1024))]
+    #[schema(min_length = 1, max_length = 1024)]
     pub password: String,
 }
 
 #[derive(Deserialize, Validate, ToSchema)]
 pub struct PendingPasswordRequest {
     #[validate(length(min = 1, max = 200))]
+    #[schema(min_length = 1, max_length = 200)]
     pub pending_token: String,
     #[validate(length(min = 1, max = 1024))]
+    #[schema(min_length = 1, max_length = 1024)]
     pub new_password: String,
 }
 
 #[derive(Deserialize, Validate, ToSchema)]
 pub struct PendingTotpRequest {
     #[validate(length(min = 1, max = 200))]
+    #[schema(min_length = 1, max_length = 200)]
     pub pending_token: String,
     /// The 6-digit code from the authenticator app.
     #[validate(length(min = 6, max = 8))]
+    #[schema(min_length = 6, max_length = 8)]
     pub code: Option<String>,
     /// One of the backup codes instead of a TOTP code.
     #[validate(length(min = 6, max = 32))]
+    #[schema(min_length = 6, max_length = 32)]
     pub backup_code: Option<String>,
 }
 
 #[derive(Deserialize, Validate, ToSchema)]
 pub struct PendingTokenRequest {
     #[validate(length(min = 1, max = 200))]
+    #[schema(min_length = 1, max_length = 200)]
     pub pending_token: String,
 }
 
 #[derive(Deserialize, Validate, ToSchema)]
 pub struct PendingConfirmRequest {
     #[validate(length(min = 1, max = 200))]
+    #[schema(min_length = 1, max_length = 200)]
     pub pending_token: String,
     #[validate(length(min = 6, max = 8))]
+    #[schema(min_length = 6, max_length = 8)]
     pub code: String,
 }
 
@@ -144,18 +154,23 @@ pub struct PasswordPolicy {
 #[derive(Deserialize, Validate, ToSchema)]
 pub struct TokenRequest {
     #[validate(length(min = 1, max = 64))]
+    #[schema(min_length = 1, max_length = 64)]
     pub username: String,
     #[validate(length(min = 1, max = 1024))]
+    #[schema(min_length = 1, max_length = 1024)]
     pub password: String,
     #[validate(length(min = 6, max = 8))]
+    #[schema(min_length = 6, max_length = 8)]
     pub totp_code: Option<String>,
     #[validate(length(min = 6, max = 32))]
+    #[schema(min_length = 6, max_length = 32)]
     pub backup_code: Option<String>,
 }
 
 #[derive(Deserialize, Validate, ToSchema)]
 pub struct RefreshRequest {
     #[validate(length(min = 1, max = 200))]
+    #[schema(min_length = 1, max_length = 200)]
     pub refresh_token: String,
 }
 
@@ -172,14 +187,17 @@ pub struct TokenPair {
 #[derive(Deserialize, Validate, ToSchema)]
 pub struct UpdateMe {
     #[validate(email, length(max = 254))]
+    #[schema(max_length = 254)]
     pub email: Option<String>,
 }
 
 #[derive(Deserialize, Validate, ToSchema)]
 pub struct ChangePassword {
     #[validate(length(min = 1, max = 1024))]
+    #[schema(min_length = 1, max_length = 1024)]
     pub current_password: String,
     #[validate(length(min = 1, max = 1024))]
+    #[schema(min_length = 1, max_length = 1024)]
     pub new_password: String,
 }
 
@@ -193,6 +211,7 @@ pub struct TwoFactorStatus {
 #[derive(Deserialize, Validate, ToSchema)]
 pub struct CodeRequest {
     #[validate(length(min = 6, max = 8))]
+    #[schema(min_length = 6, max_length = 8)]
     pub code: String,
 }
 
@@ -276,10 +295,12 @@ impl From<&ApiToken> for ApiTokenInfo {
 #[derive(Deserialize, Validate, ToSchema)]
 pub struct CreateApiToken {
     #[validate(length(min = 1, max = 100))]
+    #[schema(min_length = 1, max_length = 100)]
     pub name: String,
     pub scope: TokenScope,
     /// Days until the token expires; none for no expiry.
     #[validate(range(min = 1, max = 3650))]
+    #[schema(minimum = 1, maximum = 3650)]
     pub expires_in_days: Option<i64>,
 }
 
@@ -311,12 +332,15 @@ pub struct UserPage {
 pub struct UserQuery {
     /// Search in username and email.
     #[validate(length(max = 100))]
+    #[param(max_length = 100)]
     pub q: Option<String>,
     pub role: Option<Role>,
     pub active: Option<bool>,
     #[validate(range(min = 1, max = 100_000))]
+    #[param(minimum = 1, maximum = 100_000)]
     pub page: Option<i64>,
     #[validate(range(min = 1, max = 200))]
+    #[param(minimum = 1, maximum = 200)]
     pub per_page: Option<i64>,
 }
 
@@ -325,10 +349,12 @@ pub struct CreateUser {
     #[validate(custom(function = "validate_username"))]
     pub username: String,
     #[validate(email, length(max = 254))]
+    #[schema(max_length = 254)]
     pub email: Option<String>,
     pub role: Role,
     /// Leave out to have a temporary password generated (the user must change it at first sign-in).
     #[validate(length(min = 1, max = 1024))]
+    #[schema(min_length = 1, max_length = 1024)]
     pub password: Option<String>,
 }
 
@@ -344,6 +370,7 @@ pub struct UpdateUser {
     pub role: Option<Role>,
     pub active: Option<bool>,
     #[validate(email, length(max = 254))]
+    #[schema(max_length = 254)]
     pub email: Option<String>,
 }
 

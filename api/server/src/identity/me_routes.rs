@@ -145,7 +145,8 @@ pub async fn two_factor_setup(
 
 /// Confirm 2FA setup with a code; returns the backup codes (shown once).
 #[utoipa::path(post, path = "/api/v1/me/2fa/setup/confirm", tag = "me", request_body = CodeRequest,
-    responses((status = 200, body = BackupCodes), (status = 401, body = ErrorBody, description = "invalid_totp_code")))]
+    responses((status = 200, body = BackupCodes), (status = 401, body = ErrorBody, description = "invalid_totp_code"),
+        (status = 409, body = ErrorBody, description = "Two-factor authentication is already on (`conflict`)")))]
 pub async fn two_factor_confirm(
     me: CurrentUser,
     state: web::Data<AppState>,

@@ -21,7 +21,7 @@ pub struct LeadDto {
     pub website: Option<String>,
     pub source_hashtag: Option<String>,
     pub product_id: Option<String>,
-    /// new, enriched, qualified, email_drafted, contacted, replied, bounced, not_interested, do_not_contact
+    #[schema(value_type = LeadStatus)]
     pub status: String,
     pub tags: Vec<String>,
     pub notes: Option<String>,
@@ -68,10 +68,67 @@ impl From<Lead> for LeadDto {
     }
 }
 
+/// Where a lead stands (`leadgen_db::models::lead::STATUSES`; a test keeps the two alike).
+#[derive(Serialize, Deserialize, ToSchema, Clone, Copy, PartialEq, Eq, Debug)]
+#[serde(rename_all = "snake_case")]
+pub enum LeadStatus {
+    New,
+    Enriched,
+    Qualified,
+    EmailDrafted,
+    Contacted,
+    Replied,
+    Bounced,
+    NotInterested,
+    DoNotContact,
+}
+
+impl LeadStatus {
+    pub const ALL: &'static [LeadStatus] = &[
+        LeadStatus::New,
+        LeadStatus::Enriched,
+        LeadStatus::Qualified,
+        LeadStatus::EmailDrafted,
+        LeadStatus::Contacted,
+        LeadStatus::Replied,
+        LeadStatus::Bounced,
+        LeadStatus::NotInterested,
+        LeadStatus::DoNotContact,
+    ];
+}
+
+/// The 409 of a stale `If-Match` (documentation of `ErrorBody` with its details for this case).
+#[derive(ToSchema)]
+#[allow(dead_code)]
+pub struct LeadConflict {
+    error: LeadConflictInfo,
+}
+
+#[derive(ToSchema)]
+#[allow(dead_code)]
+pub struct LeadConflictInfo {
+    #[schema(example = "conflict")]
+    code: leadgen_core::ErrorCode,
+    message: String,
+    details: LeadConflictDetails,
+}
+
+#[derive(ToSchema)]
+#[allow(dead_code)]
+pub struct LeadConflictDetails {
+    /// The lead as it is now (absent when the conflict is a taken username).
+    current: Option<LeadDto>,
+    /// `lead_version_conflict` for a stale version.
+    code: Option<String>,
+    /// The field that collides (a taken username).
+    field: Option<String>,
+}
+
 #[derive(Serialize, ToSchema)]
 pub struct LeadPage {
     pub items: Vec<LeadDto>,
     /// Pass as `cursor` for the next page; absent on the last page.
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub next_cursor: Option<String>,
     pub total: i64,
     /// True when counting exactly would make this page slow. `total` is then the size of the whole workspace
@@ -85,6 +142,7 @@ pub struct LeadPage {
 pub struct LeadQuery {
     /// Words searched in username, full name, biography and email (prefix match, all words required).
     #[validate(length(max = 200))]
+    #[param(max_length = 200)]
     pub search: Option<String>,
     /// A JSON filter tree: `{"op":"and","rules":[{"field":"followers","cmp":"gte","value":1000}, …]}`. Fields:
     /// text (`username`, `full_name`, `biography`, `email`, `phone`, `website`, `source_hashtag`,
@@ -95,23 +153,29 @@ pub struct LeadQuery {
     /// `has_email` eq bool; `is_business` eq bool. Groups nest with `op` and/or. At most 2,000 rules and 2,000
     /// list values in all (more: 422 `filter_too_large`).
     #[validate(length(max = 65536))]
+    #[param(max_length = 65536)]
     pub filter: Option<String>,
     /// Comma-separated `column[:asc|desc]`, up to 4 (username, full_name, followers, following, posts, status,
     /// email, created_at, updated_at, contacted_at). Default `created_at:desc`.
     #[validate(length(max = 200))]
+    #[param(max_length = 200)]
     pub sort: Option<String>,
     #[validate(range(min = 1, max = 500))]
+    #[param(minimum = 1, maximum = 500)]
     pub limit: Option<i64>,
     /// From `next_cursor` of the previous page (keyset paging: stable while rows are added).
     #[validate(length(max = 2000))]
+    #[param(max_length = 2000)]
     pub cursor: Option<String>,
     /// Jump to a row position instead of a cursor (for the grid's scrollbar).
     #[validate(range(min = 0, max = 100_000_000))]
+    #[param(minimum = 0, maximum = 100_000_000)]
     pub offset: Option<i64>,
     /// Include soft-deleted leads.
     pub include_deleted: Option<bool>,
     /// Admins: another user's id, to read their leads (read-only; recorded in the audit log).
     #[validate(length(max = 64))]
+    #[param(max_length = 64)]
     pub owner: Option<String>,
 }
 
@@ -120,6 +184,7 @@ pub struct LeadQuery {
 pub struct ReadAs {
     /// Admins: the owner's user id, to read another user's lead (recorded in the audit log).
     #[validate(length(max = 64))]
+    #[param(max_length = 64)]
     pub owner: Option<String>,
 }
 
@@ -127,7 +192,7 @@ pub struct ReadAs {
 pub struct LeadEditDto {
     pub id: String,
     pub batch_id: String,
-    /// create, update, delete, restore, undo
+    #[schema(value_type = LeadEditKind)]
     pub kind: String,
     pub actor_id: Option<String>,
     /// `{field: [old, new]}`
@@ -151,12 +216,25 @@ impl From<LeadEdit> for LeadEditDto {
     }
 }
 
+/// What a history entry records.
+#[derive(Serialize, ToSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum LeadEditKind {
+    Create,
+    Update,
+    Delete,
+    Restore,
+    Undo,
+}
+
 /// Which leads a bulk action touches: `ids`, or everything matching `search` and `filter` (or `all`).
 #[derive(Deserialize, Validate, ToSchema)]
 pub struct SelectionInput {
     #[validate(length(max = 100_000))]
+    #[schema(max_items = 100_000)]
     pub ids: Option<Vec<String>>,
     #[validate(length(max = 200))]
+    #[schema(max_length = 200)]
     pub search: Option<String>,
     /// A filter tree, as for `GET /api/v1/leads` (here as an object, not a string).
     #[schema(value_type = Option<Object>)]
@@ -232,6 +310,7 @@ pub struct UndoResult {
 #[derive(Deserialize, Validate, ToSchema)]
 pub struct ViewInput {
     #[validate(length(min = 1, max = 100))]
+    #[schema(min_length = 1, max_length = 100)]
     pub name: String,
     /// The grid's state: filters, sort, columns (order, width, visibility), frozen columns.
     #[schema(value_type = Object)]
@@ -266,17 +345,22 @@ impl From<leadgen_db::models::view::SavedView> for ViewDto {
 #[into_params(parameter_in = Query)]
 pub struct ExportQuery {
     #[validate(length(max = 200))]
+    #[param(max_length = 200)]
     pub search: Option<String>,
     /// A filter tree as JSON (see `GET /api/v1/leads`).
     #[validate(length(max = 65536))]
+    #[param(max_length = 65536)]
     pub filter: Option<String>,
     #[validate(length(max = 200))]
+    #[param(max_length = 200)]
     pub sort: Option<String>,
     /// Comma-separated columns in order (the grid's visible ones), or `all` (the default): every column.
     #[validate(length(max = 1000))]
+    #[param(max_length = 1000)]
     pub columns: Option<String>,
     /// Admins: another user's id, to export their leads (recorded in the audit log).
     #[validate(length(max = 64))]
+    #[param(max_length = 64)]
     pub owner: Option<String>,
     /// `csv` (the default: UTF-8, `,`) or `excel`: UTF-8 with a byte-order mark, `;` between cells and CRLF line
     /// ends, which Excel (German locale) opens with umlauts and columns intact.
@@ -284,6 +368,7 @@ pub struct ExportQuery {
     pub format: Option<ExportFormat>,
     /// A name for the file (the saved view's): `leads-<view>-<YYYY-MM-DD>.csv` in `Content-Disposition`.
     #[validate(length(max = 100))]
+    #[param(max_length = 100)]
     pub view: Option<String>,
 }
 

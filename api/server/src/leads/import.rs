@@ -8,8 +8,9 @@ use crate::identity::dto::utc;
 use crate::identity::extract::CurrentUser;
 use crate::leads::csv_cells;
 use crate::state::AppState;
+use actix_web::http::header;
 use actix_web::web::{self, Json, Path};
-use actix_web::HttpResponse;
+use actix_web::{HttpRequest, HttpResponse};
 use chrono::{DateTime, Utc};
 use futures_util::StreamExt;
 use leadgen_core::error::ErrorBody;
@@ -701,11 +702,22 @@ async fn check_import(
     Ok(Some(check))
 }
 
+/// Where an import stands; `interrupted`: cut off by a restart (run it again to resume).
+#[derive(Serialize, ToSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum ImportState {
+    Uploaded,
+    Running,
+    Done,
+    Failed,
+    Interrupted,
+}
+
 #[derive(Serialize, ToSchema)]
 pub struct ImportStatus {
     pub id: String,
     pub filename: String,
-    /// uploaded, running, done, failed, interrupted (resume it with run)
+    #[schema(value_type = ImportState)]
     pub status: String,
     pub total_rows: i64,
     pub processed: i64,
@@ -744,20 +756,51 @@ impl From<Import> for ImportStatus {
 #[derive(Deserialize, Validate, IntoParams)]
 #[into_params(parameter_in = Query)]
 pub struct UploadQuery {
+    /// The file's name, shown in the import list.
     #[validate(length(min = 1, max = 200))]
+    #[param(min_length = 1, max_length = 200)]
     pub filename: Option<String>,
+}
+
+/// The CSV file's bytes, as the whole request body.
+#[derive(ToSchema)]
+#[schema(value_type = String, format = Binary)]
+#[allow(dead_code)]
+pub struct CsvFile(Vec<u8>);
+
+/// Content types the upload takes the body as: the file itself, never a multipart form.
+const UPLOAD_CONTENT_TYPES: &[&str] = &["text/csv", "application/octet-stream"];
+
+fn check_upload_content_type(req: &HttpRequest) -> ApiResult<()> {
+    let essence = req
+        .headers()
+        .get(header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|ct| ct.split(';').next())
+        .map(|ct| ct.trim().to_ascii_lowercase())
+        .unwrap_or_default();
+    if UPLOAD_CONTENT_TYPES.contains(&essence.as_str()) {
+        Ok(())
+    } else {
+        Err(ApiError::msg(
+            ErrorCode::UnsupportedMediaType,
+            "Send the CSV file itself as the body, with Content-Type text/csv or application/octet-stream.",
+        ))
+    }
 }
 
 #[derive(Deserialize, Validate, ToSchema)]
 pub struct MappingInput {
     /// Per column: a lead field or null.
     #[validate(length(max = 200))]
+    #[schema(max_items = 200)]
     pub mapping: Vec<Option<String>>,
 }
 
 #[derive(Deserialize, Validate, ToSchema)]
 pub struct RunInput {
     #[validate(length(max = 200))]
+    #[schema(max_items = 200)]
     pub mapping: Vec<Option<String>>,
     pub dedupe: Dedupe,
     pub key: DedupeKey,
@@ -872,17 +915,24 @@ fn preview_rows(head: &[csv::StringRecord], mapping: &[Option<String>]) -> Vec<P
         .collect()
 }
 
-/// Upload a CSV (the request body, `text/csv`). Answers the guessed column mapping and a validated preview.
-#[utoipa::path(post, path = "/api/v1/imports", tag = "leads", params(UploadQuery),
-    request_body(content = String, content_type = "text/csv"),
-    responses((status = 201, body = ImportPreview), (status = 413, body = ErrorBody), (status = 422, body = ErrorBody)))]
+/// Upload a CSV (the request body, `text/csv` or `application/octet-stream`; not a multipart form). Answers the
+/// guessed column mapping and a validated preview.
+#[utoipa::path(post, path = "/api/v1/imports", operation_id = "upload_import", tag = "leads", params(UploadQuery),
+    request_body(description = "The CSV file (UTF-8; comma, semicolon or tab separated; a header row)",
+        content((CsvFile = "text/csv"), (CsvFile = "application/octet-stream"))),
+    responses((status = 201, body = ImportPreview),
+        (status = 413, body = ErrorBody, description = "The file is larger than 2 GiB, or your files waiting to be imported would pass the upload quota (`payload_too_large`)"),
+        (status = 415, body = ErrorBody, description = "The body is not sent as `text/csv` or `application/octet-stream` (`unsupported_media_type`)"),
+        (status = 422, body = ErrorBody, description = "The file is empty, not UTF-8 (or UTF-16 with a byte-order mark) text, or not a CSV with a header row (`validation_failed`)")))]
 pub async fn upload(
+    req: HttpRequest,
     me: CurrentUser,
     state: web::Data<AppState>,
     Params(q): Params<UploadQuery>,
     mut payload: web::Payload,
 ) -> ApiResult<HttpResponse> {
     me.require_writer()?;
+    check_upload_content_type(&req)?;
     // Files nothing needs any more go first (some may be this user's room under the quota).
     let (data_dir, uid) = (state.settings.data_dir.clone(), me.user.id.clone());
     let stored = state
@@ -1000,7 +1050,7 @@ async fn with_file(state: &AppState, me: &CurrentUser, id: String) -> ApiResult<
 }
 
 /// The preview again, with another mapping.
-#[utoipa::path(post, path = "/api/v1/imports/{id}/preview", tag = "leads", params(("id" = String, Path)), request_body = MappingInput,
+#[utoipa::path(post, path = "/api/v1/imports/{id}/preview", operation_id = "preview_import", tag = "leads", params(("id" = String, Path)), request_body = MappingInput,
     responses((status = 200, body = ImportPreview), (status = 404, body = ErrorBody), (status = 422, body = ErrorBody)))]
 pub async fn preview(
     me: CurrentUser,
@@ -1039,7 +1089,7 @@ pub async fn preview(
 }
 
 /// Start (or resume) the import in the background; poll `GET /api/v1/imports/{id}` for progress.
-#[utoipa::path(post, path = "/api/v1/imports/{id}/run", tag = "leads", params(("id" = String, Path)), request_body = RunInput,
+#[utoipa::path(post, path = "/api/v1/imports/{id}/run", operation_id = "run_import", tag = "leads", params(("id" = String, Path)), request_body = RunInput,
     responses((status = 202, body = ImportStatus), (status = 404, body = ErrorBody), (status = 409, body = ErrorBody), (status = 422, body = ErrorBody)))]
 pub async fn run(
     me: CurrentUser,
@@ -1088,7 +1138,7 @@ pub async fn run(
 }
 
 /// An import's progress and report.
-#[utoipa::path(get, path = "/api/v1/imports/{id}", tag = "leads", params(("id" = String, Path)),
+#[utoipa::path(get, path = "/api/v1/imports/{id}", operation_id = "get_import", tag = "leads", params(("id" = String, Path)),
     responses((status = 200, body = ImportStatus), (status = 404, body = ErrorBody)))]
 pub async fn status(
     me: CurrentUser,

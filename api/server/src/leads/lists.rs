@@ -23,7 +23,7 @@ use validator::Validate;
 #[derive(Serialize, ToSchema)]
 pub struct DncEntry {
     pub id: String,
-    /// `username` or `email`.
+    #[schema(value_type = DncKind)]
     pub kind: String,
     /// Normalised: usernames without `@` and lowercased, e-mails lowercased.
     pub value: String,
@@ -54,21 +54,34 @@ pub struct DncPage {
 pub struct DncQuery {
     /// Part of a username or e-mail.
     #[validate(length(max = 200))]
+    #[param(max_length = 200)]
     pub q: Option<String>,
     #[validate(range(min = 1, max = 500))]
+    #[param(minimum = 1, maximum = 500)]
     pub limit: Option<i64>,
     #[validate(range(min = 0))]
+    #[param(minimum = 0)]
     pub offset: Option<i64>,
+}
+
+/// What a do-not-contact entry holds.
+#[derive(Serialize, ToSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum DncKind {
+    Username,
+    Email,
 }
 
 #[derive(Deserialize, Validate, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct DncInput {
-    /// `username` or `email`.
+    #[schema(value_type = DncKind)]
     pub kind: String,
     #[validate(length(min = 1, max = 254))]
+    #[schema(min_length = 1, max_length = 254)]
     pub value: String,
     #[validate(length(max = 500))]
+    #[schema(max_length = 500)]
     pub reason: Option<String>,
 }
 
@@ -361,8 +374,10 @@ pub async fn list_hashtags(
 #[serde(deny_unknown_fields)]
 pub struct PairInput {
     #[validate(length(min = 1, max = 100))]
+    #[schema(min_length = 1, max_length = 100)]
     pub hashtag: String,
     #[validate(length(min = 1, max = 31))]
+    #[schema(min_length = 1, max_length = 31)]
     pub username: String,
 }
 
@@ -370,6 +385,7 @@ pub struct PairInput {
 #[serde(deny_unknown_fields)]
 pub struct PairsInput {
     #[validate(length(min = 1, max = 10000), nested)]
+    #[schema(min_items = 1, max_items = 10000)]
     pub pairs: Vec<PairInput>,
 }
 

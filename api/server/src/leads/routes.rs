@@ -143,7 +143,7 @@ fn anchored(
 }
 
 /// List leads: search, filter tree, multi-column sort, keyset (`cursor`) or jump (`offset`) paging.
-#[utoipa::path(get, path = "/api/v1/leads", tag = "leads", params(LeadQuery),
+#[utoipa::path(get, path = "/api/v1/leads", operation_id = "list_leads", tag = "leads", params(LeadQuery),
     responses((status = 200, body = LeadPage), (status = 422, body = ErrorBody)))]
 pub async fn list(
     me: CurrentUser,
@@ -227,8 +227,8 @@ pub async fn list(
 }
 
 /// Add a lead. `username` is required (normalised: lower case, no `@`); it is unique in your workspace.
-#[utoipa::path(post, path = "/api/v1/leads", tag = "leads", request_body = LeadPatch,
-    responses((status = 201, body = LeadDto), (status = 409, body = ErrorBody), (status = 422, body = ErrorBody)))]
+#[utoipa::path(post, path = "/api/v1/leads", operation_id = "create_lead", tag = "leads", request_body = LeadPatch,
+    responses((status = 201, body = LeadDto, headers(("ETag" = String, description = "The row version, quoted (`\"7\"`): send it back as `If-Match`"))), (status = 409, body = ErrorBody, description = "The username is taken (`conflict`, `details.field`)"), (status = 422, body = ErrorBody)))]
 pub async fn create(
     me: CurrentUser,
     state: web::Data<AppState>,
@@ -248,8 +248,8 @@ pub async fn create(
 }
 
 /// One lead (with its version in `ETag`).
-#[utoipa::path(get, path = "/api/v1/leads/{id}", tag = "leads", params(("id" = String, Path), ReadAs),
-    responses((status = 200, body = LeadDto), (status = 404, body = ErrorBody)))]
+#[utoipa::path(get, path = "/api/v1/leads/{id}", operation_id = "get_lead", tag = "leads", params(("id" = String, Path), ReadAs),
+    responses((status = 200, body = LeadDto, headers(("ETag" = String, description = "The row version, quoted (`\"7\"`): send it back as `If-Match`"))), (status = 404, body = ErrorBody)))]
 pub async fn get(
     me: CurrentUser,
     state: web::Data<AppState>,
@@ -269,9 +269,11 @@ pub async fn get(
 
 /// Change one field or many. With `If-Match: "<version>"` a stale write answers 409 with the current row in
 /// `error.details.current`, and nothing is overwritten.
-#[utoipa::path(patch, path = "/api/v1/leads/{id}", tag = "leads", params(("id" = String, Path), ("If-Match" = Option<String>, Header)),
+#[utoipa::path(patch, path = "/api/v1/leads/{id}", operation_id = "update_lead", tag = "leads", params(("id" = String, Path), ("If-Match" = Option<String>, Header)),
     request_body = LeadPatch,
-    responses((status = 200, body = LeadDto), (status = 404, body = ErrorBody), (status = 409, body = ErrorBody), (status = 422, body = ErrorBody)))]
+    responses((status = 200, body = LeadDto, headers(("ETag" = String, description = "The row version, quoted (`\"7\"`): send it back as `If-Match`"))), (status = 404, body = ErrorBody),
+        (status = 409, body = LeadConflict, description = "`If-Match` is stale (or the username is taken): nothing changed; `details.current` is the lead as it is now"),
+        (status = 422, body = ErrorBody)))]
 pub async fn update(
     req: HttpRequest,
     me: CurrentUser,
@@ -296,8 +298,8 @@ pub async fn update(
 }
 
 /// Soft-delete a lead (restore brings it back).
-#[utoipa::path(delete, path = "/api/v1/leads/{id}", tag = "leads", params(("id" = String, Path)),
-    responses((status = 200, body = LeadDto), (status = 404, body = ErrorBody)))]
+#[utoipa::path(delete, path = "/api/v1/leads/{id}", operation_id = "delete_lead", tag = "leads", params(("id" = String, Path)),
+    responses((status = 200, body = LeadDto, headers(("ETag" = String, description = "The row version, quoted (`\"7\"`): send it back as `If-Match`"))), (status = 404, body = ErrorBody)))]
 pub async fn delete(
     me: CurrentUser,
     state: web::Data<AppState>,
@@ -319,8 +321,8 @@ pub async fn delete(
 }
 
 /// Bring back a soft-deleted lead.
-#[utoipa::path(post, path = "/api/v1/leads/{id}/restore", tag = "leads", params(("id" = String, Path)),
-    responses((status = 200, body = LeadDto), (status = 404, body = ErrorBody)))]
+#[utoipa::path(post, path = "/api/v1/leads/{id}/restore", operation_id = "restore_lead", tag = "leads", params(("id" = String, Path)),
+    responses((status = 200, body = LeadDto, headers(("ETag" = String, description = "The row version, quoted (`\"7\"`): send it back as `If-Match`"))), (status = 404, body = ErrorBody)))]
 pub async fn restore(
     me: CurrentUser,
     state: web::Data<AppState>,
@@ -342,7 +344,7 @@ pub async fn restore(
 }
 
 /// The lead's edit history, newest first.
-#[utoipa::path(get, path = "/api/v1/leads/{id}/history", tag = "leads", params(("id" = String, Path), ReadAs),
+#[utoipa::path(get, path = "/api/v1/leads/{id}/history", operation_id = "lead_history", tag = "leads", params(("id" = String, Path), ReadAs),
     responses((status = 200, body = Vec<LeadEditDto>), (status = 404, body = ErrorBody)))]
 pub async fn history(
     me: CurrentUser,
@@ -380,7 +382,7 @@ fn parse_filter(text: Option<&str>) -> ApiResult<Option<Filter>> {
 }
 
 /// Apply one change to a selection of leads (ids, or everything matching a search/filter). One undo step.
-#[utoipa::path(post, path = "/api/v1/leads/bulk", tag = "leads", request_body = BulkUpdate,
+#[utoipa::path(post, path = "/api/v1/leads/bulk", operation_id = "bulk_update_leads", tag = "leads", request_body = BulkUpdate,
     responses((status = 200, body = BulkResult), (status = 422, body = ErrorBody)))]
 pub async fn bulk_update(
     me: CurrentUser,
@@ -405,7 +407,7 @@ pub async fn bulk_update(
 }
 
 /// Soft-delete a selection of leads. One undo step.
-#[utoipa::path(post, path = "/api/v1/leads/bulk-delete", tag = "leads", request_body = SelectionInput,
+#[utoipa::path(post, path = "/api/v1/leads/bulk-delete", operation_id = "bulk_delete_leads", tag = "leads", request_body = SelectionInput,
     responses((status = 200, body = BulkResult), (status = 422, body = ErrorBody)))]
 pub async fn bulk_delete(
     me: CurrentUser,
@@ -435,7 +437,8 @@ fn nothing(what: &str) -> ApiError {
 
 /// Undo your latest edit batch (a cell, a paste, a bulk edit or delete). Leads changed by someone else since are
 /// left alone and counted as skipped.
-#[utoipa::path(post, path = "/api/v1/leads/undo", tag = "leads", responses((status = 200, body = UndoResult), (status = 409, body = ErrorBody)))]
+#[utoipa::path(post, path = "/api/v1/leads/undo", operation_id = "undo_lead_edit", tag = "leads",
+    responses((status = 200, body = UndoResult), (status = 409, body = ErrorBody), (status = 422, body = ErrorBody, description = "The edit cannot be applied again: a value it restores is no longer valid, e.g. a deleted product (`validation_failed`)")))]
 pub async fn undo(me: CurrentUser, state: web::Data<AppState>) -> ApiResult<Json<UndoResult>> {
     me.require_writer()?;
     let uid = me.user.id.clone();
@@ -453,7 +456,8 @@ pub async fn undo(me: CurrentUser, state: web::Data<AppState>) -> ApiResult<Json
 }
 
 /// Redo the batch undone last (until a new edit is made).
-#[utoipa::path(post, path = "/api/v1/leads/redo", tag = "leads", responses((status = 200, body = UndoResult), (status = 409, body = ErrorBody)))]
+#[utoipa::path(post, path = "/api/v1/leads/redo", operation_id = "redo_lead_edit", tag = "leads",
+    responses((status = 200, body = UndoResult), (status = 409, body = ErrorBody), (status = 422, body = ErrorBody, description = "The edit cannot be applied again: a value it restores is no longer valid, e.g. a deleted product (`validation_failed`)")))]
 pub async fn redo(me: CurrentUser, state: web::Data<AppState>) -> ApiResult<Json<UndoResult>> {
     me.require_writer()?;
     let uid = me.user.id.clone();
@@ -525,7 +529,8 @@ pub async fn create_view(
 
 /// Replace a view.
 #[utoipa::path(put, path = "/api/v1/views/{id}", tag = "leads", params(("id" = String, Path)), request_body = ViewInput,
-    responses((status = 200, body = ViewDto), (status = 404, body = ErrorBody)))]
+    responses((status = 200, body = ViewDto), (status = 404, body = ErrorBody),
+        (status = 409, body = ErrorBody, description = "You have a view of this name (`conflict`, `details.field`)")))]
 pub async fn update_view(
     OwnSettings(me): OwnSettings,
     state: web::Data<AppState>,
@@ -601,8 +606,9 @@ fn csv_value(l: &Lead, col: &str) -> String {
 ///
 /// Cells a spreadsheet would evaluate as a formula (starting with `=`, `+`, `-`, `@`, tab or carriage return) are
 /// written with a `'` in front; importing the file takes it off again.
-#[utoipa::path(get, path = "/api/v1/leads/export", tag = "leads", params(ExportQuery),
-    responses((status = 200, description = "text/csv", content_type = "text/csv"), (status = 422, body = ErrorBody)))]
+#[utoipa::path(get, path = "/api/v1/leads/export", operation_id = "export_leads", tag = "leads", params(ExportQuery),
+    responses((status = 200, description = "The leads as CSV (UTF-8, a header row, then one row per lead)", content_type = "text/csv", body = String,
+        headers(("Content-Disposition" = String, description = "`attachment; filename=…`"))), (status = 422, body = ErrorBody)))]
 pub async fn export(
     me: CurrentUser,
     state: web::Data<AppState>,

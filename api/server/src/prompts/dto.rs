@@ -45,8 +45,10 @@ fn validate_variables(vars: &[ProductVariable]) -> Result<(), ValidationError> {
 #[derive(Deserialize, Validate, ToSchema)]
 pub struct ProductInput {
     #[validate(length(min = 1, max = 200))]
+    #[schema(min_length = 1, max_length = 200)]
     pub name: String,
     #[validate(length(max = 5000))]
+    #[schema(max_length = 5000)]
     pub description: Option<String>,
     #[serde(default)]
     #[validate(custom(function = "validate_variables"))]
@@ -79,11 +81,13 @@ impl From<Product> for ProductDto {
 #[derive(Deserialize, Validate, ToSchema)]
 pub struct PromptInput {
     #[validate(length(min = 1, max = 200))]
+    #[schema(min_length = 1, max_length = 200)]
     pub name: String,
     /// The product this prompt is for; none for the default prompt.
     pub product_id: Option<String>,
     /// The template: `{{variable}}` and `[IF name_enabled] … [ELSE] … [/IF]`.
     #[validate(length(min = 1, max = 50000))]
+    #[schema(min_length = 1, max_length = 50000)]
     pub body: String,
 }
 
@@ -132,6 +136,7 @@ impl From<PromptVersion> for PromptVersionDto {
 #[derive(Deserialize, Validate, ToSchema)]
 pub struct PreviewRequest {
     #[validate(length(max = 50000))]
+    #[schema(max_length = 50000)]
     pub body: String,
     pub product_id: Option<String>,
     /// The lead whose fields fill the template; none renders lead fields empty.

@@ -90,7 +90,8 @@ pub async fn get_product(
 
 /// Replace a product's name, description and variables.
 #[utoipa::path(put, path = "/api/v1/products/{id}", tag = "prompts", params(("id" = String, Path)), request_body = ProductInput,
-    responses((status = 200, body = ProductDto), (status = 404, body = ErrorBody), (status = 422, body = ErrorBody)))]
+    responses((status = 200, body = ProductDto), (status = 404, body = ErrorBody),
+        (status = 409, body = ErrorBody, description = "You have a product of this name (`conflict`, `details.field`)"), (status = 422, body = ErrorBody)))]
 pub async fn update_product(
     me: CurrentUser,
     state: web::Data<AppState>,
@@ -243,7 +244,7 @@ pub async fn delete_prompt(
 }
 
 /// Every version of a prompt, newest first.
-#[utoipa::path(get, path = "/api/v1/prompts/{id}/versions", tag = "prompts", params(("id" = String, Path)),
+#[utoipa::path(get, path = "/api/v1/prompts/{id}/versions", operation_id = "list_prompt_versions", tag = "prompts", params(("id" = String, Path)),
     responses((status = 200, body = Vec<PromptVersionDto>), (status = 404, body = ErrorBody)))]
 pub async fn versions(
     me: CurrentUser,
@@ -262,7 +263,7 @@ pub async fn versions(
 }
 
 /// Render a template on one of your leads with a product's variables, as the server will when writing emails.
-#[utoipa::path(post, path = "/api/v1/prompts/preview", tag = "prompts", request_body = PreviewRequest,
+#[utoipa::path(post, path = "/api/v1/prompts/preview", operation_id = "preview_prompt", tag = "prompts", request_body = PreviewRequest,
     responses((status = 200, body = PreviewResponse), (status = 404, body = ErrorBody)))]
 pub async fn preview(
     me: CurrentUser,
@@ -308,11 +309,12 @@ pub async fn preview(
 pub struct NamesQuery {
     /// The product; none for the default prompt (all your products' variables).
     #[validate(length(max = 64))]
+    #[param(max_length = 64)]
     pub product_id: Option<String>,
 }
 
 /// The variables and flags a prompt may use (for the editor's insert menu).
-#[utoipa::path(get, path = "/api/v1/prompts/variables", tag = "prompts", params(NamesQuery),
+#[utoipa::path(get, path = "/api/v1/prompts/variables", operation_id = "prompt_variables", tag = "prompts", params(NamesQuery),
     responses((status = 200, body = TemplateNames)))]
 pub async fn variables(
     me: CurrentUser,

@@ -1,5 +1,6 @@
 use leadgen_api_tests::*;
 use reqwest::StatusCode;
+use serde_json::json;
 
 fn repo_root() -> std::path::PathBuf {
     std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../..")
@@ -160,4 +161,93 @@ async fn without_a_built_web_app_the_page_names_where_it_looked_and_the_setting(
         body.contains(&dir) && body.contains("LEADGEN_WEB_DIR"),
         "{body}"
     );
+}
+
+/// Every operation has its own id (generated clients name their functions by it), and the public ones say so.
+#[test]
+fn operation_ids_are_unique_and_public_operations_need_no_sign_in() {
+    use utoipa::OpenApi;
+    let spec = serde_json::to_value(leadgen_server::openapi::ApiDoc::openapi()).unwrap();
+    let mut seen = std::collections::HashSet::new();
+    let mut public = vec![];
+    for (path, item) in spec["paths"].as_object().unwrap() {
+        for (method, op) in item.as_object().unwrap() {
+            let id = op["operationId"].as_str().unwrap_or_default().to_owned();
+            assert!(
+                seen.insert(id.clone()),
+                "{method} {path}: duplicate operation id {id:?}"
+            );
+            if op["security"] == json!([]) {
+                public.push(id);
+            } else {
+                assert!(op["responses"]["401"].is_object(), "{id}: 401 not listed");
+            }
+        }
+    }
+    public.sort();
+    let mut expected: Vec<String> = leadgen_server::openapi::PUBLIC_OPERATIONS
+        .iter()
+        .map(|s| s.to_string())
+        .collect();
+    expected.sort();
+    assert_eq!(public, expected);
+    assert_eq!(spec["servers"][0]["url"], "/");
+}
+
+/// Every operation the file says needs a sign-in answers 401 without one, with the documented error body.
+#[tokio::test]
+async fn protected_operations_answer_401_without_a_sign_in() {
+    use utoipa::OpenApi;
+    let spec = serde_json::to_value(leadgen_server::openapi::ApiDoc::openapi()).unwrap();
+    let app = spawn_app().await;
+    let http = reqwest::Client::new();
+    let mut checked = 0;
+    for (path, item) in spec["paths"].as_object().unwrap() {
+        for (method, op) in item.as_object().unwrap() {
+            if op["security"] == json!([]) {
+                continue;
+            }
+            let url = app.url(&path.replace("{id}", "0190a1b2-c3d4-7e5f-8a9b-0c1d2e3f4a5b"));
+            let req = match method.as_str() {
+                "get" => http.get(url),
+                "post" => http.post(url),
+                "put" => http.put(url),
+                "patch" => http.patch(url),
+                "delete" => http.delete(url),
+                other => panic!("{other}"),
+            };
+            let (st, body) = status_json(
+                req.header("content-type", "application/json")
+                    .body("{}")
+                    .send()
+                    .await
+                    .unwrap(),
+            )
+            .await;
+            assert_eq!(
+                (st, error_code(&body)),
+                (StatusCode::UNAUTHORIZED, "unauthenticated"),
+                "{method} {path}"
+            );
+            checked += 1;
+        }
+    }
+    assert!(checked > 50, "{checked}");
+}
+
+/// The documented lead statuses are the ones the model accepts.
+#[test]
+fn the_lead_status_enum_is_the_models_list() {
+    use leadgen_server::leads::dto::LeadStatus;
+    let documented: Vec<String> = LeadStatus::ALL
+        .iter()
+        .map(|s| {
+            serde_json::to_value(s)
+                .unwrap()
+                .as_str()
+                .unwrap()
+                .to_owned()
+        })
+        .collect();
+    assert_eq!(documented, leadgen_db::models::lead::STATUSES);
 }

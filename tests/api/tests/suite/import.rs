@@ -1023,3 +1023,47 @@ async fn uploads_are_removed_when_their_import_ends_or_is_abandoned_and_capped_p
     let (st, answer) = upload(b, big).await;
     assert_eq!(st, StatusCode::CREATED, "{answer}");
 }
+
+/// The upload takes the file itself as the body: a multipart form (or any type it does not take) is refused with 415
+/// rather than its boundary being read as the header row.
+#[tokio::test]
+async fn an_upload_that_is_not_the_file_itself_answers_415() {
+    let app = spawn_app().await;
+    let admin = app.first_admin().await;
+    let send = |ct: &'static str, body: &'static [u8]| {
+        let b = admin.b.clone();
+        async move {
+            let res = b
+                .http
+                .post(format!("{}/api/v1/imports", b.base))
+                .header("x-csrf-token", b.csrf_token())
+                .header("content-type", ct)
+                .body(body)
+                .send()
+                .await
+                .unwrap();
+            status_json(res).await
+        }
+    };
+    let form = b"--XyZ\r\nContent-Disposition: form-data; name=\"file\"; filename=\"a.csv\"\r\nContent-Type: text/csv\r\n\r\nusername\r\nalpha\r\n--XyZ--\r\n";
+    let (st, body) = send("multipart/form-data; boundary=XyZ", form).await;
+    assert_eq!(
+        (st, error_code(&body)),
+        (StatusCode::UNSUPPORTED_MEDIA_TYPE, "unsupported_media_type"),
+        "{body}"
+    );
+    let (st, body) = send("application/json", b"username\nalpha\n").await;
+    assert_eq!(st, StatusCode::UNSUPPORTED_MEDIA_TYPE, "{body}");
+    let (st, body) = send("application/octet-stream", b"username\nalpha\n").await;
+    assert_eq!(st, StatusCode::CREATED, "{body}");
+    assert_eq!(body["mapping"], json!(["username"]));
+    let (st, body) = send("text/csv; charset=utf-8", b"username\nalpha\n").await;
+    assert_eq!(st, StatusCode::CREATED, "{body}");
+    // Bytes that are not text at all (a PNG) are a bad file, not a server error.
+    let (st, body) = send(
+        "application/octet-stream",
+        b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR\x00\x00\x00\x01\xff\xfe",
+    )
+    .await;
+    assert_eq!(st, StatusCode::UNPROCESSABLE_ENTITY, "{body}");
+}

@@ -836,3 +836,37 @@ async fn an_empty_owner_parameter_reads_your_own_leads() {
     .await;
     assert_eq!(log["total"], 0, "nobody read another's leads: {log}");
 }
+
+/// A page that ends exactly at the last row answers no cursor (a client would otherwise ask for an empty page).
+#[tokio::test]
+async fn a_page_that_ends_at_the_last_row_has_no_next_cursor() {
+    let app = spawn_app().await;
+    let admin = app.first_admin().await;
+    let b = &admin.b;
+    for i in 0..6 {
+        add(b, json!({"username": format!("exact{i}")})).await;
+    }
+    let (_, first) = status_json(b.get("/api/v1/leads?limit=3&sort=username").await).await;
+    let cursor = first["next_cursor"]
+        .as_str()
+        .expect("a second page follows");
+    let (_, last) = status_json(
+        b.get(&format!(
+            "/api/v1/leads?limit=3&sort=username&cursor={cursor}"
+        ))
+        .await,
+    )
+    .await;
+    assert_eq!(last["items"].as_array().unwrap().len(), 3, "{last}");
+    assert!(last.get("next_cursor").is_none(), "{last}");
+    for query in [
+        "limit=6",
+        "limit=3&offset=3&sort=username",
+        "limit=2&offset=4&sort=followers:desc",
+    ] {
+        let (_, page) = status_json(b.get(&format!("/api/v1/leads?{query}")).await).await;
+        assert!(page.get("next_cursor").is_none(), "{query}: {page}");
+    }
+    let (_, page) = status_json(b.get("/api/v1/leads?limit=2&offset=2&sort=username").await).await;
+    assert!(page["next_cursor"].is_string(), "{page}");
+}

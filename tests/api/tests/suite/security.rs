@@ -187,8 +187,11 @@ async fn bad_input_gets_a_clear_4xx_naming_the_field() {
         body["error"]["details"]["fields"]["username"].is_array(),
         "{body}"
     );
-    let (st, _) = send("username=admin", "application/x-www-form-urlencoded").await;
-    assert_eq!(st, StatusCode::BAD_REQUEST);
+    let (st, body) = send("username=admin", "application/x-www-form-urlencoded").await;
+    assert_eq!(
+        (st, error_code(&body)),
+        (StatusCode::UNSUPPORTED_MEDIA_TYPE, "unsupported_media_type")
+    );
     let huge = format!(
         r#"{{"username":"admin","password":"{}"}}"#,
         "x".repeat(400 * 1024)

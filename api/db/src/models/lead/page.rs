@@ -85,12 +85,15 @@ impl Lead {
         if let Some(off) = req.offset.filter(|o| *o > 0) {
             // A jump (from the start, or from a cursor): skip over the sort index alone (index-only, no table
             // rows read for the skipped part), then read the page's rows by id.
-            let ids: Vec<String> = q
+            // One row more than the page tells whether another page follows.
+            let mut ids: Vec<String> = q
                 .offset(off)
                 .order(sql::<Bool>(&req.sort.order_sql()))
-                .limit(req.limit)
+                .limit(req.limit + 1)
                 .select(leads::id)
                 .load(conn)?;
+            let more = ids.len() as i64 > req.limit;
+            ids.truncate(req.limit.max(0) as usize);
             let mut by_id: HashMap<String, Lead> = leads::table
                 .filter(leads::id.eq_any(&ids))
                 .select(Lead::as_select())
@@ -99,21 +102,21 @@ impl Lead {
                 .map(|l| (l.id.clone(), l))
                 .collect();
             let rows: Vec<Lead> = ids.iter().filter_map(|id| by_id.remove(id)).collect();
-            let next_cursor = (rows.len() as i64 == req.limit)
+            let next_cursor = more
                 .then(|| rows.last().map(|l| req.sort.cursor_of(l)))
                 .flatten();
             return Ok((rows, next_cursor));
         }
-        let rows: Vec<Lead> = q
+        let mut rows: Vec<Lead> = q
             .order(sql::<Bool>(&req.sort.order_sql()))
-            .limit(req.limit)
+            .limit(req.limit + 1)
             .select(Lead::as_select())
             .load(conn)?;
-        let next_cursor = if rows.len() as i64 == req.limit {
-            rows.last().map(|l| req.sort.cursor_of(l))
-        } else {
-            None
-        };
+        let more = rows.len() as i64 > req.limit;
+        rows.truncate(req.limit.max(0) as usize);
+        let next_cursor = more
+            .then(|| rows.last().map(|l| req.sort.cursor_of(l)))
+            .flatten();
         Ok((rows, next_cursor))
     }
 
@@ -138,7 +141,7 @@ impl Lead {
         reversed.cursor = None;
         let mut rows = Lead::rows(conn, &reversed)?.0;
         rows.reverse();
-        let next_cursor = (rows.len() as i64 == req.limit)
+        let next_cursor = (offset + (rows.len() as i64) < total)
             .then(|| rows.last().map(|l| req.sort.cursor_of(l)))
             .flatten();
         Ok((rows, next_cursor))

@@ -21,23 +21,33 @@ fn some<'de, T: Deserialize<'de>, D: Deserializer<'de>>(
 #[diesel(table_name = leads)]
 #[serde(deny_unknown_fields)]
 pub struct LeadPatch {
+    /// 1-30 letters, digits, '.' or '_' (a leading `@` and surrounding spaces are dropped, letters lowercased).
+    #[schema(pattern = r"^@?[A-Za-z0-9._]{1,30}$")]
     pub username: Option<String>,
     #[serde(default, deserialize_with = "some")]
+    #[schema(max_length = 500)]
     pub full_name: Option<Option<String>>,
     #[serde(default, deserialize_with = "some")]
+    #[schema(max_length = 5000)]
     pub biography: Option<Option<String>>,
     #[serde(default, deserialize_with = "some")]
+    #[schema(minimum = 0)]
     pub followers: Option<Option<i64>>,
     #[serde(default, deserialize_with = "some")]
+    #[schema(minimum = 0)]
     pub following: Option<Option<i64>>,
     #[serde(default, deserialize_with = "some")]
+    #[schema(minimum = 0)]
     pub posts: Option<Option<i64>>,
     pub is_business: Option<bool>,
     #[serde(default, deserialize_with = "some")]
+    #[schema(max_length = 500)]
     pub business_category: Option<Option<String>>,
     #[serde(default, deserialize_with = "some")]
+    #[schema(max_length = 254, pattern = r"^[^@\s]+@[^@\s.]+(\.[^@\s.]+)+$")]
     pub email: Option<Option<String>>,
     #[serde(default, deserialize_with = "some")]
+    #[schema(max_length = 500)]
     pub phone: Option<Option<String>>,
     #[serde(default, deserialize_with = "some")]
     pub website: Option<Option<String>>,
@@ -46,13 +56,18 @@ pub struct LeadPatch {
     #[serde(default, deserialize_with = "some")]
     pub product_id: Option<Option<String>>,
     pub status: Option<String>,
+    /// Up to 50 tags of up to 40 characters, without `"`.
     #[diesel(skip_update)]
+    #[schema(max_items = 50)]
     pub tags: Option<Vec<String>>,
     #[serde(default, deserialize_with = "some")]
+    #[schema(max_length = 20000)]
     pub notes: Option<Option<String>>,
     #[serde(default, deserialize_with = "some")]
+    #[schema(max_length = 500)]
     pub email_subject: Option<Option<String>>,
     #[serde(default, deserialize_with = "some")]
+    #[schema(max_length = 50000)]
     pub email_body: Option<Option<String>>,
 }
 
