@@ -46,8 +46,8 @@ impl Rng {
         self.unit() < p
     }
 
-    pub fn pick<'a, T>(&mut self, items: &'a [T]) -> &'a T {
-        &items[self.below(items.len() as u64) as usize]
+    pub fn pick<T: Copy>(&mut self, items: &[T]) -> T {
+        items[self.below(items.len() as u64) as usize]
     }
 
     pub fn digits(&mut self, n: usize) -> String {
@@ -149,7 +149,7 @@ const CITIES_EN: &[&str] = &[
 /// A business category that fits the account's topic (sometimes a generic one).
 fn category_of(topic: &str, r: &mut Rng) -> &'static str {
     if r.chance(0.25) {
-        return *r.pick(&["Blogger", "Digital Creator", "Local Business"]);
+        return r.pick(&["Blogger", "Digital Creator", "Local Business"]);
     }
     match topic {
         "fitness" => "Personal Trainer",
@@ -201,21 +201,17 @@ pub fn username_pool(seed: u64) -> Vec<String> {
         let mut r = Rng::new(seed, &format!("pool:{i}"));
         let de = r.chance(0.6);
         let first = if de {
-            *r.pick(FIRST_DE)
+            r.pick(FIRST_DE)
         } else {
-            *r.pick(FIRST_EN)
+            r.pick(FIRST_EN)
         };
         let topic = r.pick(TOPICS).0;
         let city = translit(if de {
-            *r.pick(CITIES_DE)
+            r.pick(CITIES_DE)
         } else {
-            *r.pick(CITIES_EN)
+            r.pick(CITIES_EN)
         });
-        let last = translit(if de {
-            *r.pick(LAST_DE)
-        } else {
-            *r.pick(LAST_EN)
-        });
+        let last = translit(if de { r.pick(LAST_DE) } else { r.pick(LAST_EN) });
         let mut u = match r.below(6) {
             0 => format!("{first}.{topic}"),
             1 if de => format!("{topic}_mit_{first}"),
@@ -267,9 +263,10 @@ pub fn user_pk(seed: u64, username: &str) -> u64 {
 
 pub fn profile(seed: u64, username: &str) -> Profile {
     let mut r = Rng::new(seed, &format!("profile:{username}"));
-    let topic = *TOPICS
+    let topic = TOPICS
         .iter()
         .find(|t| username.contains(t.0))
+        .copied()
         .unwrap_or_else(|| r.pick(TOPICS));
     let de = if username.contains("_mit_") || FIRST_DE.iter().any(|f| username.contains(f)) {
         true
@@ -286,17 +283,13 @@ pub fn profile(seed: u64, username: &str) -> Profile {
         .find(|f| username.contains(f))
         .unwrap_or_else(|| {
             if de {
-                *r.pick(FIRST_DE)
+                r.pick(FIRST_DE)
             } else {
-                *r.pick(FIRST_EN)
+                r.pick(FIRST_EN)
             }
         });
     let first_name = cap(&first.replace("juergen", "jürgen"));
-    let last = if de {
-        *r.pick(LAST_DE)
-    } else {
-        *r.pick(LAST_EN)
-    };
+    let last = if de { r.pick(LAST_DE) } else { r.pick(LAST_EN) };
     let picked = if de {
         r.pick(CITIES_DE).to_string()
     } else {
@@ -318,7 +311,7 @@ pub fn profile(seed: u64, username: &str) -> Profile {
         format!(
             "{} {} {}",
             cap(topic.0),
-            if de { "Studio" } else { "Studio" },
+            if de { "Atelier" } else { "Studio" },
             city
         )
     } else {
@@ -326,7 +319,7 @@ pub fn profile(seed: u64, username: &str) -> Profile {
     };
     let tld = if de { "de" } else { "com" };
     let domain = format!("{}.{tld}", slug(username));
-    let local = *r.pick(if de {
+    let local = r.pick(if de {
         &["info", "kontakt", "hallo", "anfragen", "mail"][..]
     } else {
         &["hello", "info", "contact", "booking", "hi"][..]

@@ -130,7 +130,7 @@ impl SimHandle {
 impl Drop for SimHandle {
     fn drop(&mut self) {
         // The stop command is sent at once; nothing needs to wait for it.
-        let _ = self.handle.stop(false);
+        drop(self.handle.stop(false));
     }
 }
 

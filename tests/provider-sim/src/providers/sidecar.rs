@@ -413,9 +413,10 @@ fn user_routes(
                     st.sidecar.follows.insert((me.to_string(), pk));
                     Reply::ok(json!(true))
                 }
-                _ => Reply::ok(json!(
-                    st.sidecar.follows.remove(&(me.to_string(), pk)) || true
-                )),
+                _ => {
+                    st.sidecar.follows.remove(&(me.to_string(), pk));
+                    Reply::ok(json!(true))
+                }
             }
         }
         "user_info_by_username" | "user_id_from_username" => {
