@@ -269,7 +269,14 @@ pub fn perplexity(st: &mut State, req: &Req) -> Reply {
     }
     let seed = st.seed();
     let prompt = prompt_of(&body);
-    let lead = extract_lead(&prompt);
+    let mut lead = extract_lead(&prompt);
+    if lead.name.is_none() {
+        // The search "finds" the account's name when the prompt only gives the handle.
+        lead.name = lead
+            .handle
+            .as_deref()
+            .map(|h| data::profile(seed, h).full_name);
+    }
     let key = lead.handle.clone().or(lead
         .name
         .as_ref()

@@ -396,6 +396,27 @@ async fn perplexity_finds_contacts_for_some_accounts_and_not_others() {
         "found {found}, not found {not_found}"
     );
 
+    // A plain answer names the account (the name the profile shows).
+    let prof = t
+        .post_json(
+            "/apify/v2/acts/apify~instagram-profile-scraper/run-sync-get-dataset-items",
+            Some("k"),
+            &json!({"usernames": [pool[0]]}),
+        )
+        .await
+        .json();
+    let name = prof[0]["fullName"].as_str().unwrap().to_string();
+    let v = t
+        .post_json(
+            "/perplexity/chat/completions",
+            Some("pplx-k"),
+            &json!({"model": "sonar-pro", "messages": [{"role": "user", "content": format!("Kontaktdaten von @{}?", pool[0])}]}),
+        )
+        .await
+        .json();
+    let text = v["choices"][0]["message"]["content"].as_str().unwrap();
+    assert!(text.contains(&name), "{text} should name {name}");
+
     // Unconfirmed shapes behind flags: no citations / search_results, a <think> prefix.
     t.control("flags", json!({"perplexity_citations": false, "perplexity_search_results": false, "perplexity_think_prefix": true})).await;
     let v = t
