@@ -59,6 +59,28 @@ pub struct Settings {
     pub data_keys: Option<SecretString>,
     /// Which key id new ciphertexts use (default: the first of `data_keys`).
     pub data_key_active: Option<String>,
+    /// Provider base URLs: the real hosts by default; the provider sandbox (`http://HOST:PORT/<prefix>`) in tests
+    /// and demos. No trailing path beyond the prefix.
+    pub instagram_www_base_url: String,
+    pub instagram_api_base_url: String,
+    pub instagram_graph_base_url: String,
+    pub apify_base_url: String,
+    pub perplexity_base_url: String,
+    pub openai_base_url: String,
+    pub google_accounts_base_url: String,
+    pub google_oauth_base_url: String,
+    pub gmail_base_url: String,
+    /// The aiograpi-rest 2.x sidecar (no public default: it runs next to leadgen, e.g. `http://127.0.0.1:8000`).
+    pub sidecar_base_url: Option<String>,
+    pub telegram_base_url: String,
+    /// Apify actors (`owner~name`) for the hashtag and the profile scraper.
+    pub apify_hashtag_actor: String,
+    pub apify_profile_actor: String,
+    /// Connect timeout and per-attempt timeout of provider calls (long-running calls such as an Apify sync run
+    /// add their own waiting time), and how many times a failed call is retried.
+    pub provider_connect_timeout_secs: u32,
+    pub provider_timeout_secs: u32,
+    pub provider_max_retries: u32,
 }
 
 impl Default for Settings {
@@ -92,6 +114,22 @@ impl Default for Settings {
             hash_key: None,
             data_keys: None,
             data_key_active: None,
+            instagram_www_base_url: "https://www.instagram.com".into(),
+            instagram_api_base_url: "https://api.instagram.com".into(),
+            instagram_graph_base_url: "https://graph.instagram.com".into(),
+            apify_base_url: "https://api.apify.com".into(),
+            perplexity_base_url: "https://api.perplexity.ai".into(),
+            openai_base_url: "https://api.openai.com".into(),
+            google_accounts_base_url: "https://accounts.google.com".into(),
+            google_oauth_base_url: "https://oauth2.googleapis.com".into(),
+            gmail_base_url: "https://gmail.googleapis.com".into(),
+            sidecar_base_url: None,
+            telegram_base_url: "https://api.telegram.org".into(),
+            apify_hashtag_actor: "apify~instagram-hashtag-scraper".into(),
+            apify_profile_actor: "apify~instagram-profile-scraper".into(),
+            provider_connect_timeout_secs: 10,
+            provider_timeout_secs: 60,
+            provider_max_retries: 3,
         }
     }
 }
@@ -168,7 +206,32 @@ impl Settings {
                 ));
             }
         }
-        let ranges: [(&str, u64, u64, u64); 12] = [
+        for (name, value) in self.provider_base_urls() {
+            if let Some(value) = value {
+                if !is_base_url(value) {
+                    return Err(err(
+                        name,
+                        format!("{value:?} is not an http(s) base URL like https://api.example.com[/prefix]"),
+                    ));
+                }
+            }
+        }
+        for (name, actor) in [
+            ("apify_hashtag_actor", &self.apify_hashtag_actor),
+            ("apify_profile_actor", &self.apify_profile_actor),
+        ] {
+            let ok = actor.split_once('~').is_some_and(|(owner, name)| {
+                !owner.is_empty()
+                    && !name.is_empty()
+                    && actor
+                        .chars()
+                        .all(|c| c.is_ascii_alphanumeric() || matches!(c, '~' | '-' | '_' | '.'))
+            });
+            if !ok {
+                return Err(err(name, "must be an Apify actor id like owner~name"));
+            }
+        }
+        let ranges: [(&str, u64, u64, u64); 15] = [
             ("db_pool_size", self.db_pool_size.into(), 1, 200),
             (
                 "session_ttl_hours",
@@ -221,6 +284,24 @@ impl Settings {
                 86_400,
             ),
             (
+                "provider_connect_timeout_secs",
+                self.provider_connect_timeout_secs.into(),
+                1,
+                300,
+            ),
+            (
+                "provider_timeout_secs",
+                self.provider_timeout_secs.into(),
+                1,
+                3600,
+            ),
+            (
+                "provider_max_retries",
+                self.provider_max_retries.into(),
+                0,
+                10,
+            ),
+            (
                 "json_limit_bytes",
                 self.json_limit_bytes as u64,
                 1024,
@@ -264,6 +345,41 @@ impl Settings {
         }
     }
 
+    /// Every provider base URL setting with its name (`None`: not configured).
+    pub fn provider_base_urls(&self) -> [(&'static str, Option<&str>); 11] {
+        [
+            (
+                "instagram_www_base_url",
+                Some(self.instagram_www_base_url.as_str()),
+            ),
+            (
+                "instagram_api_base_url",
+                Some(self.instagram_api_base_url.as_str()),
+            ),
+            (
+                "instagram_graph_base_url",
+                Some(self.instagram_graph_base_url.as_str()),
+            ),
+            ("apify_base_url", Some(self.apify_base_url.as_str())),
+            (
+                "perplexity_base_url",
+                Some(self.perplexity_base_url.as_str()),
+            ),
+            ("openai_base_url", Some(self.openai_base_url.as_str())),
+            (
+                "google_accounts_base_url",
+                Some(self.google_accounts_base_url.as_str()),
+            ),
+            (
+                "google_oauth_base_url",
+                Some(self.google_oauth_base_url.as_str()),
+            ),
+            ("gmail_base_url", Some(self.gmail_base_url.as_str())),
+            ("sidecar_base_url", self.sidecar_base_url.as_deref()),
+            ("telegram_base_url", Some(self.telegram_base_url.as_str())),
+        ]
+    }
+
     pub fn allowed_origin_list(&self) -> Vec<String> {
         self.allowed_origins
             .split(',')
@@ -271,6 +387,16 @@ impl Settings {
             .filter(|s| !s.is_empty())
             .collect()
     }
+}
+
+/// An absolute http(s) URL without query or fragment (a path prefix is allowed).
+fn is_base_url(value: &str) -> bool {
+    url::Url::parse(value).is_ok_and(|u| {
+        matches!(u.scheme(), "http" | "https")
+            && u.host_str().is_some()
+            && u.query().is_none()
+            && u.fragment().is_none()
+    })
 }
 
 #[cfg(test)]
@@ -300,6 +426,43 @@ mod tests {
             ..Settings::default()
         };
         assert_eq!(s.validate().unwrap_err().setting, "LEADGEN_ALLOWED_ORIGINS");
+        let s = Settings {
+            openai_base_url: "api.openai.com".into(),
+            ..Settings::default()
+        };
+        assert_eq!(s.validate().unwrap_err().setting, "LEADGEN_OPENAI_BASE_URL");
+        let s = Settings {
+            sidecar_base_url: Some("ftp://sidecar".into()),
+            ..Settings::default()
+        };
+        assert_eq!(
+            s.validate().unwrap_err().setting,
+            "LEADGEN_SIDECAR_BASE_URL"
+        );
+        let s = Settings {
+            apify_profile_actor: "instagram-profile-scraper".into(),
+            ..Settings::default()
+        };
+        assert_eq!(
+            s.validate().unwrap_err().setting,
+            "LEADGEN_APIFY_PROFILE_ACTOR"
+        );
+    }
+
+    #[test]
+    fn provider_base_urls_come_from_the_environment() {
+        figment::Jail::expect_with(|jail| {
+            jail.set_env("LEADGEN_APIFY_BASE_URL", "http://127.0.0.1:9/apify");
+            jail.set_env("LEADGEN_SIDECAR_BASE_URL", "http://127.0.0.1:9/sidecar");
+            let s = Settings::load().unwrap();
+            assert_eq!(s.apify_base_url, "http://127.0.0.1:9/apify");
+            assert_eq!(
+                s.sidecar_base_url.as_deref(),
+                Some("http://127.0.0.1:9/sidecar")
+            );
+            assert_eq!(s.openai_base_url, "https://api.openai.com");
+            Ok(())
+        });
     }
 
     #[test]

@@ -29,6 +29,22 @@ pub enum ErrorCode {
     RateLimited,
     Internal,
     Unavailable,
+    ProviderAuthFailed,
+    ProviderTokenExpired,
+    ProviderQuotaExceeded,
+    ProviderRateLimited,
+    ProviderBadRequest,
+    ProviderNotFound,
+    ProviderUnavailable,
+    ProviderInvalidResponse,
+    ProviderRefused,
+    ProviderRunFailed,
+    ProviderHistoryTooOld,
+    InstagramChallengeRequired,
+    InstagramTwoFactorRequired,
+    InstagramLoginRequired,
+    InstagramActionBlocked,
+    InstagramPleaseWait,
 }
 
 impl ErrorCode {
@@ -52,6 +68,22 @@ impl ErrorCode {
         ErrorCode::RateLimited,
         ErrorCode::Internal,
         ErrorCode::Unavailable,
+        ErrorCode::ProviderAuthFailed,
+        ErrorCode::ProviderTokenExpired,
+        ErrorCode::ProviderQuotaExceeded,
+        ErrorCode::ProviderRateLimited,
+        ErrorCode::ProviderBadRequest,
+        ErrorCode::ProviderNotFound,
+        ErrorCode::ProviderUnavailable,
+        ErrorCode::ProviderInvalidResponse,
+        ErrorCode::ProviderRefused,
+        ErrorCode::ProviderRunFailed,
+        ErrorCode::ProviderHistoryTooOld,
+        ErrorCode::InstagramChallengeRequired,
+        ErrorCode::InstagramTwoFactorRequired,
+        ErrorCode::InstagramLoginRequired,
+        ErrorCode::InstagramActionBlocked,
+        ErrorCode::InstagramPleaseWait,
     ];
 
     pub fn as_str(self) -> &'static str {
@@ -75,6 +107,22 @@ impl ErrorCode {
             ErrorCode::RateLimited => "rate_limited",
             ErrorCode::Internal => "internal",
             ErrorCode::Unavailable => "unavailable",
+            ErrorCode::ProviderAuthFailed => "provider_auth_failed",
+            ErrorCode::ProviderTokenExpired => "provider_token_expired",
+            ErrorCode::ProviderQuotaExceeded => "provider_quota_exceeded",
+            ErrorCode::ProviderRateLimited => "provider_rate_limited",
+            ErrorCode::ProviderBadRequest => "provider_bad_request",
+            ErrorCode::ProviderNotFound => "provider_not_found",
+            ErrorCode::ProviderUnavailable => "provider_unavailable",
+            ErrorCode::ProviderInvalidResponse => "provider_invalid_response",
+            ErrorCode::ProviderRefused => "provider_refused",
+            ErrorCode::ProviderRunFailed => "provider_run_failed",
+            ErrorCode::ProviderHistoryTooOld => "provider_history_too_old",
+            ErrorCode::InstagramChallengeRequired => "instagram_challenge_required",
+            ErrorCode::InstagramTwoFactorRequired => "instagram_two_factor_required",
+            ErrorCode::InstagramLoginRequired => "instagram_login_required",
+            ErrorCode::InstagramActionBlocked => "instagram_action_blocked",
+            ErrorCode::InstagramPleaseWait => "instagram_please_wait",
         }
     }
 
@@ -99,6 +147,22 @@ impl ErrorCode {
             ErrorCode::RateLimited => StatusCode::TOO_MANY_REQUESTS,
             ErrorCode::Internal => StatusCode::INTERNAL_SERVER_ERROR,
             ErrorCode::Unavailable => StatusCode::SERVICE_UNAVAILABLE,
+            ErrorCode::ProviderAuthFailed => StatusCode::BAD_GATEWAY,
+            ErrorCode::ProviderTokenExpired => StatusCode::BAD_GATEWAY,
+            ErrorCode::ProviderQuotaExceeded => StatusCode::BAD_GATEWAY,
+            ErrorCode::ProviderRateLimited => StatusCode::SERVICE_UNAVAILABLE,
+            ErrorCode::ProviderBadRequest => StatusCode::BAD_GATEWAY,
+            ErrorCode::ProviderNotFound => StatusCode::NOT_FOUND,
+            ErrorCode::ProviderUnavailable => StatusCode::SERVICE_UNAVAILABLE,
+            ErrorCode::ProviderInvalidResponse => StatusCode::BAD_GATEWAY,
+            ErrorCode::ProviderRefused => StatusCode::UNPROCESSABLE_ENTITY,
+            ErrorCode::ProviderRunFailed => StatusCode::BAD_GATEWAY,
+            ErrorCode::ProviderHistoryTooOld => StatusCode::GONE,
+            ErrorCode::InstagramChallengeRequired => StatusCode::CONFLICT,
+            ErrorCode::InstagramTwoFactorRequired => StatusCode::CONFLICT,
+            ErrorCode::InstagramLoginRequired => StatusCode::CONFLICT,
+            ErrorCode::InstagramActionBlocked => StatusCode::SERVICE_UNAVAILABLE,
+            ErrorCode::InstagramPleaseWait => StatusCode::SERVICE_UNAVAILABLE,
         }
     }
 
@@ -123,6 +187,34 @@ impl ErrorCode {
             ErrorCode::RateLimited => "Too many requests. Try again later.",
             ErrorCode::Internal => "Something went wrong on our side.",
             ErrorCode::Unavailable => "The service is not available right now.",
+            ErrorCode::ProviderAuthFailed => "The provider rejected the credentials.",
+            ErrorCode::ProviderTokenExpired => {
+                "The provider says the access has expired; connect again."
+            }
+            ErrorCode::ProviderQuotaExceeded => "The provider account is out of quota or credits.",
+            ErrorCode::ProviderRateLimited => "The provider is limiting requests. Try again later.",
+            ErrorCode::ProviderBadRequest => "The provider refused the request as invalid.",
+            ErrorCode::ProviderNotFound => "The provider does not know this object.",
+            ErrorCode::ProviderUnavailable => "The provider is not reachable right now.",
+            ErrorCode::ProviderInvalidResponse => {
+                "The provider answered with something we could not read."
+            }
+            ErrorCode::ProviderRefused => "The AI model refused to answer this request.",
+            ErrorCode::ProviderRunFailed => "The provider's job did not finish successfully.",
+            ErrorCode::ProviderHistoryTooOld => {
+                "The mailbox history is too old to continue from; a full resync is needed."
+            }
+            ErrorCode::InstagramChallengeRequired => {
+                "Instagram asks to confirm this login (challenge)."
+            }
+            ErrorCode::InstagramTwoFactorRequired => "Instagram asks for the two-factor code.",
+            ErrorCode::InstagramLoginRequired => "The Instagram session has ended; log in again.",
+            ErrorCode::InstagramActionBlocked => {
+                "Instagram blocked this action for now (feedback required)."
+            }
+            ErrorCode::InstagramPleaseWait => {
+                "Instagram asks to wait a few minutes before trying again."
+            }
         }
     }
 }
