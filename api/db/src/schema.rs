@@ -357,3 +357,31 @@ diesel::table! {
 
 // Lead queries name their owner by key through a subquery on users (`lead::owned_by`).
 diesel::allow_tables_to_appear_in_same_query!(users, leads);
+
+diesel::table! {
+    provider_settings (id) {
+        id -> Text,
+        provider -> Text,
+        field -> Text,
+        user_id -> Nullable<Text>,
+        value -> Nullable<Text>,
+        value_enc -> Nullable<Binary>,
+        hint -> Nullable<Text>,
+        updated_at -> Timestamp,
+        updated_by -> Nullable<Text>,
+    }
+}
+
+diesel::table! {
+    provider_calls (id) {
+        id -> Text,
+        at -> Timestamp,
+        provider -> Text,
+        operation -> Text,
+        user_id -> Nullable<Text>,
+        status -> Text,
+        duration_ms -> BigInt,
+        units -> BigInt,
+        unit -> Nullable<Text>,
+    }
+}

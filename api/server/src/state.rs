@@ -17,4 +17,6 @@ pub struct AppState {
     pub dummy_hash: Arc<String>,
     /// Cached lead totals per owner and query (see `leads::counts`).
     pub counts: Arc<crate::leads::counts::CountCache>,
+    /// Every provider points at the built-in provider sandbox (`leadgen serve --sandbox`).
+    pub sandbox: bool,
 }

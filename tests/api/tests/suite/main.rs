@@ -10,6 +10,7 @@ mod lists;
 mod login;
 mod parity;
 mod prompts;
+mod providers;
 mod secrets;
 mod security;
 mod tokens;
