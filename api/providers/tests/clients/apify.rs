@@ -21,27 +21,15 @@ async fn hashtag_scrape_runs_sync_with_the_configured_actor() {
     let mut apify = sim.apify();
     let posts = apify.scrape_hashtags(&tags()).await.unwrap();
     assert!(!posts.is_empty());
-    assert!(
-        posts.iter().all(|p| p.owner_username.is_some()),
-        "{posts:?}"
-    );
+    assert!(posts.iter().all(|p| p.owner_username.is_some()), "{posts:?}");
     let req = &sim.requests("apify", "run_sync").await[0];
-    assert_eq!(
-        req["path"],
-        "/apify/v2/acts/apify~instagram-hashtag-scraper/run-sync-get-dataset-items"
-    );
+    assert_eq!(req["path"], "/apify/v2/acts/apify~instagram-hashtag-scraper/run-sync-get-dataset-items");
     let body: serde_json::Value = serde_json::from_str(req["body"].as_str().unwrap()).unwrap();
-    assert_eq!(
-        body,
-        json!({"hashtags": ["bakery", "berlinfood"], "resultsLimit": 15, "resultsType": "posts"})
-    );
+    assert_eq!(body, json!({"hashtags": ["bakery", "berlinfood"], "resultsLimit": 15, "resultsType": "posts"}));
     apify.hashtag_actor = "someone~hashtag-scraper-2".into();
     apify.scrape_hashtags(&tags()).await.unwrap();
     let req = &sim.requests("apify", "run_sync").await[1];
-    assert_eq!(
-        req["path"],
-        "/apify/v2/acts/someone~hashtag-scraper-2/run-sync-get-dataset-items"
-    );
+    assert_eq!(req["path"], "/apify/v2/acts/someone~hashtag-scraper-2/run-sync-get-dataset-items");
 }
 
 #[tokio::test]
@@ -51,28 +39,18 @@ async fn profile_items_parse_with_and_without_contact_fields() {
     sim.flags(json!({"apify_contact_fields": false})).await;
     let items = sim.apify().scrape_profiles(&names).await.unwrap();
     assert_eq!(items.len(), 25);
-    assert!(items
-        .iter()
-        .all(|p| p.business_email.is_none() && p.public_email.is_none()));
+    assert!(items.iter().all(|p| p.business_email.is_none() && p.public_email.is_none()));
     // The e-mail then comes from the biography when there is one.
     for p in &items {
         if let Some(e) = p.email() {
-            assert!(
-                p.biography.as_deref().unwrap_or_default().contains(&e),
-                "{e}"
-            );
+            assert!(p.biography.as_deref().unwrap_or_default().contains(&e), "{e}");
         }
     }
     sim.flags(json!({"apify_contact_fields": true})).await;
     let items: Vec<ProfileItem> = sim.apify().scrape_profiles(&names).await.unwrap();
-    assert!(items
-        .iter()
-        .any(|p| p.business_email.is_some() || p.public_email.is_some()));
+    assert!(items.iter().any(|p| p.business_email.is_some() || p.public_email.is_some()));
     let req = &sim.requests("apify", "run_sync").await[0];
-    assert!(req["path"]
-        .as_str()
-        .unwrap()
-        .contains("apify~instagram-profile-scraper"));
+    assert!(req["path"].as_str().unwrap().contains("apify~instagram-profile-scraper"));
 }
 
 #[tokio::test]
@@ -82,10 +60,7 @@ async fn async_run_is_polled_and_its_dataset_read_page_by_page() {
     let mut apify = sim.apify();
     apify.options.page_size = 7;
     let input = serde_json::to_value(tags()).unwrap();
-    let posts: Vec<HashtagPost> = apify
-        .run_and_collect("apify~instagram-hashtag-scraper", &input)
-        .await
-        .unwrap();
+    let posts: Vec<HashtagPost> = apify.run_and_collect("apify~instagram-hashtag-scraper", &input).await.unwrap();
     let sync = sim.apify().scrape_hashtags(&tags()).await.unwrap();
     assert_eq!(posts, sync, "the async run gives what the sync run gives");
     assert_eq!(sim.count("apify", "run_async").await, 1);
@@ -100,21 +75,14 @@ async fn a_sync_408_continues_as_an_async_run() {
     sim.fault("apify", "run_sync", "apify_408", 1, 0).await;
     let posts = sim.apify().scrape_hashtags(&tags()).await.unwrap();
     assert!(!posts.is_empty());
-    assert_eq!(
-        sim.count("apify", "run_sync").await,
-        1,
-        "the 408 is not retried as sync"
-    );
+    assert_eq!(sim.count("apify", "run_sync").await, 1, "the 408 is not retried as sync");
     assert_eq!(sim.count("apify", "run_async").await, 1);
     // A 408 while polling is retried like any transient failure.
     sim.reset().await;
     sim.fault("apify", "run_get", "apify_408", 1, 0).await;
     let input = serde_json::to_value(tags()).unwrap();
-    let again: Vec<HashtagPost> = sim
-        .apify()
-        .run_and_collect("apify~instagram-hashtag-scraper", &input)
-        .await
-        .unwrap();
+    let again: Vec<HashtagPost> =
+        sim.apify().run_and_collect("apify~instagram-hashtag-scraper", &input).await.unwrap();
     assert_eq!(again.len(), posts.len());
 }
 

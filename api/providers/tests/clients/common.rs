@@ -59,23 +59,12 @@ impl Sim {
             .send()
             .await
             .unwrap();
-        assert!(
-            res.status().is_success(),
-            "control {path}: {}",
-            res.status()
-        );
+        assert!(res.status().is_success(), "control {path}: {}", res.status());
         res.json().await.unwrap_or(Value::Null)
     }
 
     /// Injects a fault on one route, `times` times (0 = until cleared).
-    pub async fn fault(
-        &self,
-        provider: &str,
-        route: &str,
-        kind: &str,
-        times: u32,
-        retry_after_secs: u64,
-    ) {
+    pub async fn fault(&self, provider: &str, route: &str, kind: &str, times: u32, retry_after_secs: u64) {
         self.post(
             "faults",
             json!({"provider": provider, "route": route, "kind": kind, "times": times,
@@ -153,12 +142,7 @@ impl Sim {
     }
 
     pub fn apify(&self) -> Apify {
-        let mut a = Apify::new(
-            &self.url("apify"),
-            secret("apify_api_tokenABC123"),
-            policy(),
-        )
-        .unwrap();
+        let mut a = Apify::new(&self.url("apify"), secret("apify_api_tokenABC123"), policy()).unwrap();
         a.options.poll_wait_secs = 0;
         a.options.poll_interval = Duration::from_millis(20);
         a.options.run_deadline = Duration::from_secs(10);
@@ -166,21 +150,11 @@ impl Sim {
     }
 
     pub fn perplexity(&self) -> Perplexity {
-        Perplexity::new(
-            &self.url("perplexity"),
-            secret("pplx-secretkey123"),
-            policy(),
-        )
-        .unwrap()
+        Perplexity::new(&self.url("perplexity"), secret("pplx-secretkey123"), policy()).unwrap()
     }
 
     pub fn openai(&self) -> OpenAi {
-        OpenAi::new(
-            &self.url("openai"),
-            secret("sk-test-secretkey123"),
-            policy(),
-        )
-        .unwrap()
+        OpenAi::new(&self.url("openai"), secret("sk-test-secretkey123"), policy()).unwrap()
     }
 
     pub fn google(&self) -> GoogleOAuth {
@@ -206,12 +180,7 @@ impl Sim {
     }
 
     pub fn telegram(&self) -> Telegram {
-        Telegram::new(
-            &self.url("telegram"),
-            secret("123456:AAsecretBotToken"),
-            policy(),
-        )
-        .unwrap()
+        Telegram::new(&self.url("telegram"), secret("123456:AAsecretBotToken"), policy()).unwrap()
     }
 }
 
@@ -225,14 +194,9 @@ pub async fn approve(authorize_url: &str) -> Vec<(String, String)> {
     assert!(res.status().is_redirection(), "{}", res.status());
     let location = res.headers()["location"].to_str().unwrap().to_owned();
     let url = url::Url::parse(&location).unwrap();
-    url.query_pairs()
-        .map(|(k, v)| (k.into_owned(), v.into_owned()))
-        .collect()
+    url.query_pairs().map(|(k, v)| (k.into_owned(), v.into_owned())).collect()
 }
 
 pub fn pair<'a>(pairs: &'a [(String, String)], key: &str) -> Option<&'a str> {
-    pairs
-        .iter()
-        .find(|(k, _)| k == key)
-        .map(|(_, v)| v.as_str())
+    pairs.iter().find(|(k, _)| k == key).map(|(_, v)| v.as_str())
 }

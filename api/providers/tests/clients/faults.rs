@@ -122,43 +122,23 @@ fn table(t: Target) -> Vec<(&'static str, K, bool)> {
 async fn check(t: Target) {
     let sim = Sim::start();
     let session = match t {
-        Target::Sidecar => sim
-            .sidecar()
-            .login("sim_operator", &secret("right-password"), None)
-            .await
-            .unwrap(),
+        Target::Sidecar => sim.sidecar().login("sim_operator", &secret("right-password"), None).await.unwrap(),
         _ => secret("unused"),
     };
     let (provider, route) = t.route();
-    t.call(&sim, &session)
-        .await
-        .unwrap_or_else(|e| panic!("{t:?} without a fault: {e}"));
+    t.call(&sim, &session).await.unwrap_or_else(|e| panic!("{t:?} without a fault: {e}"));
     for (kind, expected, retried) in table(t) {
         // A single fault: retried ones then succeed on the second request; the others fail at once.
         sim.reset().await;
-        sim.fault(
-            provider,
-            route,
-            kind,
-            1,
-            if kind == "rate_limited" { 1 } else { 0 },
-        )
-        .await;
+        sim.fault(provider, route, kind, 1, if kind == "rate_limited" { 1 } else { 0 }).await;
         let session = match t {
-            Target::Sidecar => sim
-                .sidecar()
-                .login("sim_operator", &secret("right-password"), None)
-                .await
-                .unwrap(),
+            Target::Sidecar => sim.sidecar().login("sim_operator", &secret("right-password"), None).await.unwrap(),
             _ => session.clone(),
         };
         let out = t.call(&sim, &session).await;
         let sent = sim.count(provider, route).await;
         if retried {
-            assert!(
-                out.is_ok(),
-                "{t:?} {kind}: one fault should be retried away, got {out:?}"
-            );
+            assert!(out.is_ok(), "{t:?} {kind}: one fault should be retried away, got {out:?}");
             assert_eq!(sent, 2, "{t:?} {kind}: requests");
         } else {
             let e: ProviderError = out.expect_err(&format!("{t:?} {kind} must fail"));
@@ -169,17 +149,10 @@ async fn check(t: Target) {
             // Until cleared: the retries run out and the typed error comes back after 1 + 2 attempts.
             sim.reset().await;
             sim.fault(provider, route, kind, 0, 0).await;
-            let e = t
-                .call(&sim, &session)
-                .await
-                .expect_err(&format!("{t:?} {kind} forever must fail"));
+            let e = t.call(&sim, &session).await.expect_err(&format!("{t:?} {kind} forever must fail"));
             assert_eq!(e.kind, expected, "{t:?} {kind} exhausted: {e}");
             assert_eq!(e.attempts, 3, "{t:?} {kind} exhausted");
-            assert_eq!(
-                sim.count(provider, route).await,
-                3,
-                "{t:?} {kind} exhausted: requests"
-            );
+            assert_eq!(sim.count(provider, route).await, 3, "{t:?} {kind} exhausted: requests");
         }
     }
 }

@@ -48,9 +48,7 @@ async fn no_credential_reaches_the_logs() {
     const G_ACCESS: &str = "ya29.sim.accessSecret0007";
     const PASSWORD: &str = "hunter2-Secret0008";
     const BOT: &str = "987654:AASecretBot0009";
-    let mut secrets = vec![
-        IG_SECRET, IG_TOKEN, APIFY, OPENAI, PPLX, G_SECRET, G_REFRESH, G_ACCESS, PASSWORD, BOT,
-    ];
+    let mut secrets = vec![IG_SECRET, IG_TOKEN, APIFY, OPENAI, PPLX, G_SECRET, G_REFRESH, G_ACCESS, PASSWORD, BOT];
 
     let sim = Sim::start();
     let p = crate::common::policy();
@@ -72,11 +70,7 @@ async fn no_credential_reaches_the_logs() {
         sim.fault(provider, route, "server_error", 1, 0).await;
     }
     let ig = Instagram::new(
-        InstagramApp {
-            client_id: "77".into(),
-            client_secret: secret(IG_SECRET),
-            redirect_uri: "http://x/cb".into(),
-        },
+        InstagramApp { client_id: "77".into(), client_secret: secret(IG_SECRET), redirect_uri: "http://x/cb".into() },
         &sim.url("instagram-www"),
         &sim.url("instagram-api"),
         &sim.url("instagram-graph"),
@@ -87,8 +81,7 @@ async fn no_credential_reaches_the_logs() {
     ig.long_lived_token(&secret(IG_TOKEN)).await.unwrap();
     errors.push(ig.exchange_code("AQexpired-code-0010").await.unwrap_err());
     secrets.push("AQexpired-code-0010");
-    let apify =
-        leadgen_providers::apify::Apify::new(&sim.url("apify"), secret(APIFY), p.clone()).unwrap();
+    let apify = leadgen_providers::apify::Apify::new(&sim.url("apify"), secret(APIFY), p.clone()).unwrap();
     apify.scrape_profiles(&["anna".into()]).await.unwrap();
     let oai = OpenAi::new(&sim.url("openai"), secret(OPENAI), p.clone()).unwrap();
     crate::ai::ask_openai(&oai).await.unwrap();
@@ -103,11 +96,7 @@ async fn no_credential_reaches_the_logs() {
     .await
     .unwrap();
     let g = GoogleOAuth::new(
-        GoogleApp {
-            client_id: "c".into(),
-            client_secret: secret(G_SECRET),
-            redirect_uri: "http://x/cb".into(),
-        },
+        GoogleApp { client_id: "c".into(), client_secret: secret(G_SECRET), redirect_uri: "http://x/cb".into() },
         &sim.url("google-accounts"),
         &sim.url("google-oauth"),
         p.clone(),
@@ -115,28 +104,16 @@ async fn no_credential_reaches_the_logs() {
     .unwrap();
     g.refresh(&secret(G_REFRESH)).await.unwrap();
     let gmail = Gmail::new(&sim.url("gmail"), p.clone()).unwrap();
-    gmail
-        .send_raw(
-            &secret(G_ACCESS),
-            b"To: a@b.example\r\nSubject: x\r\n\r\nx",
-            None,
-        )
-        .await
-        .unwrap();
+    gmail.send_raw(&secret(G_ACCESS), b"To: a@b.example\r\nSubject: x\r\n\r\nx", None).await.unwrap();
     let sc = sim.sidecar();
     let sid = sc.login("log_user", &secret(PASSWORD), None).await.unwrap();
     let sid_text = secrecy::ExposeSecret::expose_secret(&sid).to_owned();
     sc.user_info_by_username(&sid, "anna").await.unwrap();
-    errors.push(
-        sc.login("log_user", &secret("wrong-Secret0011"), None)
-            .await
-            .unwrap_err(),
-    );
+    errors.push(sc.login("log_user", &secret("wrong-Secret0011"), None).await.unwrap_err());
     secrets.push("wrong-Secret0011");
     let tg = Telegram::new(&sim.url("telegram"), secret(BOT), p.clone()).unwrap();
     tg.send_message("1", "hi", None).await.unwrap();
-    sim.fault("telegram", "send_message", "invalid_token", 1, 0)
-        .await;
+    sim.fault("telegram", "send_message", "invalid_token", 1, 0).await;
     errors.push(tg.send_message("1", "hi", None).await.unwrap_err());
     sim.fault("gmail", "send", "timeout", 0, 0).await;
     let short = leadgen_providers::HttpPolicy {
@@ -145,39 +122,16 @@ async fn no_credential_reaches_the_logs() {
         ..p.clone()
     };
     let gmail = Gmail::new(&sim.url("gmail"), short).unwrap();
-    errors.push(
-        gmail
-            .send_raw(&secret(G_ACCESS), b"x", None)
-            .await
-            .unwrap_err(),
-    );
+    errors.push(gmail.send_raw(&secret(G_ACCESS), b"x", None).await.unwrap_err());
 
     let logs = String::from_utf8(sink.0.lock().unwrap().clone()).unwrap();
     // The traces are there: every provider, the retries, the redaction marks.
-    for provider in [
-        "instagram",
-        "apify",
-        "openai",
-        "perplexity",
-        "google",
-        "gmail",
-        "sidecar",
-        "telegram",
-    ] {
-        assert!(
-            logs.contains(&format!("\"provider\":\"{provider}\"")),
-            "no trace of {provider}"
-        );
+    for provider in ["instagram", "apify", "openai", "perplexity", "google", "gmail", "sidecar", "telegram"] {
+        assert!(logs.contains(&format!("\"provider\":\"{provider}\"")), "no trace of {provider}");
     }
     assert!(logs.contains("retrying"), "retries are traced");
-    assert!(
-        logs.contains("bot[redacted]/sendMessage"),
-        "the bot token in the path is redacted"
-    );
-    assert!(
-        logs.contains("access_token=[redacted]"),
-        "query credentials are redacted"
-    );
+    assert!(logs.contains("bot[redacted]/sendMessage"), "the bot token in the path is redacted");
+    assert!(logs.contains("access_token=[redacted]"), "query credentials are redacted");
     secrets.push(&sid_text);
     for s in &secrets {
         assert!(!logs.contains(s), "{s} is in the logs");
