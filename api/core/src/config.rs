@@ -40,6 +40,8 @@ pub struct Settings {
     pub lockout_base_secs: u32,
     pub lockout_max_secs: u32,
     pub json_limit_bytes: usize,
+    /// Bytes of uploaded import files one user may keep stored at once (files waiting to be imported or resumed).
+    pub upload_quota_bytes: u64,
     pub totp_issuer: String,
     /// tracing filter, e.g. `info,leadgen=debug`.
     pub log: String,
@@ -59,6 +61,22 @@ pub struct Settings {
     pub data_keys: Option<SecretString>,
     /// Which key id new ciphertexts use (default: the first of `data_keys`).
     pub data_key_active: Option<String>,
+    /// `serve` runs job workers too (off: only `leadgen worker` processes run jobs; PostgreSQL only).
+    pub jobs_in_serve: bool,
+    /// Jobs of the `default` queue run at once per process.
+    pub jobs_concurrency: u32,
+    /// How long a claimed job is leased; a running job's heartbeat extends it, and a job whose lease ran out is
+    /// taken back and run again.
+    pub jobs_lease_secs: u32,
+    /// Finished jobs (completed, discarded, cancelled) are deleted after this many hours.
+    pub jobs_prune_after_hours: u32,
+    /// Milliseconds between looks for due jobs when no wake-up comes (the fallback to LISTEN/NOTIFY).
+    pub jobs_poll_ms: u32,
+    /// Registers the test-only job kinds (`test.noop`, `test.ledger`) for the crash script and the benchmark.
+    /// Never on in production.
+    pub jobs_test_kinds: bool,
+    /// `leadgen worker`: address of its `/health` and `/metrics`.
+    pub worker_bind: String,
     /// Provider base URLs: the real hosts by default; the provider sandbox (`http://HOST:PORT/<prefix>`) in tests
     /// and demos. No trailing path beyond the prefix.
     pub instagram_www_base_url: String,
@@ -106,6 +124,7 @@ impl Default for Settings {
             lockout_base_secs: 60,
             lockout_max_secs: 3600,
             json_limit_bytes: 256 * 1024,
+            upload_quota_bytes: 5 * 1024 * 1024 * 1024,
             totp_issuer: "leadgen".into(),
             log: "info".into(),
             log_format: "json".into(),
@@ -114,6 +133,13 @@ impl Default for Settings {
             hash_key: None,
             data_keys: None,
             data_key_active: None,
+            jobs_in_serve: true,
+            jobs_concurrency: 10,
+            jobs_lease_secs: 60,
+            jobs_prune_after_hours: 24 * 7,
+            jobs_poll_ms: 1000,
+            jobs_test_kinds: false,
+            worker_bind: "127.0.0.1:8081".into(),
             instagram_www_base_url: "https://www.instagram.com".into(),
             instagram_api_base_url: "https://api.instagram.com".into(),
             instagram_graph_base_url: "https://graph.instagram.com".into(),
@@ -206,6 +232,9 @@ impl Settings {
                 ));
             }
         }
+        self.worker_bind
+            .parse::<SocketAddr>()
+            .map_err(|_| err("worker_bind", "must be host:port, e.g. 127.0.0.1:8081"))?;
         for (name, value) in self.provider_base_urls() {
             if let Some(value) = value {
                 if !is_base_url(value) {
@@ -231,7 +260,16 @@ impl Settings {
                 return Err(err(name, "must be an Apify actor id like owner~name"));
             }
         }
-        let ranges: [(&str, u64, u64, u64); 15] = [
+        let ranges: [(&str, u64, u64, u64); 20] = [
+            ("jobs_concurrency", self.jobs_concurrency.into(), 1, 1000),
+            ("jobs_lease_secs", self.jobs_lease_secs.into(), 1, 86_400),
+            (
+                "jobs_prune_after_hours",
+                self.jobs_prune_after_hours.into(),
+                1,
+                24 * 365,
+            ),
+            ("jobs_poll_ms", self.jobs_poll_ms.into(), 10, 600_000),
             ("db_pool_size", self.db_pool_size.into(), 1, 200),
             (
                 "session_ttl_hours",
@@ -307,6 +345,7 @@ impl Settings {
                 1024,
                 64 * 1024 * 1024,
             ),
+            ("upload_quota_bytes", self.upload_quota_bytes, 1, 1 << 50),
         ];
         for (name, value, min, max) in ranges {
             if value < min || value > max {

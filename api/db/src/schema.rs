@@ -352,6 +352,8 @@ diesel::table! {
         created_at -> Timestamp,
         started_at -> Nullable<Timestamp>,
         finished_at -> Nullable<Timestamp>,
+        /// When the uploaded file was removed (the import ended, or it was not run within a day).
+        file_removed_at -> Nullable<Timestamp>,
     }
 }
 
@@ -373,6 +375,31 @@ diesel::table! {
 }
 
 diesel::table! {
+    jobs (id) {
+        id -> Text,
+        kind -> Text,
+        queue -> Text,
+        args -> Text,
+        owner_id -> Nullable<Text>,
+        priority -> Integer,
+        state -> Text,
+        run_at -> Timestamp,
+        attempt -> Integer,
+        max_attempts -> Integer,
+        token -> BigInt,
+        locked_until -> Nullable<Timestamp>,
+        locked_by -> Nullable<Text>,
+        unique_key -> Nullable<Text>,
+        progress -> Nullable<Text>,
+        last_error -> Nullable<Text>,
+        cancel_requested -> Bool,
+        created_at -> Timestamp,
+        attempted_at -> Nullable<Timestamp>,
+        finished_at -> Nullable<Timestamp>,
+    }
+}
+
+diesel::table! {
     provider_calls (id) {
         id -> Text,
         at -> Timestamp,
@@ -385,3 +412,15 @@ diesel::table! {
         unit -> Nullable<Text>,
     }
 }
+
+diesel::table! {
+    effects (key) {
+        key -> Text,
+        job_id -> Nullable<Text>,
+        kind -> Text,
+        result -> Nullable<Text>,
+        done_at -> Timestamp,
+    }
+}
+
+diesel::allow_tables_to_appear_in_same_query!(users, jobs);

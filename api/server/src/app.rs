@@ -59,29 +59,45 @@ impl Application {
         settings.validate()?;
         let secrets = Secrets::resolve(&settings)?;
         let backend = settings.backend()?;
-        let (url, pool_size, cost) = (
+        // Before anything touches the jobs: a second process on a SQLite database stops here.
+        let runs_jobs = settings.jobs_in_serve;
+        if runs_jobs {
+            crate::jobs::lock_sqlite(&settings)?;
+        }
+        let (url, pool_size, cost, data_dir) = (
             settings.database_url.clone(),
             settings.db_pool_size,
             settings.bcrypt_cost,
+            settings.data_dir.clone(),
         );
         let (db, dummy_hash) =
             tokio::task::spawn_blocking(move || -> anyhow::Result<(Db, String)> {
                 let db = Db::connect(&url, backend, pool_size)?;
                 let mut conn = db.get().map_err(|e| anyhow::anyhow!("{e:?}"))?;
                 bootstrap(&mut conn, cost)?;
-                // One process owns SQLite, so a running import there was cut off. (With PostgreSQL another process may
-                // be running it.)
-                let interrupted = if backend == leadgen_core::config::Backend::Sqlite {
-                    leadgen_db::models::import::Import::mark_interrupted(&mut conn)
-                        .map_err(|e| anyhow::anyhow!("{e:?}"))?
-                } else {
-                    0
-                };
+                // Imports started before they ran as jobs, cut off by a restart, wait for a run request.
+                let interrupted = leadgen_db::models::import::Import::mark_interrupted(&mut conn)
+                    .map_err(|e| anyhow::anyhow!("{e:?}"))?;
                 if interrupted > 0 {
                     tracing::warn!(
                         interrupted,
                         "imports were cut off by a restart; run them again to resume"
                     );
+                }
+                match leads::import::sweep_uploads(&mut conn, &data_dir) {
+                    Ok(0) => {}
+                    Ok(removed) => {
+                        tracing::info!(removed, "removed uploaded files no import needs")
+                    }
+                    Err(e) => tracing::warn!(error = ?e, "could not remove abandoned uploads"),
+                }
+                // One process owns SQLite: the jobs that were running were cut off with their process; they
+                // go back to the queue now instead of after their lease.
+                if runs_jobs && backend == leadgen_core::config::Backend::Sqlite {
+                    let now = leadgen_db::now();
+                    let far = now + chrono::Duration::days(36_500);
+                    leadgen_db::models::job::Job::rescue_expired_before(&mut conn, far, now)
+                        .map_err(|e| anyhow::anyhow!("{e:?}"))?;
                 }
                 let dummy = identity::password::hash_blocking(
                     &leadgen_core::crypto::random_token("", 16),
@@ -90,19 +106,36 @@ impl Application {
                 Ok((db, dummy))
             })
             .await??;
+        let clock = leadgen_core::clock::Clock::system();
+        let counts: Arc<crate::leads::counts::CountCache> = Arc::default();
+        let job_metrics = crate::jobs::metrics::JobMetrics::new()?;
+        let jobs = crate::jobs::build(crate::jobs::Registry {
+            settings: &settings,
+            db: db.clone(),
+            clock: clock.clone(),
+            metrics: job_metrics,
+            counts: counts.clone(),
+            only_queues: vec![],
+            concurrency: None,
+        });
         let state = AppState {
             limits: Arc::new(RateLimits::new(&settings)),
             settings: Arc::new(settings),
             db,
             secrets: Arc::new(secrets),
             dummy_hash: Arc::new(dummy_hash),
-            counts: Arc::default(),
             sandbox,
+            counts,
+            clock,
+            jobs,
         };
         let listener = TcpListener::bind(&state.settings.bind)?;
         let port = listener.local_addr()?.port();
         let server = run(listener, state.clone())?;
         spawn_housekeeping(state.clone());
+        if state.settings.jobs_in_serve {
+            state.jobs.start();
+        }
         Ok(Application {
             port,
             server,
@@ -147,7 +180,10 @@ async fn fallback(req: HttpRequest, state: web::Data<AppState>) -> actix_web::Re
 }
 
 fn run(listener: TcpListener, state: AppState) -> anyhow::Result<Server> {
-    let metrics = ops::metrics(state.db.pool().clone())?;
+    let metrics = ops::metrics(
+        state.db.pool().clone(),
+        crate::jobs::metrics::JobCollector::new(state.jobs.metrics().clone(), state.db.clone())?,
+    )?;
     let key = Key::try_from(state.secrets.session_key.as_slice())
         .map_err(|e| anyhow::anyhow!("session key: {e}"))?;
     let openapi = ApiDoc::openapi();
@@ -166,6 +202,7 @@ fn run(listener: TcpListener, state: AppState) -> anyhow::Result<Server> {
         App::new()
             .app_data(data.clone())
             .app_data(web::PayloadConfig::new(s.json_limit_bytes))
+            .wrap(from_fn(crate::extract::refuse_control_in_path))
             .wrap(IdentityMiddleware::default())
             .wrap(session)
             .wrap(security::cors(&s))
@@ -184,7 +221,9 @@ fn run(listener: TcpListener, state: AppState) -> anyhow::Result<Server> {
                         .finish()
                 }),
             )
-            .service(SwaggerUi::new("/api/docs/{_:.*}").url("/api/openapi.json", openapi.clone()))
+            // A plain tail segment: the metrics middleware cannot label a regex segment (`{_:.*}`) and warned
+            // about it on every docs request.
+            .service(SwaggerUi::new("/api/docs/{tail}*").url("/api/openapi.json", openapi.clone()))
             .service(
                 web::scope("/api/v1")
                     .configure(providers::routes::routes)

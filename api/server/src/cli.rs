@@ -35,6 +35,16 @@ pub enum Command {
         #[arg(long, default_value_t = 1, requires = "sandbox")]
         sandbox_seed: u64,
     },
+    /// Run job workers only (scale-out next to `serve` on PostgreSQL), with `/health` and `/metrics` on
+    /// LEADGEN_WORKER_BIND.
+    Worker {
+        /// Queues to work, comma-separated (default: all).
+        #[arg(long, value_delimiter = ',')]
+        queues: Vec<String>,
+        /// Jobs of the default queue at once (default: LEADGEN_JOBS_CONCURRENCY).
+        #[arg(long)]
+        concurrency: Option<usize>,
+    },
     /// Run pending database migrations and exit.
     Migrate,
     /// Operator tasks that work offline, next to the database.
@@ -61,7 +71,8 @@ pub enum AdminCommand {
         #[arg(long)]
         username: String,
     },
-    /// Turn off a user's 2FA.
+    /// Turn off a user's 2FA (they set it up again at their next sign-in when it is required).
+    #[command(name = "reset-2fa", alias = "reset2fa")]
     Reset2fa {
         #[arg(long)]
         username: String,
@@ -93,6 +104,10 @@ pub fn run(cli: Cli) -> anyhow::Result<()> {
             sandbox,
             sandbox_seed,
         } => serve(settings, sandbox.then_some(sandbox_seed)),
+        Command::Worker {
+            queues,
+            concurrency,
+        } => crate::jobs::worker::run(settings, queues, concurrency),
         Command::Migrate => {
             let db = Db::connect(&settings.database_url, settings.backend()?, 1)?;
             drop(db);
@@ -123,7 +138,10 @@ fn serve(mut settings: Settings, sandbox_seed: Option<u64>) -> anyhow::Result<()
     rt.block_on(async move {
         let app = Application::build_with(settings, sandbox_seed.is_some()).await?;
         tracing::info!(port = app.port(), "leadgen is listening");
+        let jobs = app.state().jobs.clone();
+        // The server stops on SIGINT/SIGTERM; then running jobs get time to reach a checkpoint.
         app.run_until_stopped().await?;
+        jobs.shutdown(crate::jobs::SHUTDOWN_GRACE).await;
         Ok(())
     })
 }

@@ -5,6 +5,7 @@ pub mod audit;
 pub mod cli;
 pub mod extract;
 pub mod identity;
+pub mod jobs;
 pub mod leads;
 pub mod openapi;
 pub mod ops;

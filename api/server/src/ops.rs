@@ -111,9 +111,13 @@ impl Collector for PoolCollector {
 }
 
 /// The metrics middleware, serving `/metrics`.
-pub fn metrics(pool: Pool) -> anyhow::Result<actix_web_prom::PrometheusMetrics> {
+pub fn metrics(
+    pool: Pool,
+    jobs: crate::jobs::metrics::JobCollector,
+) -> anyhow::Result<actix_web_prom::PrometheusMetrics> {
     let registry = Registry::new();
     registry.register(Box::new(PoolCollector::new(pool)?))?;
+    registry.register(Box::new(jobs))?;
     actix_web_prom::PrometheusMetricsBuilder::new("leadgen")
         .endpoint("/metrics")
         .registry(registry)

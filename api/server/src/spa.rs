@@ -62,8 +62,9 @@ pub async fn serve(
         );
         return Ok(res);
     }
+    let looked_in = std::path::absolute(root).unwrap_or_else(|_| root.clone());
     Ok(HttpResponse::ServiceUnavailable().content_type("text/plain; charset=utf-8").body(format!(
-        "The web app is not built: {} has no index.html. Build it with `npm --prefix web ci && npm --prefix web run build` (the README's run command does this). The API is at /api/v1 and its docs at /api/docs/.",
-        root.display()
+        "The web app is not built: there is no index.html in {} (the directory LEADGEN_WEB_DIR names; default web/dist, relative to where leadgen was started). Build it with `npm --prefix web ci && npm --prefix web run build` (the README's run command does this), or set LEADGEN_WEB_DIR to the directory holding the built app. The API is at /api/v1 and its docs at /api/docs/.",
+        looked_in.display()
     )))
 }

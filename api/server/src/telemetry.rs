@@ -32,6 +32,15 @@ pub async fn request_id_header(
         .get::<tracing_actix_web::RequestId>()
         .map(|r| r.to_string());
     let mut res = next.call(req).await?;
+    // Server errors other than `ApiError`s (which log themselves, with their cause) are logged here; client errors
+    // are expected answers and are not logged as warnings.
+    if res.status().is_server_error() {
+        if let Some(err) = res.response().error() {
+            if err.as_error::<leadgen_core::ApiError>().is_none() {
+                tracing::error!(status = res.status().as_u16(), error = %err, "request failed");
+            }
+        }
+    }
     if let Some(id) = id.and_then(|i| HeaderValue::from_str(&i).ok()) {
         res.headers_mut()
             .insert(HeaderName::from_static("x-request-id"), id);

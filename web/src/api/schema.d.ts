@@ -56,6 +56,41 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/admin/providers": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Every provider's global settings (secrets as hints only). */
+        get: operations["list"];
+        /** Set or clear global provider settings (all or nothing; audited without the values). */
+        put: operations["update"];
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/admin/providers/{provider}/test": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Test connection: the cheapest real call with the global credentials; recorded as a provider call and audited. */
+        post: operations["test"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/admin/users": {
         parameters: {
             query?: never;
@@ -437,6 +472,23 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/instance": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** What kind of server this is (no sign-in needed): whether it runs against the provider sandbox. */
+        get: operations["instance"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/leads": {
         parameters: {
             query?: never;
@@ -496,7 +548,11 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** Export the current filter/sort/columns as CSV, streamed (no size limit, constant memory). */
+        /**
+         * Export the current filter/sort/columns as CSV, streamed (no size limit, constant memory).
+         * @description Cells a spreadsheet would evaluate as a formula (starting with `=`, `+`, `-`, `@`, tab or carriage return) are
+         *     written with a `'` in front; importing the file takes it off again.
+         */
         get: operations["export"];
         put?: never;
         post?: never;
@@ -736,6 +792,41 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/me/providers": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Your own AI keys (override the global ones for your work). */
+        get: operations["list_own"];
+        /** Set or clear your own AI keys. */
+        put: operations["update_own"];
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/me/providers/{provider}/test": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Test connection with the key you would use (your own, else the global one). */
+        post: operations["test_own"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/me/sessions": {
         parameters: {
             query?: never;
@@ -940,7 +1031,10 @@ export interface paths {
         /** Your saved grid views. */
         get: operations["list_views"];
         put?: never;
-        /** Save the grid's current state as a view. */
+        /**
+         * Save the grid's current state as a view.
+         * @description Views are your own settings: viewers keep theirs too, and read-scoped tokens may change them.
+         */
         post: operations["create_view"];
         delete?: never;
         options?: never;
@@ -1066,6 +1160,16 @@ export interface components {
         CodeRequest: {
             code: string;
         };
+        ConnectionTest: {
+            provider: string;
+            ok: boolean;
+            /** @description Why it failed: a provider error code (`provider_auth_failed`, …), `not_configured` or `not_supported`. */
+            code?: string | null;
+            /** @description What happened, in words. */
+            message: string;
+            /** Format: int64 */
+            duration_ms: number;
+        };
         CreateApiToken: {
             name: string;
             scope: components["schemas"]["TokenScope"];
@@ -1130,7 +1234,7 @@ export interface components {
          * @description Stable error codes. Adding one is an API change; renaming one is a breaking change.
          * @enum {string}
          */
-        ErrorCode: "bad_request" | "unauthenticated" | "invalid_credentials" | "invalid_totp_code" | "login_step_expired" | "forbidden" | "csrf_failed" | "password_change_required" | "totp_setup_required" | "token_scope_insufficient" | "self_protection" | "not_found" | "conflict" | "payload_too_large" | "validation_failed" | "account_locked" | "rate_limited" | "internal" | "unavailable";
+        ErrorCode: "bad_request" | "unauthenticated" | "invalid_credentials" | "invalid_totp_code" | "login_step_expired" | "forbidden" | "csrf_failed" | "password_change_required" | "totp_setup_required" | "token_scope_insufficient" | "self_protection" | "not_found" | "conflict" | "payload_too_large" | "validation_failed" | "account_locked" | "rate_limited" | "internal" | "unavailable" | "provider_auth_failed" | "provider_token_expired" | "provider_quota_exceeded" | "provider_rate_limited" | "provider_bad_request" | "provider_not_found" | "provider_unavailable" | "provider_invalid_response" | "provider_refused" | "provider_run_failed" | "provider_history_too_old" | "instagram_challenge_required" | "instagram_two_factor_required" | "instagram_login_required" | "instagram_action_blocked" | "instagram_please_wait";
         ErrorInfo: {
             /** @example validation_failed */
             code: string;
@@ -1187,6 +1291,10 @@ export interface components {
             created_at: string;
             /** Format: date-time */
             finished_at?: string | null;
+        };
+        Instance: {
+            /** @description Every provider points at the built-in provider sandbox (`leadgen serve --sandbox`): no real requests are made. */
+            sandbox: boolean;
         };
         LeadDto: {
             id: string;
@@ -1428,6 +1536,43 @@ export interface components {
             /** Format: date-time */
             created_at: string;
         };
+        /** @description One setting as the API shows it: plain values in full, secrets only as a hint. */
+        ProviderFieldView: {
+            field: string;
+            label: string;
+            /** @description Kept encrypted; only `hint` is ever shown. */
+            secret: boolean;
+            /** @description Users may set their own value under `/api/v1/me/providers`. */
+            user_override: boolean;
+            set: boolean;
+            /** @description The value of a plain setting (models, ids, URLs); never set for a secret. */
+            value?: string | null;
+            /** @description A secret's last characters, e.g. `••••1234`. */
+            hint?: string | null;
+            /** Format: date-time */
+            updated_at?: string | null;
+            /** @description Username of who set it. */
+            updated_by?: string | null;
+        };
+        ProviderSettingChange: {
+            provider: string;
+            field: string;
+            /** @description The new value; `null` clears the setting. */
+            value?: string | null;
+        };
+        ProviderSettings: {
+            /** @description The server runs against the provider sandbox: no real requests are made. */
+            sandbox: boolean;
+            providers: components["schemas"]["ProviderView"][];
+        };
+        ProviderView: {
+            /** @description `openai`, `perplexity`, `apify`, `instagram`, `google`, `telegram` or `sidecar`. */
+            provider: string;
+            label: string;
+            /** @description Whether "test connection" makes a real call for this provider. */
+            testable: boolean;
+            fields: components["schemas"]["ProviderFieldView"][];
+        };
         RefreshRequest: {
             refresh_token: string;
         };
@@ -1547,6 +1692,10 @@ export interface components {
         };
         UpdateMe: {
             email?: string | null;
+        };
+        UpdateProviderSettings: {
+            /** @description 1 to 50 changes, applied together or not at all. */
+            settings: components["schemas"]["ProviderSettingChange"][];
         };
         UpdateUser: {
             role?: null | components["schemas"]["Role"];
@@ -1680,6 +1829,109 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["Policy"];
+                };
+            };
+        };
+    };
+    list: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ProviderSettings"];
+                };
+            };
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    update: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["UpdateProviderSettings"];
+            };
+        };
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ProviderSettings"];
+                };
+            };
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    test: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                provider: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ConnectionTest"];
+                };
+            };
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
                 };
             };
         };
@@ -2565,6 +2817,25 @@ export interface operations {
             };
         };
     };
+    instance: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Instance"];
+                };
+            };
+        };
+    };
     list: {
         parameters: {
             query?: {
@@ -3230,6 +3501,93 @@ export interface operations {
                 };
             };
             422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    list_own: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ProviderSettings"];
+                };
+            };
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    update_own: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["UpdateProviderSettings"];
+            };
+        };
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ProviderSettings"];
+                };
+            };
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    test_own: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                provider: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ConnectionTest"];
+                };
+            };
+            404: {
                 headers: {
                     [name: string]: unknown;
                 };

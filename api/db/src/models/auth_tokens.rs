@@ -55,6 +55,17 @@ impl RefreshToken {
         Ok(())
     }
 
+    /// Whether the family was revoked (a spent token of it came back): its access tokens are refused too.
+    pub fn family_revoked(conn: &mut DbConn, family_id: &str) -> ApiResult<bool> {
+        Ok(refresh_tokens::table
+            .filter(refresh_tokens::family_id.eq(family_id))
+            .filter(refresh_tokens::revoked_at.is_not_null())
+            .select(refresh_tokens::id)
+            .first::<String>(conn)
+            .optional()?
+            .is_some())
+    }
+
     /// Spends the token (compare-and-set on `used_at`); reuse of a spent token revokes its family.
     pub fn spend(conn: &mut DbConn, hash: &str) -> ApiResult<RefreshOutcome> {
         let Some(row) = refresh_tokens::table

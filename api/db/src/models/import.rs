@@ -35,6 +35,8 @@ pub struct Import {
     pub created_at: NaiveDateTime,
     pub started_at: Option<NaiveDateTime>,
     pub finished_at: Option<NaiveDateTime>,
+    /// When the uploaded file was removed; until then it counts against the owner's upload quota.
+    pub file_removed_at: Option<NaiveDateTime>,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
@@ -199,20 +201,69 @@ impl Import {
         Ok(ranges)
     }
 
+    /// Ends the import (`done` or `failed`); its file is no longer needed, and the caller removes it.
     pub fn finish(conn: &mut DbConn, id: &str, status: &str) -> ApiResult<()> {
+        let t = now();
         diesel::update(imports::table.find(id))
-            .set((imports::status.eq(status), imports::finished_at.eq(now())))
+            .set((
+                imports::status.eq(status),
+                imports::finished_at.eq(t),
+                imports::file_removed_at.eq(t),
+            ))
             .execute(conn)?;
         Ok(())
     }
 
-    /// At start: imports a dead process left running can be resumed.
-    pub fn mark_interrupted(conn: &mut DbConn) -> ApiResult<usize> {
-        Ok(
-            diesel::update(imports::table.filter(imports::status.eq("running")))
-                .set(imports::status.eq("interrupted"))
-                .execute(conn)?,
+    pub fn find(conn: &mut DbConn, id: &str) -> ApiResult<Option<Import>> {
+        Ok(imports::table
+            .find(id)
+            .select(Import::as_select())
+            .first(conn)
+            .optional()?)
+    }
+
+    /// Bytes of uploaded files the owner keeps stored (not yet removed).
+    pub fn stored_bytes(conn: &mut DbConn, owner_id: &str) -> ApiResult<i64> {
+        let sizes: Vec<i64> = imports::table
+            .filter(imports::owner_id.eq(owner_id))
+            .filter(imports::file_removed_at.is_null())
+            .select(imports::size_bytes)
+            .load(conn)?;
+        Ok(sizes.iter().sum())
+    }
+
+    /// Imports whose file is still stored though not needed any more: uploaded (or interrupted) before `before`
+    /// and not running. (A running import keeps its file until it ends.)
+    pub fn abandoned_files(conn: &mut DbConn, before: NaiveDateTime) -> ApiResult<Vec<String>> {
+        Ok(imports::table
+            .filter(imports::file_removed_at.is_null())
+            .filter(imports::status.ne("running"))
+            .filter(imports::created_at.lt(before))
+            .select(imports::id)
+            .load(conn)?)
+    }
+
+    /// Records that the import's file was removed.
+    pub fn file_removed(conn: &mut DbConn, id: &str) -> ApiResult<()> {
+        diesel::update(
+            imports::table
+                .find(id)
+                .filter(imports::file_removed_at.is_null()),
         )
+        .set(imports::file_removed_at.eq(now()))
+        .execute(conn)?;
+        Ok(())
+    }
+
+    /// At start: imports left running without a job (started before imports ran as jobs) can be resumed
+    /// with another run request. Imports with a job resume by themselves.
+    pub fn mark_interrupted(conn: &mut DbConn) -> ApiResult<usize> {
+        Ok(diesel::sql_query(
+            "UPDATE imports SET status = 'interrupted' WHERE status = 'running' AND NOT EXISTS \
+             (SELECT 1 FROM jobs WHERE jobs.kind = 'leads.import' AND jobs.unique_key = 'import:' || imports.id \
+             AND jobs.state IN ('available', 'scheduled', 'running', 'retryable'))",
+        )
+        .execute(conn)?)
     }
 }
 

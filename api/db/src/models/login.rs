@@ -2,8 +2,9 @@
 //! single-purpose challenges that carry a pending step (password change, TOTP, TOTP setup).
 
 use crate::schema::{login_challenges, login_throttle};
-use crate::{new_id, now, DbConn};
+use crate::{new_id, now, sql, DbConn};
 use chrono::{Duration, NaiveDateTime};
+use diesel::connection::SimpleConnection;
 use diesel::prelude::*;
 use leadgen_core::ApiResult;
 
@@ -35,6 +36,15 @@ impl LockoutPolicy {
     }
 }
 
+/// What a failed attempt led to.
+#[derive(Debug, Clone, Copy)]
+pub struct Failure {
+    /// Seconds the key is now locked for, when this failure locked it.
+    pub locked_for: Option<i64>,
+    /// Failures the key may still have before it locks.
+    pub left: i32,
+}
+
 impl LoginThrottle {
     /// Seconds until the key may try again, if it is locked now.
     pub fn locked_for(conn: &mut DbConn, key: &str) -> ApiResult<Option<i64>> {
@@ -50,61 +60,80 @@ impl LoginThrottle {
             .map(|u| (u - t).num_seconds().max(1)))
     }
 
-    /// Records a failure; returns the lock wait in seconds when this failure locked the key.
+    /// Records a failure (a wrong password or a wrong second-factor code: they count together, per username);
+    /// answers whether it locked the key and how many failures are left before it would.
     pub fn record_failure(
         conn: &mut DbConn,
         key: &str,
         policy: LockoutPolicy,
-    ) -> ApiResult<Option<i64>> {
+    ) -> ApiResult<Failure> {
+        // Statement by statement, each atomic, so concurrent failures (a burst of wrong codes) all count and the
+        // key locks once: the row exists, the count goes up, and the one attempt that finds it at the threshold
+        // (compare-and-set on `lockouts`) locks it.
         let t = now();
-        let existing: Option<LoginThrottle> = login_throttle::table
-            .find(key)
-            .select(LoginThrottle::as_select())
-            .first(conn)
-            .optional()?;
-        let (failures, lockouts) = match &existing {
-            Some(row) => (row.failures + 1, row.lockouts),
-            None => (1, 0),
-        };
-        let (failures, lockouts, locked_until, wait) = if failures >= policy.threshold {
-            let wait = policy.wait_for(lockouts);
-            (
-                0,
-                lockouts + 1,
-                Some(t + Duration::seconds(wait)),
-                Some(wait),
-            )
-        } else {
-            (
-                failures,
-                lockouts,
-                existing.as_ref().and_then(|r| r.locked_until),
-                None,
-            )
-        };
-        if existing.is_some() {
+        let mut counted = None;
+        // A sign-in completing at the same moment deletes the row (`clear`): count on a new one.
+        for _ in 0..3 {
+            conn.batch_execute(&format!(
+                "INSERT INTO login_throttle (username_key, failures, lockouts, locked_until, updated_at) \
+                 VALUES ({}, 0, 0, NULL, {}) ON CONFLICT (username_key) DO NOTHING",
+                sql::lit(key),
+                sql::ts(t)
+            ))?;
             diesel::update(login_throttle::table.find(key))
                 .set((
-                    login_throttle::failures.eq(failures),
-                    login_throttle::lockouts.eq(lockouts),
-                    login_throttle::locked_until.eq(locked_until),
+                    login_throttle::failures.eq(login_throttle::failures + 1),
                     login_throttle::updated_at.eq(t),
                 ))
                 .execute(conn)?;
-        } else {
-            diesel::insert_into(login_throttle::table)
-                .values((
-                    login_throttle::username_key.eq(key),
-                    login_throttle::failures.eq(failures),
-                    login_throttle::lockouts.eq(lockouts),
-                    login_throttle::locked_until.eq(locked_until),
-                    login_throttle::updated_at.eq(t),
-                ))
-                .execute(conn)?;
+            counted = login_throttle::table
+                .find(key)
+                .select(LoginThrottle::as_select())
+                .first(conn)
+                .optional()?;
+            if counted.is_some() {
+                break;
+            }
         }
-        Ok(wait)
+        let Some(row) = counted else {
+            return Ok(Failure {
+                locked_for: None,
+                left: policy.threshold - 1,
+            });
+        };
+        if row.failures < policy.threshold {
+            return Ok(Failure {
+                locked_for: None,
+                left: policy.threshold - row.failures,
+            });
+        }
+        let wait = policy.wait_for(row.lockouts);
+        let locked = diesel::update(
+            login_throttle::table
+                .find(key)
+                .filter(login_throttle::lockouts.eq(row.lockouts))
+                .filter(login_throttle::failures.ge(policy.threshold)),
+        )
+        .set((
+            login_throttle::failures.eq(0),
+            login_throttle::lockouts.eq(row.lockouts + 1),
+            login_throttle::locked_until.eq(Some(t + Duration::seconds(wait))),
+        ))
+        .execute(conn)?;
+        if locked == 1 {
+            return Ok(Failure {
+                locked_for: Some(wait),
+                left: policy.threshold,
+            });
+        }
+        // Another attempt locked the key a moment ago.
+        Ok(Failure {
+            locked_for: LoginThrottle::locked_for(conn, key)?,
+            left: 0,
+        })
     }
 
+    /// Forgets the failures: called when a sign-in succeeds completely (the second factor included).
     pub fn clear(conn: &mut DbConn, key: &str) -> ApiResult<()> {
         diesel::delete(login_throttle::table.find(key)).execute(conn)?;
         Ok(())

@@ -3,8 +3,10 @@
 pub mod audit;
 pub mod auth_tokens;
 pub mod dnc;
+pub mod effect;
 pub mod hashtag;
 pub mod import;
+pub mod job;
 pub mod lead;
 pub mod lead_span;
 pub mod login;

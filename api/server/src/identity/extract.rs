@@ -2,7 +2,8 @@
 //!
 //! `CurrentUser` is for every route; it answers 403 `password_change_required` while the user must change their
 //! password. `SignedIn` skips that check and is used only by "who am I", password change and logout.
-//! `Admin` additionally requires the admin role.
+//! `Admin` additionally requires the admin role. `OwnSettings` is `CurrentUser` for a user's own settings (saved
+//! views), which a read-scoped token may change too.
 
 use crate::security::own_origin;
 use crate::state::AppState;
@@ -14,7 +15,7 @@ use chrono::Duration;
 use futures_util::future::LocalBoxFuture;
 use leadgen_core::crypto::{ct_eq, sha256_hex};
 use leadgen_core::{ApiError, ApiResult, ErrorCode};
-use leadgen_db::models::auth_tokens::ApiToken;
+use leadgen_db::models::auth_tokens::{ApiToken, RefreshToken};
 use leadgen_db::models::session::Session;
 use leadgen_db::models::user::User;
 
@@ -59,6 +60,10 @@ impl CurrentUser {
 
 pub struct SignedIn(pub CurrentUser);
 pub struct Admin(pub CurrentUser);
+/// The signed-in user changing their own personal settings (saved grid views). One rule for every role and every
+/// way of signing in: anyone may keep their own — a viewer in the browser, and any token, read-scoped ones too.
+/// (Read scope and the viewer role keep workspace data read-only; a user's own view settings are not that.)
+pub struct OwnSettings(pub CurrentUser);
 
 fn is_write(method: &Method) -> bool {
     !matches!(*method, Method::GET | Method::HEAD | Method::OPTIONS)
@@ -104,7 +109,8 @@ fn check_csrf(req: &HttpRequest, state: &AppState, session: &Session) -> ApiResu
     Ok(())
 }
 
-async fn authenticate(req: HttpRequest) -> ApiResult<CurrentUser> {
+/// `own_settings`: the request changes the caller's own settings, which read-scoped tokens may do.
+async fn authenticate(req: HttpRequest, own_settings: bool) -> ApiResult<CurrentUser> {
     let state = req
         .app_data::<web::Data<AppState>>()
         .cloned()
@@ -144,7 +150,14 @@ async fn authenticate(req: HttpRequest) -> ApiResult<CurrentUser> {
             let user = state
                 .db
                 .run(move |c| {
-                    User::find(c, &claims.sub).map(|u| u.filter(|u| u.token_version == claims.tv))
+                    let user = User::find(c, &claims.sub)?.filter(|u| u.token_version == claims.tv);
+                    // A revoked refresh-token family takes its access tokens with it.
+                    if let (Some(_), Some(family)) = (&user, &claims.fam) {
+                        if RefreshToken::family_revoked(c, family)? {
+                            return Ok(None);
+                        }
+                    }
+                    Ok(user)
                 })
                 .await?;
             CurrentUser {
@@ -193,7 +206,7 @@ async fn authenticate(req: HttpRequest) -> ApiResult<CurrentUser> {
         can_write: false, ..
     } = current.via
     {
-        if write {
+        if write && !own_settings {
             return Err(ApiError::new(ErrorCode::TokenScopeInsufficient));
         }
     }
@@ -206,7 +219,7 @@ impl FromRequest for SignedIn {
     type Future = LocalBoxFuture<'static, Result<Self, Self::Error>>;
     fn from_request(req: &HttpRequest, _: &mut Payload) -> Self::Future {
         let req = req.clone();
-        Box::pin(async move { Ok(SignedIn(authenticate(req).await?)) })
+        Box::pin(async move { Ok(SignedIn(authenticate(req, false).await?)) })
     }
 }
 
@@ -215,13 +228,24 @@ impl FromRequest for CurrentUser {
     type Future = LocalBoxFuture<'static, Result<Self, Self::Error>>;
     fn from_request(req: &HttpRequest, _: &mut Payload) -> Self::Future {
         let req = req.clone();
-        Box::pin(async move {
-            let current = authenticate(req).await?;
-            if current.user.must_change_password {
-                return Err(ApiError::new(ErrorCode::PasswordChangeRequired).into());
-            }
-            Ok(current)
-        })
+        Box::pin(async move { Ok(ready_user(authenticate(req, false).await?)?) })
+    }
+}
+
+/// Everyone but a user who must change their password first.
+fn ready_user(current: CurrentUser) -> ApiResult<CurrentUser> {
+    if current.user.must_change_password {
+        return Err(ApiError::new(ErrorCode::PasswordChangeRequired));
+    }
+    Ok(current)
+}
+
+impl FromRequest for OwnSettings {
+    type Error = actix_web::Error;
+    type Future = LocalBoxFuture<'static, Result<Self, Self::Error>>;
+    fn from_request(req: &HttpRequest, _: &mut Payload) -> Self::Future {
+        let req = req.clone();
+        Box::pin(async move { Ok(OwnSettings(ready_user(authenticate(req, true).await?)?)) })
     }
 }
 

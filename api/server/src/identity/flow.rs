@@ -10,7 +10,7 @@ use leadgen_core::crypto::{random_token, sha256_hex, KeyRing, Slot};
 use leadgen_core::{ApiError, ApiResult, ErrorCode};
 use leadgen_db::models::audit::AuditEntry;
 use leadgen_db::models::auth_tokens::{RefreshOutcome, RefreshToken};
-use leadgen_db::models::login::{LockoutPolicy, LoginChallenge, LoginThrottle, Stage};
+use leadgen_db::models::login::{Failure, LockoutPolicy, LoginChallenge, LoginThrottle, Stage};
 use leadgen_db::models::session::{NewSession, Session};
 use leadgen_db::models::setting::Setting;
 use leadgen_db::models::user::{BackupCode, User};
@@ -106,18 +106,17 @@ pub async fn check_password(
         .unwrap_or_else(|| state.dummy_hash.to_string());
     let verified = password::verify(pw, hash).await?;
     match user {
-        Some(u) if verified && u.active => {
-            let k = key.clone();
-            state.db.run(move |c| LoginThrottle::clear(c, &k)).await?;
-            Ok(u)
-        }
+        // The failures are forgotten once the whole sign-in succeeds (`start_session`, `token_login`): wrong
+        // second-factor codes count with wrong passwords, across sign-in attempts.
+        Some(u) if verified && u.active => Ok(u),
         other => {
             let policy = lockout_policy(state);
             let k = key.clone();
             let wait = state
                 .db
                 .run(move |c| LoginThrottle::record_failure(c, &k, policy))
-                .await?;
+                .await?
+                .locked_for;
             let reason = match (&other, verified) {
                 (None, _) => "unknown_user",
                 (Some(_), false) => "wrong_password",
@@ -191,7 +190,12 @@ pub async fn start_session(
     let csrf_token = random_token("", 32);
     let csrf_hash = sha256_hex(&csrf_token);
     let ttl = Duration::hours(i64::from(state.settings.session_ttl_hours));
-    let (sid, uid, tv) = (session_id.clone(), user.id.clone(), user.token_version);
+    let (sid, uid, tv, key) = (
+        session_id.clone(),
+        user.id.clone(),
+        user.token_version,
+        user.username_key.clone(),
+    );
     let client2 = client.clone();
     let audit_event = event("login.success", Some(&user), client).target(
         "user",
@@ -215,6 +219,7 @@ pub async fn start_session(
                     },
                 )?;
                 User::touch_login(c, &uid)?;
+                LoginThrottle::clear(c, &key)?;
                 AuditEntry::insert(c, &audit_event)
             })
         })
@@ -375,26 +380,72 @@ pub async fn totp_step(
         ));
     }
     let (ch, user) = challenge(state, token, Stage::Totp).await?;
-    if !verify_second_factor(state, client, &user, code, backup).await? {
-        let id = ch.id.clone();
-        let used = state
-            .db
-            .run(move |c| LoginChallenge::record_attempt(c, &id))
-            .await?;
-        let left = (MAX_CODE_ATTEMPTS - used).max(0);
+    // Locked (by wrong codes in this or another sign-in, or wrong passwords): no code is even checked.
+    let key = user.username_key.clone();
+    if let Some(wait) = state
+        .db
+        .run(move |c| LoginThrottle::locked_for(c, &key))
+        .await?
+    {
         audit::record(
             state,
-            event("totp.failure", None, client)
-                .failed()
-                .target("user", Some(&user.id), Some(&user.username))
-                .details(json!({ "attempts_left": left })),
+            event("login.locked", None, client).failed().target(
+                "user",
+                Some(&user.id),
+                Some(&user.username),
+            ),
         )
         .await;
-        return Err(ApiError::new(ErrorCode::InvalidTotpCode)
-            .with_details(json!({ "attempts_left": left })));
+        return Err(locked(wait));
+    }
+    if !verify_second_factor(state, client, &user, code, backup).await? {
+        let (id, key, policy) = (
+            ch.id.clone(),
+            user.username_key.clone(),
+            lockout_policy(state),
+        );
+        let (used, failure) = state
+            .db
+            .run(move |c| {
+                Ok((
+                    LoginChallenge::record_attempt(c, &id)?,
+                    LoginThrottle::record_failure(c, &key, policy)?,
+                ))
+            })
+            .await?;
+        return Err(second_factor_failed(state, client, &user, Some(used), failure).await);
     }
     consume(state, &ch).await?;
     start_session(state, client, user, None).await
+}
+
+/// A wrong second-factor code was counted: the audit event, and the answer (423 when it locked the account).
+async fn second_factor_failed(
+    state: &AppState,
+    client: &ClientInfo,
+    user: &User,
+    challenge_attempts: Option<i32>,
+    failure: Failure,
+) -> ApiError {
+    let left = match challenge_attempts {
+        Some(used) => (MAX_CODE_ATTEMPTS - used).min(failure.left).max(0),
+        None => failure.left,
+    };
+    let locked_now = failure.locked_for.is_some();
+    audit::record(
+        state,
+        event("totp.failure", None, client)
+            .failed()
+            .target("user", Some(&user.id), Some(&user.username))
+            .details(json!({ "attempts_left": left, "locked": locked_now })),
+    )
+    .await;
+    match failure.locked_for {
+        Some(w) => locked(w),
+        None => {
+            ApiError::new(ErrorCode::InvalidTotpCode).with_details(json!({ "attempts_left": left }))
+        }
+    }
 }
 
 /// Starts (or restarts) 2FA setup: a new secret, kept encrypted as pending until confirmed.
@@ -500,15 +551,16 @@ async fn issue_tokens(
     user: &User,
     family: Option<String>,
 ) -> ApiResult<IssuedTokens> {
+    let family = family.unwrap_or_else(new_id);
     let access_token = crate::identity::jwt::issue(
         &state.secrets.jwt_key,
         &user.id,
         user.token_version,
         state.settings.access_token_ttl_secs,
+        &family,
     )?;
     let refresh_token = random_token(REFRESH_PREFIX, 32);
     let hash = sha256_hex(&refresh_token);
-    let family = family.unwrap_or_else(new_id);
     let ttl = Duration::days(i64::from(state.settings.refresh_token_ttl_days));
     let (uid, tv) = (user.id.clone(), user.token_version);
     state
@@ -543,23 +595,11 @@ pub async fn token_login(
         if !verify_second_factor(state, client, &user, code, backup).await? {
             let policy = lockout_policy(state);
             let key = user.username_key.clone();
-            let wait = state
+            let failure = state
                 .db
                 .run(move |c| LoginThrottle::record_failure(c, &key, policy))
                 .await?;
-            audit::record(
-                state,
-                event("totp.failure", None, client).failed().target(
-                    "user",
-                    Some(&user.id),
-                    Some(&user.username),
-                ),
-            )
-            .await;
-            return Err(match wait {
-                Some(w) => locked(w),
-                None => ApiError::new(ErrorCode::InvalidTotpCode),
-            });
+            return Err(second_factor_failed(state, client, &user, None, failure).await);
         }
     } else if require_2fa(state).await? {
         return Err(ApiError::msg(
@@ -568,8 +608,14 @@ pub async fn token_login(
         ));
     }
     let issued = issue_tokens(state, &user, None).await?;
-    let uid = user.id.clone();
-    state.db.run(move |c| User::touch_login(c, &uid)).await?;
+    let (uid, key) = (user.id.clone(), user.username_key.clone());
+    state
+        .db
+        .run(move |c| {
+            User::touch_login(c, &uid)?;
+            LoginThrottle::clear(c, &key)
+        })
+        .await?;
     audit::record(
         state,
         event("token.issued", Some(&user), client).target(
@@ -612,7 +658,7 @@ pub async fn refresh(
             .await;
             Err(ApiError::msg(
                 ErrorCode::Unauthenticated,
-                "This refresh token was already used; its family is revoked.",
+                "This refresh token was already used; its family and the access tokens issued from it are revoked.",
             ))
         }
         RefreshOutcome::Invalid => Err(ApiError::new(ErrorCode::Unauthenticated)),

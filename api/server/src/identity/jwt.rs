@@ -19,9 +19,19 @@ pub struct Claims {
     pub iat: i64,
     pub exp: i64,
     pub jti: String,
+    /// The refresh-token family it was issued with: when the family is revoked (a spent refresh token came back),
+    /// the access tokens issued from it stop working too.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub fam: Option<String>,
 }
 
-pub fn issue(key: &[u8], user_id: &str, token_version: i64, ttl_secs: u32) -> ApiResult<String> {
+pub fn issue(
+    key: &[u8],
+    user_id: &str,
+    token_version: i64,
+    ttl_secs: u32,
+    family: &str,
+) -> ApiResult<String> {
     let now = chrono::Utc::now().timestamp();
     let claims = Claims {
         iss: ISSUER.into(),
@@ -32,6 +42,7 @@ pub fn issue(key: &[u8], user_id: &str, token_version: i64, ttl_secs: u32) -> Ap
         iat: now,
         exp: now + i64::from(ttl_secs),
         jti: uuid::Uuid::new_v4().to_string(),
+        fam: Some(family.into()),
     };
     encode(
         &Header::new(Algorithm::HS256),
@@ -62,9 +73,12 @@ mod tests {
     #[test]
     fn round_trip_and_rejections() {
         let key = b"0123456789abcdef0123456789abcdef";
-        let t = issue(key, "u1", 3, 60).unwrap();
+        let t = issue(key, "u1", 3, 60, "f1").unwrap();
         let c = verify(key, &t).unwrap();
-        assert_eq!((c.sub.as_str(), c.tv), ("u1", 3));
+        assert_eq!(
+            (c.sub.as_str(), c.tv, c.fam.as_deref()),
+            ("u1", 3, Some("f1"))
+        );
         assert!(verify(b"another-key-another-key-another!", &t).is_err());
         // alg=none must not pass.
         let parts: Vec<&str> = t.split('.').collect();

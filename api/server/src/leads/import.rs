@@ -6,16 +6,17 @@
 use crate::extract::{Body, Params};
 use crate::identity::dto::utc;
 use crate::identity::extract::CurrentUser;
+use crate::leads::csv_cells;
 use crate::state::AppState;
 use actix_web::web::{self, Json, Path};
 use actix_web::HttpResponse;
 use chrono::{DateTime, Utc};
 use futures_util::StreamExt;
 use leadgen_core::error::ErrorBody;
-use leadgen_core::{ApiError, ApiResult, ErrorCode};
+use leadgen_core::{text, ApiError, ApiResult, ErrorCode};
 use leadgen_db::models::import::{Dedupe, DedupeKey, Import, RowError};
 use leadgen_db::models::lead::LeadPatch;
-use leadgen_db::new_id;
+use leadgen_db::{new_id, DbConn};
 use serde::{Deserialize, Serialize};
 use serde_json::{json, Map};
 use std::collections::BTreeMap;
@@ -47,13 +48,186 @@ pub const IMPORT_FIELDS: &[&str] = &[
 const PREVIEW_ROWS: usize = 20;
 /// Uploads larger than this are refused.
 pub const MAX_UPLOAD_BYTES: u64 = 2 * 1024 * 1024 * 1024;
+/// An uploaded file not imported (or resumed) within this many hours of its upload is removed.
+pub const KEEP_UPLOADS_HOURS: u64 = 24;
+
+fn uploads_dir(data_dir: &std::path::Path) -> PathBuf {
+    data_dir.join("imports")
+}
 
 fn file_of(state: &AppState, id: &str) -> PathBuf {
-    state
-        .settings
-        .data_dir
-        .join("imports")
-        .join(format!("{id}.csv"))
+    file_in(&state.settings.data_dir, id)
+}
+
+/// Where an upload is kept under the data directory.
+pub fn file_in(data_dir: &std::path::Path, id: &str) -> PathBuf {
+    uploads_dir(data_dir).join(format!("{id}.csv"))
+}
+
+pub(crate) fn remove_upload(path: &std::path::Path) {
+    match std::fs::remove_file(path) {
+        Ok(()) => {}
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => {}
+        Err(e) => {
+            tracing::warn!(path = %path.display(), error = %e, "could not remove an uploaded file")
+        }
+    }
+}
+
+/// Removes uploaded files nothing needs any more: those of imports not run (or resumed) within
+/// `KEEP_UPLOADS_HOURS` of their upload, and files no import keeps (an upload cut off, a removal that failed)
+/// older than that. Runs at start and whenever a new upload arrives (the job engine will run it periodically);
+/// answers how many files went.
+pub fn sweep_uploads(conn: &mut DbConn, data_dir: &std::path::Path) -> ApiResult<usize> {
+    let dir = uploads_dir(data_dir);
+    let keep = std::time::Duration::from_secs(KEEP_UPLOADS_HOURS * 3600);
+    let cutoff =
+        leadgen_db::now() - chrono::Duration::from_std(keep).map_err(ApiError::internal)?;
+    let mut removed = 0;
+    for id in Import::abandoned_files(conn, cutoff)? {
+        remove_upload(&dir.join(format!("{id}.csv")));
+        Import::file_removed(conn, &id)?;
+        removed += 1;
+    }
+    let Ok(entries) = std::fs::read_dir(&dir) else {
+        return Ok(removed);
+    };
+    let old = std::time::SystemTime::now() - keep;
+    for entry in entries.flatten() {
+        let stale = entry
+            .metadata()
+            .and_then(|m| m.modified())
+            .is_ok_and(|t| t < old);
+        if !stale {
+            continue;
+        }
+        let name = entry.file_name();
+        let id = name.to_string_lossy();
+        let id = id.split('.').next().unwrap_or_default();
+        let kept = Import::find(conn, id)?.is_some_and(|i| i.file_removed_at.is_none());
+        if !kept {
+            remove_upload(&entry.path());
+            removed += 1;
+        }
+    }
+    Ok(removed)
+}
+
+/// `41 bytes`, `1.5 MB`, `5.0 GB`.
+fn human_bytes(n: u64) -> String {
+    const UNITS: [&str; 4] = ["KB", "MB", "GB", "TB"];
+    if n < 1024 {
+        return format!("{n} bytes");
+    }
+    let mut v = n as f64 / 1024.0;
+    let mut unit = 0;
+    while v >= 1024.0 && unit + 1 < UNITS.len() {
+        v /= 1024.0;
+        unit += 1;
+    }
+    format!("{v:.1} {}", UNITS[unit])
+}
+
+fn over_quota(quota: u64, stored: u64) -> ApiError {
+    ApiError::msg(
+        ErrorCode::PayloadTooLarge,
+        format!(
+            "Uploads waiting to be imported may take {} per user; yours take {} and this file does not fit. \
+             Run or finish those imports first (a file is removed when its import ends, or a day after its upload).",
+            human_bytes(quota),
+            human_bytes(stored)
+        ),
+    )
+    .with_details(json!({ "quota_bytes": quota, "stored_bytes": stored }))
+}
+
+fn not_text(place: &str) -> ApiError {
+    ApiError::field(
+        "file",
+        "encoding",
+        format!(
+            "{place} is not UTF-8 text. Save the file as UTF-8 (or UTF-16 with a byte-order mark) and upload it again."
+        ),
+    )
+}
+
+/// A file that starts with a UTF-16 byte-order mark (Excel's "Unicode text") is rewritten as UTF-8, streaming;
+/// answers the file's size afterwards. Other files are left as they are (`read_head` checks they are UTF-8).
+fn decode_utf16(path: &std::path::Path, size: u64) -> ApiResult<u64> {
+    use std::io::{BufRead, Read};
+    let mut input = std::io::BufReader::with_capacity(
+        1 << 20,
+        std::fs::File::open(path).map_err(ApiError::internal)?,
+    );
+    let big_endian = match input.fill_buf().map_err(ApiError::internal)? {
+        [0xFF, 0xFE, ..] => false,
+        [0xFE, 0xFF, ..] => true,
+        _ => return Ok(size),
+    };
+    input.consume(2);
+    let invalid = || {
+        ApiError::field(
+            "file",
+            "encoding",
+            "The file starts like UTF-16 (a byte-order mark) but is not valid UTF-16. Save it as UTF-8 (or UTF-16 with a byte-order mark) and upload it again.",
+        )
+    };
+    let tmp = path.with_extension("csv.utf8");
+    let mut out = std::io::BufWriter::with_capacity(
+        1 << 20,
+        std::fs::File::create(&tmp).map_err(ApiError::internal)?,
+    );
+    let result = (|| {
+        let mut buf = vec![0u8; 1 << 20];
+        let mut odd: Option<u8> = None;
+        let mut units: Vec<u16> = Vec::with_capacity(buf.len() / 2 + 1);
+        let mut text = String::with_capacity(buf.len() * 2);
+        loop {
+            let n = input.read(&mut buf).map_err(ApiError::internal)?;
+            if n == 0 {
+                // A byte or a surrogate left over has no partner.
+                return if odd.is_none() && units.is_empty() {
+                    Ok(())
+                } else {
+                    Err(invalid())
+                };
+            }
+            let mut bytes: Vec<u8> = odd
+                .take()
+                .into_iter()
+                .chain(buf[..n].iter().copied())
+                .collect();
+            if bytes.len() % 2 == 1 {
+                odd = bytes.pop();
+            }
+            units.extend(bytes.chunks_exact(2).map(|p| {
+                if big_endian {
+                    u16::from_be_bytes([p[0], p[1]])
+                } else {
+                    u16::from_le_bytes([p[0], p[1]])
+                }
+            }));
+            // A high surrogate at the end waits for its partner in the next read.
+            let tail = match units.last() {
+                Some(u) if (0xD800..0xDC00).contains(u) => units.pop(),
+                _ => None,
+            };
+            text.clear();
+            for c in char::decode_utf16(units.drain(..)) {
+                text.push(c.map_err(|_| invalid())?);
+            }
+            out.write_all(text.as_bytes()).map_err(ApiError::internal)?;
+            units.extend(tail);
+        }
+    })();
+    let result = result.and_then(|()| out.flush().map_err(ApiError::internal));
+    drop(out);
+    if let Err(e) = result {
+        remove_upload(&tmp);
+        return Err(e);
+    }
+    std::fs::rename(&tmp, path).map_err(ApiError::internal)?;
+    Ok(std::fs::metadata(path).map_err(ApiError::internal)?.len())
 }
 
 /// The field a header names, by common spellings (English and German).
@@ -238,8 +412,13 @@ pub fn map_row(
     let mut errors = vec![];
     for (i, field) in mapping.iter().enumerate() {
         let Some(field) = field else { continue };
-        let cell = record.get(i).unwrap_or("").trim();
+        // Spaces around a cell go; a `'` the export put before a formula-like value goes too (`csv_cells`).
+        let cell = csv_cells::restore(text::trim(record.get(i).unwrap_or("")));
         if cell.is_empty() {
+            continue;
+        }
+        if let Some(c) = text::forbidden_control(cell) {
+            errors.push((field.clone(), text::control_message(c)));
             continue;
         }
         let v = match field.as_str() {
@@ -411,28 +590,37 @@ fn check_mapping(mapping: &[Option<String>], columns: usize) -> ApiResult<()> {
     Ok(())
 }
 
-/// Header, delimiter and the first rows of an uploaded file.
-fn read_head(path: &std::path::Path) -> ApiResult<(u8, Vec<String>, Vec<csv::StringRecord>, i64)> {
+/// A CSV error while reading `place`: the file is not UTF-8 text, or not readable as CSV.
+fn csv_error(place: &str, e: &csv::Error) -> ApiError {
+    if matches!(e.kind(), csv::ErrorKind::Utf8 { .. }) {
+        not_text(place)
+    } else {
+        ApiError::field("file", "invalid_csv", format!("{place}: {e}"))
+    }
+}
+
+/// Header, delimiter and the first rows of an uploaded file (checked to be UTF-8 CSV to its end).
+pub(crate) fn read_head(
+    path: &std::path::Path,
+) -> ApiResult<(u8, Vec<String>, Vec<csv::StringRecord>, i64)> {
     let first_line = {
         use std::io::BufRead;
         let f = std::fs::File::open(path).map_err(ApiError::internal)?;
-        let mut line = String::new();
+        let mut line = vec![];
         std::io::BufReader::new(f)
-            .read_line(&mut line)
+            .read_until(b'\n', &mut line)
             .map_err(ApiError::internal)?;
-        line
+        // NUL bytes in the header are UTF-16 without its byte-order mark (or not text at all).
+        if line.contains(&0) {
+            return Err(not_text("The header row"));
+        }
+        String::from_utf8(line).map_err(|_| not_text("The header row"))?
     };
     let delimiter = sniff_delimiter(&first_line);
     let mut rdr = reader(path, delimiter)?;
     let headers: Vec<String> = rdr
         .headers()
-        .map_err(|e| {
-            ApiError::field(
-                "file",
-                "invalid_csv",
-                format!("Cannot read the header: {e}"),
-            )
-        })?
+        .map_err(|e| csv_error("The header row", &e))?
         .iter()
         .map(|h| h.trim().to_owned())
         .collect();
@@ -455,13 +643,7 @@ fn read_head(path: &std::path::Path) -> ApiResult<(u8, Vec<String>, Vec<csv::Str
                 }
             }
             Ok(false) => break,
-            Err(e) => {
-                return Err(ApiError::field(
-                    "file",
-                    "invalid_csv",
-                    format!("Row {}: {e}", total + 1),
-                ))
-            }
+            Err(e) => return Err(csv_error(&format!("Row {}", total + 1), &e)),
         }
     }
     Ok((delimiter, headers, head, total))
@@ -493,6 +675,19 @@ pub async fn upload(
     mut payload: web::Payload,
 ) -> ApiResult<HttpResponse> {
     me.require_writer()?;
+    // Files nothing needs any more go first (some may be this user's room under the quota).
+    let (data_dir, uid) = (state.settings.data_dir.clone(), me.user.id.clone());
+    let stored = state
+        .db
+        .run(move |c| {
+            if let Err(e) = sweep_uploads(c, &data_dir) {
+                tracing::warn!(error = ?e, "could not remove abandoned uploads");
+            }
+            Import::stored_bytes(c, &uid)
+        })
+        .await?;
+    let stored = u64::try_from(stored).unwrap_or(0);
+    let quota = state.settings.upload_quota_bytes;
     let id = new_id();
     let path = file_of(&state, &id);
     if let Some(dir) = path.parent() {
@@ -504,31 +699,47 @@ pub async fn upload(
     );
     let mut size: u64 = 0;
     while let Some(chunk) = payload.next().await {
-        let chunk = chunk.map_err(|e| {
-            ApiError::new(ErrorCode::BadRequest).with_cause(anyhow::anyhow!(e.to_string()))
-        })?;
-        size += chunk.len() as u64;
-        if size > MAX_UPLOAD_BYTES {
+        let refused = match chunk {
+            Err(e) => Some(
+                ApiError::new(ErrorCode::BadRequest).with_cause(anyhow::anyhow!(e.to_string())),
+            ),
+            Ok(chunk) => {
+                size += chunk.len() as u64;
+                if size > MAX_UPLOAD_BYTES {
+                    Some(ApiError::new(ErrorCode::PayloadTooLarge))
+                } else if stored + size > quota {
+                    Some(over_quota(quota, stored))
+                } else {
+                    file.write_all(&chunk).err().map(ApiError::internal)
+                }
+            }
+        };
+        if let Some(e) = refused {
             drop(file);
-            let _ = std::fs::remove_file(&path);
-            return Err(ApiError::new(ErrorCode::PayloadTooLarge));
+            remove_upload(&path);
+            return Err(e);
         }
-        file.write_all(&chunk).map_err(ApiError::internal)?;
     }
     file.flush().map_err(ApiError::internal)?;
     drop(file);
     if size == 0 {
-        let _ = std::fs::remove_file(&path);
+        remove_upload(&path);
         return Err(ApiError::field("file", "empty", "The file is empty"));
     }
     let p = path.clone();
-    let head = tokio::task::spawn_blocking(move || read_head(&p))
-        .await
-        .map_err(ApiError::internal)?;
-    let (_, headers, head, total) = match head {
+    let head = tokio::task::spawn_blocking(move || {
+        let size = decode_utf16(&p, size)?;
+        if stored + size > quota {
+            return Err(over_quota(quota, stored));
+        }
+        read_head(&p).map(|head| (size, head))
+    })
+    .await
+    .map_err(ApiError::internal)?;
+    let (size, (_, headers, head, total)) = match head {
         Ok(h) => h,
         Err(e) => {
-            let _ = std::fs::remove_file(&path);
+            remove_upload(&path);
             return Err(e);
         }
     };
@@ -563,6 +774,21 @@ async fn owned(state: &AppState, me: &CurrentUser, id: String) -> ApiResult<Impo
         .ok_or_else(ApiError::not_found)
 }
 
+/// An import whose file is still stored (for a preview or a run).
+async fn with_file(state: &AppState, me: &CurrentUser, id: String) -> ApiResult<Import> {
+    let imp = owned(state, me, id).await?;
+    if imp.file_removed_at.is_none() {
+        return Ok(imp);
+    }
+    Err(ApiError::msg(
+        ErrorCode::Conflict,
+        match imp.status.as_str() {
+            "done" | "failed" => "This import has ended and its file was removed.",
+            _ => "This upload was not imported within a day, so its file was removed: upload it again.",
+        },
+    ))
+}
+
 /// The preview again, with another mapping.
 #[utoipa::path(post, path = "/api/v1/imports/{id}/preview", tag = "leads", params(("id" = String, Path)), request_body = MappingInput,
     responses((status = 200, body = ImportPreview), (status = 404, body = ErrorBody), (status = 422, body = ErrorBody)))]
@@ -572,7 +798,7 @@ pub async fn preview(
     id: Path<String>,
     Body(b): Body<MappingInput>,
 ) -> ApiResult<Json<ImportPreview>> {
-    let imp = owned(&state, &me, id.into_inner()).await?;
+    let imp = with_file(&state, &me, id.into_inner()).await?;
     let path = file_of(&state, &imp.id);
     let (_, headers, head, total) = tokio::task::spawn_blocking(move || read_head(&path))
         .await
@@ -609,10 +835,9 @@ pub async fn run(
     Body(b): Body<RunInput>,
 ) -> ApiResult<HttpResponse> {
     me.require_writer()?;
-    let imp = owned(&state, &me, id.into_inner()).await?;
+    let imp = with_file(&state, &me, id.into_inner()).await?;
     let path = file_of(&state, &imp.id);
-    let p = path.clone();
-    let (delimiter, headers, _, _) = tokio::task::spawn_blocking(move || read_head(&p))
+    let (_, headers, _, _) = tokio::task::spawn_blocking(move || read_head(&path))
         .await
         .map_err(ApiError::internal)??;
     check_mapping(&b.mapping, headers.len())?;
@@ -624,54 +849,26 @@ pub async fn run(
         ));
     }
     let options = json!({ "mapping": b.mapping, "dedupe": b.dedupe, "key": b.key });
-    let iid = imp.id.clone();
-    if !state
+    let (iid, owner, jobs) = (imp.id.clone(), me.user.id.clone(), state.jobs.clone());
+    // The import is marked running and its job enqueued together: a crash or restart resumes it by itself.
+    let started = state
         .db
-        .run(move |c| Import::start(c, &iid, &options))
-        .await?
-    {
+        .run(move |c| {
+            leadgen_db::write_tx(c, |c| {
+                if !Import::start(c, &iid, &options)? {
+                    return Ok(false);
+                }
+                jobs.enqueue(c, &crate::leads::import_job::new_job(&owner, &iid))?;
+                Ok(true)
+            })
+        })
+        .await?;
+    if !started {
         return Err(ApiError::msg(
             ErrorCode::Conflict,
             "This import is running or finished.",
         ));
     }
-    let (db, owner, iid, counts) = (
-        state.db.clone(),
-        me.user.id.clone(),
-        imp.id.clone(),
-        state.counts.clone(),
-    );
-    tokio::task::spawn_blocking(move || {
-        let result = db.get().and_then(|mut conn| {
-            leadgen_db::conn::bulk_mode(&mut conn, true)?;
-            let job = crate::leads::import_run::Job {
-                db: &db,
-                counts: &counts,
-                owner: &owner,
-                id: &iid,
-                path: &path,
-                delimiter,
-                mapping: &b.mapping,
-                dedupe: b.dedupe,
-                key: b.key,
-            };
-            let result = crate::leads::import_run::run(&mut conn, &job);
-            leadgen_db::conn::bulk_mode(&mut conn, false)?;
-            result
-        });
-        let status = match result {
-            Ok(()) => "done",
-            Err(e) => {
-                tracing::error!(import = %iid, error = ?e, "import failed");
-                "failed"
-            }
-        };
-        if let Ok(mut c) = db.get() {
-            if let Err(e) = Import::finish(&mut c, &iid, status) {
-                tracing::error!(import = %iid, error = ?e, "could not record the import's end");
-            }
-        }
-    });
     let iid = imp.id.clone();
     let now = state.db.run(move |c| Import::get(c, &iid)).await?;
     Ok(HttpResponse::Accepted().json(ImportStatus::from(now)))

@@ -40,6 +40,9 @@ pub struct Job<'a> {
     pub mapping: &'a [Option<String>],
     pub dedupe: Dedupe,
     pub key: DedupeKey,
+    /// Called before each commit: an `Err` (the job was cancelled, or its process is stopping) ends the run
+    /// with what is committed kept.
+    pub checkpoint: &'a (dyn Fn() -> ApiResult<()> + Sync),
 }
 
 /// Rows read from the file, checked and looked up, for a writer.
@@ -360,6 +363,7 @@ fn write_chunks(
         let mut nos = vec![];
         let mut ranges = vec![];
         let mut rows = 0;
+        (job.checkpoint)()?;
         write_tx(conn, |c| {
             let mut out = BatchOutcome::default();
             let mut failed_rows = 0;

@@ -2,8 +2,10 @@
 //! `If-Match`, soft delete and restore, edit history.
 
 pub mod counts;
+pub mod csv_cells;
 pub mod dto;
 pub mod import;
+pub mod import_job;
 pub mod import_run;
 pub mod lists;
 pub mod routes;

@@ -1,5 +1,6 @@
 use crate::extract::{Body, Params, Shape};
-use crate::identity::extract::CurrentUser;
+use crate::identity::extract::{CurrentUser, OwnSettings};
+use crate::leads::csv_cells;
 use crate::leads::dto::*;
 use crate::security::ClientInfo;
 use crate::state::AppState;
@@ -14,7 +15,8 @@ use leadgen_db::models::view::SavedView;
 use leadgen_db::{new_id, write_tx};
 
 /// Whose leads a read shows: your own, or (admins only) another user's, read-only; `record` puts the read in the
-/// audit log. Anyone else asking for another owner gets 403; an unknown owner 404.
+/// audit log. Anyone else asking for another owner gets 403; an unknown owner 404. An empty `owner=` is the
+/// parameter left out: your own.
 pub(crate) async fn read_owner(
     state: &AppState,
     me: &CurrentUser,
@@ -22,7 +24,7 @@ pub(crate) async fn read_owner(
     owner: Option<String>,
     record: bool,
 ) -> ApiResult<String> {
-    let Some(owner) = owner.filter(|o| *o != me.user.id) else {
+    let Some(owner) = owner.filter(|o| !o.trim().is_empty() && *o != me.user.id) else {
         return Ok(me.user.id.clone());
     };
     if !me.user.is_admin() {
@@ -362,6 +364,9 @@ pub async fn history(
 }
 
 fn parse_filter(text: Option<&str>) -> ApiResult<Option<Filter>> {
+    if let Some(t) = text {
+        crate::extract::check_json_param("filter", t)?;
+    }
     match text.filter(|s| !s.trim().is_empty()) {
         Some(t) => serde_json::from_str::<Filter>(t).map(Some).map_err(|e| {
             ApiError::field(
@@ -496,10 +501,12 @@ fn view_state(v: &serde_json::Value) -> ApiResult<String> {
 }
 
 /// Save the grid's current state as a view.
+///
+/// Views are your own settings: viewers keep theirs too, and read-scoped tokens may change them.
 #[utoipa::path(post, path = "/api/v1/views", tag = "leads", request_body = ViewInput,
     responses((status = 201, body = ViewDto), (status = 409, body = ErrorBody), (status = 422, body = ErrorBody)))]
 pub async fn create_view(
-    me: CurrentUser,
+    OwnSettings(me): OwnSettings,
     state: web::Data<AppState>,
     Body(b): Body<ViewInput>,
 ) -> ApiResult<HttpResponse> {
@@ -520,7 +527,7 @@ pub async fn create_view(
 #[utoipa::path(put, path = "/api/v1/views/{id}", tag = "leads", params(("id" = String, Path)), request_body = ViewInput,
     responses((status = 200, body = ViewDto), (status = 404, body = ErrorBody)))]
 pub async fn update_view(
-    me: CurrentUser,
+    OwnSettings(me): OwnSettings,
     state: web::Data<AppState>,
     id: Path<String>,
     Body(b): Body<ViewInput>,
@@ -542,7 +549,7 @@ pub async fn update_view(
 #[utoipa::path(delete, path = "/api/v1/views/{id}", tag = "leads", params(("id" = String, Path)),
     responses((status = 204), (status = 404, body = ErrorBody)))]
 pub async fn delete_view(
-    me: CurrentUser,
+    OwnSettings(me): OwnSettings,
     state: web::Data<AppState>,
     id: Path<String>,
 ) -> ApiResult<HttpResponse> {
@@ -591,6 +598,9 @@ fn csv_value(l: &Lead, col: &str) -> String {
 }
 
 /// Export the current filter/sort/columns as CSV, streamed (no size limit, constant memory).
+///
+/// Cells a spreadsheet would evaluate as a formula (starting with `=`, `+`, `-`, `@`, tab or carriage return) are
+/// written with a `'` in front; importing the file takes it off again.
 #[utoipa::path(get, path = "/api/v1/leads/export", tag = "leads", params(ExportQuery),
     responses((status = 200, description = "text/csv", content_type = "text/csv"), (status = 422, body = ErrorBody)))]
 pub async fn export(
@@ -656,9 +666,10 @@ pub async fn export(
                 }
             };
             for l in &rows {
-                if w.write_record(columns.iter().map(|c| csv_value(l, c)))
-                    .is_err()
-                {
+                let cells = columns
+                    .iter()
+                    .map(|c| csv_cells::neutralise(&csv_value(l, c)).into_owned());
+                if w.write_record(cells).is_err() {
                     return;
                 }
             }

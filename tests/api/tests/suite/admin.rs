@@ -414,3 +414,42 @@ async fn a_viewer_reads_but_cannot_write_or_reach_admin() {
     let (_, policy) = status_json(admin.b.get("/api/v1/admin/policy").await).await;
     assert_eq!(policy["require_2fa"], true);
 }
+
+/// `leadgen admin reset-2fa --username NAME`, as the README says (the old spelling `reset2fa` still works): the
+/// user's next sign-in asks them to set up 2FA again.
+#[tokio::test]
+async fn the_cli_resets_2fa_with_the_command_the_readme_names() {
+    use clap::Parser;
+    use leadgen_server::cli::{Cli, Command};
+    let app = spawn_app().await;
+    let admin = app.first_admin().await;
+    let erin = app.user(&admin, "erin", "user").await;
+    let parse = |args: &[&str]| match Cli::try_parse_from(args) {
+        Ok(Cli {
+            command: Command::Admin(cmd),
+        }) => cmd,
+        Ok(_) => panic!("{args:?} is not an admin command"),
+        Err(e) => panic!("{args:?}: {e}"),
+    };
+    let _ = parse(&["leadgen", "admin", "reset2fa", "--username", "erin"]);
+    let cmd = parse(&["leadgen", "admin", "reset-2fa", "--username", "erin"]);
+    let settings = app.settings.clone();
+    tokio::task::spawn_blocking(move || leadgen_server::cli::admin(settings, cmd))
+        .await
+        .unwrap()
+        .unwrap();
+    let (st, step) = status_json(
+        app.browser()
+            .post(
+                "/api/v1/auth/login",
+                &json!({"username": "erin", "password": erin.password}),
+            )
+            .await,
+    )
+    .await;
+    assert_eq!(
+        (st, step["status"].as_str()),
+        (StatusCode::OK, Some("totp_setup_required")),
+        "{step}"
+    );
+}

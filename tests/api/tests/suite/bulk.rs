@@ -363,3 +363,70 @@ async fn bulk_edits_of_thousands_of_leads_change_exactly_the_selection_and_undo_
     assert_eq!(u["affected"], 2500, "{u}");
     assert_eq!(total(String::new()).await, 3000);
 }
+
+/// Saved views are a personal setting: a viewer keeps their own, and the rule is the same in the browser and with
+/// a read token (which still cannot change any lead or list).
+#[tokio::test]
+async fn viewers_keep_their_own_saved_views_in_the_browser_and_with_a_read_token() {
+    let app = spawn_app().await;
+    let admin = app.first_admin().await;
+    let viewer = app.user(&admin, "vera", "viewer").await;
+    let (st, v) = status_json(
+        viewer
+            .b
+            .post("/api/v1/views", &json!({"name": "Mine", "state": {}}))
+            .await,
+    )
+    .await;
+    assert_eq!(st, StatusCode::CREATED, "{v}");
+    let (st, token) = status_json(
+        viewer
+            .b
+            .post("/api/v1/me/tokens", &json!({"name": "r", "scope": "read"}))
+            .await,
+    )
+    .await;
+    assert_eq!(st, StatusCode::CREATED, "{token}");
+    let script = app.script().with_bearer(token["secret"].as_str().unwrap());
+    let (st, w) = status_json(
+        script
+            .post(
+                "/api/v1/views",
+                &json!({"name": "From a script", "state": {"sort": "followers:desc"}}),
+            )
+            .await,
+    )
+    .await;
+    assert_eq!(st, StatusCode::CREATED, "{w}");
+    let (st, w2) = status_json(
+        script
+            .put(
+                &format!("/api/v1/views/{}", w["id"].as_str().unwrap()),
+                &json!({"name": "Renamed", "state": {}}),
+            )
+            .await,
+    )
+    .await;
+    assert_eq!(
+        (st, w2["name"].as_str()),
+        (StatusCode::OK, Some("Renamed")),
+        "{w2}"
+    );
+    assert_eq!(
+        script
+            .delete(&format!("/api/v1/views/{}", v["id"].as_str().unwrap()))
+            .await
+            .status(),
+        StatusCode::NO_CONTENT
+    );
+    let (_, list) = status_json(viewer.b.get("/api/v1/views").await).await;
+    assert_eq!(list.as_array().unwrap().len(), 1, "{list}");
+    // Workspace data stays read-only for both.
+    for b in [&viewer.b, &script] {
+        let st = b
+            .post("/api/v1/leads", &json!({"username": "nope"}))
+            .await
+            .status();
+        assert_eq!(st, StatusCode::FORBIDDEN);
+    }
+}

@@ -148,3 +148,16 @@ async fn the_spa_is_served_with_deep_links_and_hashed_assets_cached() {
         assert!(!body.contains("not for the web"), "{path}");
     }
 }
+
+#[tokio::test]
+async fn without_a_built_web_app_the_page_names_where_it_looked_and_the_setting() {
+    let app = spawn_app().await;
+    let res = app.script().get("/leads").await;
+    assert_eq!(res.status(), StatusCode::SERVICE_UNAVAILABLE);
+    let body = res.text().await.unwrap();
+    let dir = app.settings.web_dir.display().to_string();
+    assert!(
+        body.contains(&dir) && body.contains("LEADGEN_WEB_DIR"),
+        "{body}"
+    );
+}

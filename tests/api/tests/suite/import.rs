@@ -707,3 +707,319 @@ async fn an_interrupted_import_resumes_with_the_rows_not_yet_written() {
     let (_, found) = status_json(b.get("/api/v1/leads?search=prefix13").await).await;
     assert_eq!(found["total"], 1, "{found}");
 }
+
+/// Cells a spreadsheet would evaluate (starting with `=`, `+`, `-`, `@`, tab or carriage return) leave the export
+/// with a `'` in front (the OWASP rule), so opening the file runs nothing; the lead keeps the value as entered;
+/// and importing the export gives back exactly the values that were exported.
+#[tokio::test]
+async fn formulas_are_neutralised_on_export_and_imported_back_as_they_were() {
+    let app = spawn_app().await;
+    let admin = app.first_admin().await;
+    let b = &admin.b;
+    let leads = [
+        ("f1", "=cmd|' /C calc'!A0", "\t=1+1"),
+        (
+            "f2",
+            "+49 30 1234567",
+            "=HYPERLINK(\"http://evil.example\",\"click\")",
+        ),
+        ("f3", "-2+3", "@SUM(A1:A2)"),
+        ("f4", "'=quoted by hand", "\r=1+2"),
+        ("f5", "''@twice", "plain text"),
+        ("f6", "Anna = Bäckerin", "a - b + c"),
+    ];
+    for (username, name, bio) in leads {
+        let (st, lead) = status_json(
+            b.post(
+                "/api/v1/leads",
+                &json!({"username": username, "full_name": name, "biography": bio, "tags": ["=x"]}),
+            )
+            .await,
+        )
+        .await;
+        assert_eq!(st, StatusCode::CREATED, "{lead}");
+        assert_eq!(
+            (lead["full_name"].as_str(), lead["biography"].as_str()),
+            (Some(name), Some(bio)),
+            "stored as entered"
+        );
+    }
+    let cols = "username,full_name,biography,tags";
+    let export = || async {
+        b.get(&format!(
+            "/api/v1/leads/export?sort=username&columns={cols}"
+        ))
+        .await
+        .text()
+        .await
+        .unwrap()
+    };
+    let csv = export().await;
+    let cells: Vec<Vec<String>> = csv::Reader::from_reader(csv.as_bytes())
+        .records()
+        .map(|r| r.unwrap().iter().map(str::to_owned).collect())
+        .collect();
+    let expected = [
+        ["f1", "'=cmd|' /C calc'!A0", "'\t=1+1", "'=x"],
+        [
+            "f2",
+            "'+49 30 1234567",
+            "'=HYPERLINK(\"http://evil.example\",\"click\")",
+            "'=x",
+        ],
+        ["f3", "'-2+3", "'@SUM(A1:A2)", "'=x"],
+        ["f4", "''=quoted by hand", "'\r=1+2", "'=x"],
+        ["f5", "'''@twice", "plain text", "'=x"],
+        ["f6", "Anna = Bäckerin", "a - b + c", "'=x"],
+    ];
+    assert_eq!(
+        cells,
+        expected.map(|r| r.map(str::to_owned).to_vec()),
+        "{csv}"
+    );
+    for row in &cells {
+        for cell in row {
+            assert!(
+                !cell.starts_with(['=', '+', '-', '@', '\t', '\r']),
+                "a spreadsheet would evaluate {cell:?}"
+            );
+        }
+    }
+    // Another workspace imports the file and has the values that were exported.
+    let other = app.user(&admin, "olga", "user").await;
+    let done = import_csv(&other.b, csv.clone()).await;
+    assert_eq!(
+        (done["inserted"].as_i64(), done["failed"].as_i64()),
+        (Some(6), Some(0)),
+        "{done}"
+    );
+    let (_, page) = status_json(other.b.get("/api/v1/leads?sort=username").await).await;
+    let got: Vec<(String, String, Vec<String>)> = page["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|l| {
+            (
+                l["full_name"].as_str().unwrap().to_owned(),
+                l["biography"].as_str().unwrap().to_owned(),
+                serde_json::from_value(l["tags"].clone()).unwrap(),
+            )
+        })
+        .collect();
+    let want: Vec<(String, String, Vec<String>)> = leads
+        .iter()
+        .map(|(_, n, bio)| (n.to_string(), bio.to_string(), vec!["=x".to_owned()]))
+        .collect();
+    assert_eq!(got, want);
+    let again = other
+        .b
+        .get(&format!(
+            "/api/v1/leads/export?sort=username&columns={cols}"
+        ))
+        .await
+        .text()
+        .await
+        .unwrap();
+    assert_eq!(again, csv);
+}
+
+/// A cell with a NUL (or another control character) is a bad row in the report; the import goes on and ends done.
+#[tokio::test]
+async fn a_nul_cell_is_a_bad_row_and_the_rest_of_the_file_imports() {
+    let app = spawn_app().await;
+    let admin = app.first_admin().await;
+    let mut csv = String::from("username,full_name\n");
+    for n in 1..=25_000 {
+        if n == 15_000 {
+            csv.push_str(&format!("row{n},Bad\u{0}Name\n"));
+        } else {
+            csv.push_str(&format!("row{n},Name {n}\n"));
+        }
+    }
+    let done = import_csv(&admin.b, csv).await;
+    assert_eq!(
+        (
+            done["status"].as_str(),
+            done["processed"].as_i64(),
+            done["inserted"].as_i64(),
+            done["failed"].as_i64()
+        ),
+        (Some("done"), Some(25_000), Some(24_999), Some(1)),
+        "{done}"
+    );
+    let errors = done["errors"].as_array().unwrap();
+    assert_eq!(errors.len(), 1, "{done}");
+    assert_eq!(
+        (errors[0]["row"].as_i64(), errors[0]["field"].as_str()),
+        (Some(15_000), Some("full_name")),
+        "{done}"
+    );
+    let (_, page) = status_json(admin.b.get("/api/v1/leads?search=row25000").await).await;
+    assert_eq!(page["total"], 1, "rows after the bad one are there: {page}");
+}
+
+fn utf16(text: &str, big_endian: bool) -> Vec<u8> {
+    let mut out = if big_endian {
+        vec![0xFE, 0xFF]
+    } else {
+        vec![0xFF, 0xFE]
+    };
+    for unit in text.encode_utf16() {
+        out.extend(if big_endian {
+            unit.to_be_bytes()
+        } else {
+            unit.to_le_bytes()
+        });
+    }
+    out
+}
+
+/// UTF-16 files (as Excel's "Unicode text" saves them) are recognised by their byte-order mark and decoded; a file
+/// that is neither UTF-8 nor UTF-16 with a BOM is refused with a 422 that says which encodings are expected.
+#[tokio::test]
+async fn utf16_uploads_are_decoded_and_other_encodings_are_refused_by_name() {
+    let app = spawn_app().await;
+    let admin = app.first_admin().await;
+    let b = &admin.b;
+    for (big_endian, username) in [(false, "anna.le"), (true, "anna.be")] {
+        let text = format!("Benutzername\tName\n{username}\tÄnna Bäcker 🥐\n");
+        let (st, p) = upload(b, utf16(&text, big_endian)).await;
+        assert_eq!(st, StatusCode::CREATED, "{p}");
+        assert_eq!(p["headers"], json!(["Benutzername", "Name"]), "{p}");
+        assert_eq!(
+            p["preview"][0]["values"],
+            json!([username, "Änna Bäcker 🥐"])
+        );
+        let done = run_to_end(
+            b,
+            p["id"].as_str().unwrap(),
+            json!({"mapping": p["mapping"], "dedupe": "skip", "key": "username"}),
+        )
+        .await;
+        assert_eq!(done["inserted"], 1, "{done}");
+    }
+    let (_, page) = status_json(b.get("/api/v1/leads?sort=username").await).await;
+    let names: Vec<(&str, &str)> = page["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|l| {
+            (
+                l["username"].as_str().unwrap(),
+                l["full_name"].as_str().unwrap(),
+            )
+        })
+        .collect();
+    assert_eq!(
+        names,
+        vec![("anna.be", "Änna Bäcker 🥐"), ("anna.le", "Änna Bäcker 🥐")]
+    );
+    // Latin-1 in the header, in a later row, and UTF-16 without its BOM.
+    let latin1_header = b"Benutzername;Stra\xdfe\nanna;x\n".to_vec();
+    let latin1_row = b"username,full_name\nanna,B\xe4cker\n".to_vec();
+    let mut no_bom = utf16("username,full_name\nanna,Anna\n", false);
+    no_bom.drain(..2);
+    for body in [latin1_header, latin1_row, no_bom] {
+        let (st, answer) = upload(b, body).await;
+        assert_eq!(st, StatusCode::UNPROCESSABLE_ENTITY, "{answer}");
+        let problem = &answer["error"]["details"]["fields"]["file"][0];
+        assert_eq!(problem["code"], "encoding", "{answer}");
+        let message = problem["message"].as_str().unwrap();
+        assert!(
+            message.contains("UTF-8") && message.contains("UTF-16"),
+            "{message}"
+        );
+    }
+}
+
+/// Uploaded files live only as long as they are needed: removed when their import ends, and when they were not
+/// run within a day (checked at start and at each new upload); what a user keeps stored is capped.
+#[tokio::test]
+async fn uploads_are_removed_when_their_import_ends_or_is_abandoned_and_capped_per_user() {
+    use diesel::connection::SimpleConnection;
+    let app = spawn_app_with(|s| s.upload_quota_bytes = 1000).await;
+    let admin = app.first_admin().await;
+    let b = &admin.b;
+    let stored = || {
+        std::fs::read_dir(app.dir.path().join("imports"))
+            .map(|d| d.count())
+            .unwrap_or(0)
+    };
+    let small = |tag: &str| format!("username,full_name\n{tag}1,One\n{tag}2,Two\n");
+    // Run to the end: its file is gone.
+    let (_, done_upload) = upload(b, small("done")).await;
+    assert_eq!(stored(), 1);
+    let done = run_to_end(
+        b,
+        done_upload["id"].as_str().unwrap(),
+        json!({"mapping": done_upload["mapping"], "dedupe": "skip", "key": "username"}),
+    )
+    .await;
+    assert_eq!(done["status"], "done", "{done}");
+    assert_eq!(stored(), 0, "removed when the import finished");
+    // Uploaded and left: removed a day later, at the next upload; running it then says why it cannot.
+    let (_, left) = upload(b, small("left")).await;
+    let left_id = left["id"].as_str().unwrap().to_owned();
+    assert_eq!(stored(), 1);
+    let a_day_ago = match backend() {
+        Backend::Sqlite => "datetime(created_at, '-25 hours')",
+        Backend::Postgres => "created_at - INTERVAL '25 hours'",
+    };
+    app.state
+        .db
+        .get()
+        .unwrap()
+        .batch_execute(&format!(
+            "UPDATE imports SET created_at = {a_day_ago} WHERE id = '{left_id}'"
+        ))
+        .unwrap();
+    let (st, fresh) = upload(b, small("fresh")).await;
+    assert_eq!(st, StatusCode::CREATED, "{fresh}");
+    assert_eq!(stored(), 1, "only the new upload is kept");
+    let (st, answer) = status_json(
+        b.post(
+            &format!("/api/v1/imports/{left_id}/run"),
+            &json!({"mapping": left["mapping"], "dedupe": "skip", "key": "username"}),
+        )
+        .await,
+    )
+    .await;
+    assert_eq!(st, StatusCode::CONFLICT, "{answer}");
+    assert!(
+        answer["error"]["message"]
+            .as_str()
+            .unwrap()
+            .contains("upload it again"),
+        "{answer}"
+    );
+    // The cap: what is stored plus the new file may not pass it; the answer says how much is allowed.
+    let big = format!("username,full_name\n{}", "big,Big Name\n".repeat(74)); // 981 bytes
+    let (st, answer) = upload(b, big.clone()).await;
+    assert_eq!(st, StatusCode::PAYLOAD_TOO_LARGE, "{answer}");
+    assert_eq!(error_code(&answer), "payload_too_large", "{answer}");
+    assert_eq!(
+        (
+            answer["error"]["details"]["quota_bytes"].as_i64(),
+            answer["error"]["details"]["stored_bytes"].as_i64()
+        ),
+        (Some(1000), Some(41)),
+        "{answer}"
+    );
+    assert!(
+        answer["error"]["message"]
+            .as_str()
+            .unwrap()
+            .contains("1000 bytes"),
+        "{answer}"
+    );
+    assert_eq!(stored(), 1, "the refused file is not kept");
+    // Once the waiting upload is imported, its room is free again.
+    run_to_end(
+        b,
+        fresh["id"].as_str().unwrap(),
+        json!({"mapping": fresh["mapping"], "dedupe": "skip", "key": "username"}),
+    )
+    .await;
+    let (st, answer) = upload(b, big).await;
+    assert_eq!(st, StatusCode::CREATED, "{answer}");
+}

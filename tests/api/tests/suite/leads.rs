@@ -806,3 +806,33 @@ async fn a_search_with_thousands_of_hits_pages_in_sort_order_without_gaps() {
         assert_eq!(at, want, "{sort}: jump to 1500");
     }
 }
+
+/// `owner=` with no value is the parameter left out (as forms and query builders send it): your own leads, for
+/// users and admins alike, never "another user".
+#[tokio::test]
+async fn an_empty_owner_parameter_reads_your_own_leads() {
+    let app = spawn_app().await;
+    let admin = app.first_admin().await;
+    let alice = app.user(&admin, "alice", "user").await;
+    let lead = add(&alice.b, json!({"username": "alices.lead"})).await;
+    add(&admin.b, json!({"username": "admins.lead"})).await;
+    let id = lead["id"].as_str().unwrap();
+    assert_eq!(usernames(&alice.b, "owner=").await, vec!["alices.lead"]);
+    assert_eq!(usernames(&admin.b, "owner=").await, vec!["admins.lead"]);
+    for path in [
+        format!("/api/v1/leads/{id}?owner="),
+        format!("/api/v1/leads/{id}/history?owner="),
+        format!("/api/v1/leads/{id}/hashtags?owner="),
+        "/api/v1/leads/export?owner=".to_owned(),
+    ] {
+        assert_eq!(alice.b.get(&path).await.status(), StatusCode::OK, "{path}");
+    }
+    let (_, log) = status_json(
+        admin
+            .b
+            .get("/api/v1/admin/audit?action=leads.read_other")
+            .await,
+    )
+    .await;
+    assert_eq!(log["total"], 0, "nobody read another's leads: {log}");
+}

@@ -237,7 +237,8 @@ async fn a_totp_code_is_never_accepted_twice() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
 async fn each_backup_code_works_once_even_under_concurrent_use() {
-    let app = spawn_app().await;
+    // The 19 losing uses are wrong codes that count towards lockout: a threshold above them keeps this about the race.
+    let app = spawn_app_with(|s| s.lockout_threshold = 100).await;
     let admin = app.first_admin().await;
     let code = admin.backup_codes[0].clone();
 
@@ -306,7 +307,8 @@ async fn each_backup_code_works_once_even_under_concurrent_use() {
 
 #[tokio::test]
 async fn five_wrong_codes_end_a_pending_login() {
-    let app = spawn_app().await;
+    // Above the lockout threshold, so the pending login's own limit is what ends it.
+    let app = spawn_app_with(|s| s.lockout_threshold = 10).await;
     let admin = app.first_admin().await;
     let b = app.browser();
     let (_, step) = status_json(
@@ -616,4 +618,124 @@ async fn logout_ends_only_this_session() {
         StatusCode::UNAUTHORIZED
     );
     assert_eq!(second.get("/api/v1/me").await.status(), StatusCode::OK);
+}
+
+/// Wrong second-factor codes count per user, across sign-in attempts (a fresh password does not reset them), and
+/// lock the account like wrong passwords: the same threshold, the same growing waits, the same audit events.
+#[tokio::test]
+async fn wrong_2fa_codes_count_across_sign_ins_and_lock_like_wrong_passwords() {
+    let app = spawn_app().await;
+    let admin = app.first_admin().await;
+    let good = admin.fresh_code().await;
+    let wrong = if good == "123456" { "654321" } else { "123456" };
+    let sign_in = || {
+        let b = app.browser();
+        let password = admin.password.clone();
+        async move {
+            let (s, step) = status_json(
+                b.post(
+                    "/api/v1/auth/login",
+                    &json!({"username": "admin", "password": password}),
+                )
+                .await,
+            )
+            .await;
+            assert_eq!(
+                (s, step["status"].as_str()),
+                (StatusCode::OK, Some("totp_required")),
+                "{step}"
+            );
+            (b, step["pending_token"].clone())
+        }
+    };
+    let wrong_code = |b: Browser, token: serde_json::Value| async move {
+        status_json(
+            b.post(
+                "/api/v1/auth/login/totp",
+                &json!({"pending_token": token, "code": wrong}),
+            )
+            .await,
+        )
+        .await
+    };
+    // Two wrong codes in one sign-in, one at the token endpoint, one in another sign-in: four, no lock yet.
+    let (b, token) = sign_in().await;
+    for _ in 0..2 {
+        let (s, body) = wrong_code(b.clone(), token.clone()).await;
+        assert_eq!(
+            (s, error_code(&body)),
+            (StatusCode::UNAUTHORIZED, "invalid_totp_code"),
+            "{body}"
+        );
+    }
+    let (s, body) = status_json(
+        app.script()
+            .post(
+                "/api/v1/auth/token",
+                &json!({"username": "admin", "password": admin.password, "totp_code": wrong}),
+            )
+            .await,
+    )
+    .await;
+    assert_eq!(
+        (s, error_code(&body)),
+        (StatusCode::UNAUTHORIZED, "invalid_totp_code"),
+        "{body}"
+    );
+    let (b, token) = sign_in().await;
+    let (s, body) = wrong_code(b, token).await;
+    assert_eq!(
+        (s, error_code(&body)),
+        (StatusCode::UNAUTHORIZED, "invalid_totp_code"),
+        "{body}"
+    );
+    assert_eq!(body["error"]["details"]["attempts_left"], 1, "{body}");
+    // The fifth, in a third sign-in, locks the account for the first lock's wait.
+    let (b, token) = sign_in().await;
+    let (s, body) = wrong_code(b.clone(), token.clone()).await;
+    assert_eq!(
+        (s, error_code(&body)),
+        (StatusCode::LOCKED, "account_locked"),
+        "{body}"
+    );
+    assert_eq!(body["error"]["details"]["retry_after_secs"], 60, "{body}");
+    // Locked: the pending sign-in takes no more codes, not even a right one, and the password is refused.
+    let (s, body) = status_json(
+        b.post(
+            "/api/v1/auth/login/totp",
+            &json!({"pending_token": token, "code": good}),
+        )
+        .await,
+    )
+    .await;
+    assert_eq!(
+        (s, error_code(&body)),
+        (StatusCode::LOCKED, "account_locked"),
+        "{body}"
+    );
+    let s = app
+        .browser()
+        .post(
+            "/api/v1/auth/login",
+            &json!({"username": "admin", "password": admin.password}),
+        )
+        .await
+        .status();
+    assert_eq!(s, StatusCode::LOCKED);
+    // Recorded like a password lock.
+    let (_, users) = status_json(admin.b.get("/api/v1/admin/users?q=admin").await).await;
+    assert!(users["items"][0]["locked_until"].is_string(), "{users}");
+    let (_, failures) =
+        status_json(admin.b.get("/api/v1/admin/audit?action=totp.failure").await).await;
+    assert_eq!(failures["total"], 5, "{failures}");
+    assert_eq!(
+        failures["items"][0]["details"]["locked"], true,
+        "{failures}"
+    );
+    let (_, locked) =
+        status_json(admin.b.get("/api/v1/admin/audit?action=login.locked").await).await;
+    assert_eq!(
+        locked["total"], 2,
+        "the refused code and the refused password: {locked}"
+    );
 }

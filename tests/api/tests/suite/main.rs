@@ -5,6 +5,7 @@ mod admin;
 mod bulk;
 mod contract;
 mod import;
+mod jobs;
 mod leads;
 mod lists;
 mod login;

@@ -70,11 +70,10 @@ async fn every_table_round_trips() {
         base_secs: 30,
         max_secs: 60,
     };
-    assert_eq!(LoginThrottle::record_failure(c, "k", policy).unwrap(), None);
-    assert_eq!(
-        LoginThrottle::record_failure(c, "k", policy).unwrap(),
-        Some(30)
-    );
+    let first = LoginThrottle::record_failure(c, "k", policy).unwrap();
+    assert_eq!((first.locked_for, first.left), (None, 1));
+    let second = LoginThrottle::record_failure(c, "k", policy).unwrap();
+    assert_eq!((second.locked_for, second.left), (Some(30), 2));
     assert!(LoginThrottle::locked_for(c, "k").unwrap().unwrap() <= 30);
 
     let ch = LoginChallenge::create(c, &u.id, "th", Stage::Totp, 60).unwrap();

@@ -227,3 +227,116 @@ async fn per_user_rate_limit_applies_to_api_routes() {
         "{statuses:?}"
     );
 }
+
+/// One rule for control characters in text: NUL and the other C0 controls (and DEL) are refused with a 422 that
+/// names the field, wherever text comes in (bodies, query parameters, filter values, sign-in); tab, line feed and
+/// carriage return are text. Nothing is written, and no database ever sees them (PostgreSQL refuses NUL).
+#[tokio::test]
+async fn control_characters_are_refused_with_a_422_naming_the_field() {
+    let app = spawn_app().await;
+    let admin = app.first_admin().await;
+    let b = &admin.b;
+    let field_of = |body: &serde_json::Value, field: &str| {
+        body["error"]["details"]["fields"][field][0]["code"]
+            .as_str()
+            .unwrap_or_default()
+            .to_owned()
+    };
+    // Before sign-in.
+    let script = app.script();
+    for path in ["/api/v1/auth/login", "/api/v1/auth/token"] {
+        let (st, body) = status_json(
+            script
+                .post(path, &json!({"username": "a\u{0}b", "password": "x"}))
+                .await,
+        )
+        .await;
+        assert_eq!(st, StatusCode::UNPROCESSABLE_ENTITY, "{path}: {body}");
+        assert_eq!(field_of(&body, "username"), "control_character", "{body}");
+    }
+    // Bodies: the field is named, nested ones by their path.
+    let cases: Vec<(&str, serde_json::Value, &str)> = vec![
+        (
+            "/api/v1/leads",
+            json!({"username": "nul", "notes": "a\u{0}b"}),
+            "notes",
+        ),
+        (
+            "/api/v1/leads",
+            json!({"username": "bell", "full_name": "ring\u{7}"}),
+            "full_name",
+        ),
+        (
+            "/api/v1/views",
+            json!({"name": "v\u{0}", "state": {}}),
+            "name",
+        ),
+        (
+            "/api/v1/views",
+            json!({"name": "v", "state": {"columns": ["a", "b\u{1b}"]}}),
+            "state.columns[1]",
+        ),
+        ("/api/v1/products", json!({"name": "p\u{0}"}), "name"),
+        (
+            "/api/v1/prompts",
+            json!({"name": "p\u{0}", "body": "Hallo"}),
+            "name",
+        ),
+        (
+            "/api/v1/me/tokens",
+            json!({"name": "t\u{0}", "scope": "read"}),
+            "name",
+        ),
+        (
+            "/api/v1/do-not-contact",
+            json!({"kind": "username", "value": "x", "reason": "r\u{0}"}),
+            "reason",
+        ),
+    ];
+    for (path, body, field) in cases {
+        let (st, answer) = status_json(b.post(path, &body).await).await;
+        assert_eq!(st, StatusCode::UNPROCESSABLE_ENTITY, "{path}: {answer}");
+        assert_eq!(
+            field_of(&answer, field),
+            "control_character",
+            "{path}: {answer}"
+        );
+    }
+    // Query parameters, and values inside the JSON filter.
+    for (path, field) in [
+        ("/api/v1/leads?search=a%00b", "search"),
+        ("/api/v1/leads?owner=%00", "owner"),
+        ("/api/v1/leads/export?search=%01", "search"),
+        ("/api/v1/admin/users?q=%00", "q"),
+        ("/api/v1/admin/audit?actor=a%00", "actor"),
+        ("/api/v1/do-not-contact?q=%00", "q"),
+        (
+            "/api/v1/leads?filter=%7B%22field%22%3A%22full_name%22%2C%22cmp%22%3A%22contains%22%2C%22value%22%3A%22a%5Cu0000%22%7D",
+            "filter",
+        ),
+    ] {
+        let (st, answer) = status_json(b.get(path).await).await;
+        assert_eq!(st, StatusCode::UNPROCESSABLE_ENTITY, "{path}: {answer}");
+        assert_eq!(
+            field_of(&answer, field),
+            "control_character",
+            "{path}: {answer}"
+        );
+    }
+    // An id in the path with a NUL names nothing.
+    let (st, answer) = status_json(b.get("/api/v1/leads/a%00b").await).await;
+    assert_eq!(st, StatusCode::NOT_FOUND, "{answer}");
+    // Tab, line feed and carriage return are text.
+    let (st, lead) = status_json(
+        b.post(
+            "/api/v1/leads",
+            &json!({"username": "multi", "notes": "line 1\r\nline 2\tend"}),
+        )
+        .await,
+    )
+    .await;
+    assert_eq!(st, StatusCode::CREATED, "{lead}");
+    assert_eq!(lead["notes"], "line 1\r\nline 2\tend");
+    let (_, page) = status_json(b.get("/api/v1/leads").await).await;
+    assert_eq!(page["total"], 1, "nothing else was written: {page}");
+}

@@ -455,3 +455,51 @@ async fn two_factor_backup_codes_can_be_regenerated_with_a_code() {
         );
     }
 }
+
+/// When a spent refresh token comes back, its family is revoked and so are the access tokens issued from it: the
+/// very next call with one of them is refused. Other families keep working.
+#[tokio::test]
+async fn a_reused_refresh_token_ends_the_access_tokens_of_its_family() {
+    let app = spawn_app().await;
+    let admin = app.first_admin().await;
+    let pair = admin.token_pair().await;
+    let other = admin.token_pair().await;
+    let s = app.script();
+    let (st, second) = status_json(
+        s.post(
+            "/api/v1/auth/refresh",
+            &json!({"refresh_token": pair["refresh_token"]}),
+        )
+        .await,
+    )
+    .await;
+    assert_eq!(st, StatusCode::OK, "{second}");
+    let leads = |token: &serde_json::Value| {
+        let b = s.with_bearer(token.as_str().unwrap());
+        async move { b.get("/api/v1/leads").await.status() }
+    };
+    assert_eq!(leads(&second["access_token"]).await, StatusCode::OK);
+    let reuse = s
+        .post(
+            "/api/v1/auth/refresh",
+            &json!({"refresh_token": pair["refresh_token"]}),
+        )
+        .await
+        .status();
+    assert_eq!(reuse, StatusCode::UNAUTHORIZED);
+    assert_eq!(
+        leads(&second["access_token"]).await,
+        StatusCode::UNAUTHORIZED,
+        "the successor's access token"
+    );
+    assert_eq!(
+        leads(&pair["access_token"]).await,
+        StatusCode::UNAUTHORIZED,
+        "the first access token of the family"
+    );
+    assert_eq!(
+        leads(&other["access_token"]).await,
+        StatusCode::OK,
+        "another family"
+    );
+}

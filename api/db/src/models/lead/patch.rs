@@ -92,7 +92,7 @@ fn clean(v: &mut Option<Option<String>>) {
     if let Some(inner) = v {
         *inner = inner
             .take()
-            .map(|s| s.trim().to_owned())
+            .map(|s| leadgen_core::text::trim(&s).to_owned())
             .filter(|s| !s.is_empty());
     }
 }

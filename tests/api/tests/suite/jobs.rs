@@ -1,0 +1,626 @@
+//! The job engine on the backend under test: enqueue in the caller's transaction, claims with leases and fencing
+//! tokens, retries with backoff, snooze, unique keys, periodic ticks with two schedulers, cancel, pruning and the
+//! rescuer, and the workers running the test kinds. Time moves by the app's clock, never by sleeping; waiting
+//! for workers polls the database with a generous limit.
+
+use leadgen_api_tests::*;
+use leadgen_core::ApiError;
+use leadgen_db::models::effect::Effect;
+use leadgen_db::models::job::{self, Enqueued, Failed, Job, JobFilter, Lease, NewJob};
+use leadgen_db::write_tx;
+use serde_json::json;
+use std::time::Duration;
+
+/// A queue no worker serves: jobs there move only when the test moves them.
+const MANUAL: &str = "manual";
+
+async fn app_with_test_kinds() -> TestApp {
+    spawn_app_with(|s| {
+        s.jobs_test_kinds = true;
+        s.jobs_poll_ms = 200;
+    })
+    .await
+}
+
+fn secs(n: i64) -> chrono::Duration {
+    chrono::Duration::seconds(n)
+}
+
+fn manual(kind: &str) -> NewJob {
+    NewJob::new(kind, json!({})).queue(MANUAL)
+}
+
+/// Polls until `f` holds (workers run on their own threads); panics after 30 s.
+async fn until<F: FnMut(&mut leadgen_db::DbConn) -> bool>(app: &TestApp, what: &str, mut f: F) {
+    for _ in 0..600 {
+        let ok = {
+            let mut c = app.state.db.get().unwrap();
+            f(&mut c)
+        };
+        if ok {
+            return;
+        }
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    panic!("timed out waiting for: {what}");
+}
+
+fn state_of(c: &mut leadgen_db::DbConn, id: &str) -> String {
+    Job::get(c, id).unwrap().state
+}
+
+#[tokio::test]
+async fn a_job_enqueued_in_a_rolled_back_write_does_not_exist() {
+    let app = spawn_app().await;
+    let mut c = app.state.db.get().unwrap();
+    let now = app.state.clock.now();
+    let failed: Result<(), ApiError> = write_tx(&mut c, |c| {
+        Job::enqueue(c, &manual("x.rolled_back"), now)?;
+        Err(ApiError::msg(
+            leadgen_core::ErrorCode::Conflict,
+            "the write failed",
+        ))
+    });
+    assert!(failed.is_err());
+    let kept = write_tx(&mut c, |c| Job::enqueue(c, &manual("x.committed"), now)).unwrap();
+    let all = Job::list(&mut c, &JobFilter::default()).unwrap();
+    let kinds: Vec<&str> = all.iter().map(|j| j.kind.as_str()).collect();
+    assert_eq!(
+        kinds,
+        ["x.committed"],
+        "only the committed write's job exists"
+    );
+    assert_eq!(
+        (
+            kept.job().state.as_str(),
+            kept.job().attempt,
+            kept.job().token
+        ),
+        ("available", 0, 0)
+    );
+}
+
+#[tokio::test]
+async fn a_failed_attempt_is_retried_after_a_growing_backoff_then_discarded() {
+    let app = spawn_app().await;
+    let mut c = app.state.db.get().unwrap();
+    let t0 = app.state.clock.now();
+    let id = Job::enqueue(&mut c, &manual("x.fails").max_attempts(3), t0)
+        .unwrap()
+        .job()
+        .id
+        .clone();
+    let mut at = t0;
+    let mut delays = vec![];
+    for attempt in 1..=3 {
+        let claimed = Job::claim(&mut c, MANUAL, "w", 10, None, at + secs(60), at).unwrap();
+        assert_eq!(
+            claimed.len(),
+            1,
+            "attempt {attempt} is claimable at its run_at"
+        );
+        let j = &claimed[0];
+        assert_eq!((j.attempt, j.token), (attempt, i64::from(attempt)));
+        match Job::fail(&mut c, j, "boom", true, at).unwrap() {
+            Failed::Retry { run_at } => {
+                let delay = (run_at - at).num_milliseconds();
+                delays.push(delay);
+                assert!(
+                    Job::claim(
+                        &mut c,
+                        MANUAL,
+                        "w",
+                        10,
+                        None,
+                        at + secs(60),
+                        run_at - secs(1)
+                    )
+                    .unwrap()
+                    .is_empty(),
+                    "not claimable before its backoff ends"
+                );
+                assert_eq!(state_of(&mut c, &id), "retryable");
+                at = run_at;
+            }
+            Failed::Discarded => {
+                assert_eq!(attempt, 3, "discarded only when out of attempts");
+            }
+            Failed::Lost => panic!("the token was current"),
+        }
+    }
+    // 15 s then 30 s, each ±20 %.
+    assert!((12_000..=18_000).contains(&delays[0]), "{delays:?}");
+    assert!((24_000..=36_000).contains(&delays[1]), "{delays:?}");
+    let j = Job::get(&mut c, &id).unwrap();
+    assert_eq!(
+        (j.state.as_str(), j.attempt, j.last_error.as_deref()),
+        ("discarded", 3, Some("boom"))
+    );
+    assert!(j.finished_at.is_some());
+}
+
+#[tokio::test]
+async fn workers_retry_a_failing_job_when_its_backoff_has_passed() {
+    let app = app_with_test_kinds().await;
+    let id = {
+        let mut c = app.state.db.get().unwrap();
+        app.state
+            .jobs
+            .enqueue(
+                &mut c,
+                &NewJob::new(
+                    leadgen_server::jobs::testing::FLAKY,
+                    json!({"fail_times": 1}),
+                ),
+            )
+            .unwrap()
+            .job()
+            .id
+            .clone()
+    };
+    until(&app, "the first attempt failed", |c| {
+        state_of(c, &id) == "retryable"
+    })
+    .await;
+    let j = Job::get(&mut app.state.db.get().unwrap(), &id).unwrap();
+    assert!(j.last_error.unwrap().contains("planned failure 1 of 1"));
+    // Nothing happens until the backoff (at most 18 s) has passed on the app's clock.
+    app.state.clock.advance(Duration::from_secs(19));
+    until(&app, "the retry completed", |c| {
+        state_of(c, &id) == "completed"
+    })
+    .await;
+    let j = Job::get(&mut app.state.db.get().unwrap(), &id).unwrap();
+    assert_eq!(j.attempt, 2);
+}
+
+#[tokio::test]
+async fn a_snoozed_job_runs_again_later_without_using_an_attempt() {
+    let app = app_with_test_kinds().await;
+    let mut c = app.state.db.get().unwrap();
+    let t0 = app.state.clock.now();
+    let id = Job::enqueue(&mut c, &manual("x.snoozes").max_attempts(1), t0)
+        .unwrap()
+        .job()
+        .id
+        .clone();
+    let j = Job::claim(&mut c, MANUAL, "w", 1, None, t0 + secs(60), t0)
+        .unwrap()
+        .remove(0);
+    assert!(Job::snooze(&mut c, &id, j.token, t0 + secs(47)).unwrap());
+    let s = Job::get(&mut c, &id).unwrap();
+    assert_eq!((s.state.as_str(), s.attempt), ("scheduled", 0));
+    assert!(
+        Job::claim(&mut c, MANUAL, "w", 1, None, t0 + secs(60), t0 + secs(46))
+            .unwrap()
+            .is_empty()
+    );
+    let again = Job::claim(&mut c, MANUAL, "w", 1, None, t0 + secs(107), t0 + secs(47)).unwrap();
+    assert_eq!(
+        (again.len(), again[0].attempt),
+        (1, 1),
+        "its only attempt is still there"
+    );
+    drop(c);
+
+    // Through the workers: the test kind snoozes 30 s once, then completes.
+    let id = {
+        let mut c = app.state.db.get().unwrap();
+        app.state
+            .jobs
+            .enqueue(
+                &mut c,
+                &NewJob::new(leadgen_server::jobs::testing::SNOOZE, json!({"secs": 30}))
+                    .max_attempts(1),
+            )
+            .unwrap()
+            .job()
+            .id
+            .clone()
+    };
+    until(&app, "snoozed", |c| state_of(c, &id) == "scheduled").await;
+    app.state.clock.advance(Duration::from_secs(31));
+    until(&app, "completed after the snooze", |c| {
+        state_of(c, &id) == "completed"
+    })
+    .await;
+}
+
+#[tokio::test]
+async fn a_unique_key_allows_one_active_job_per_kind() {
+    let app = spawn_app().await;
+    let mut c = app.state.db.get().unwrap();
+    let now = app.state.clock.now();
+    let refresh = || manual("x.refresh").unique_key("account:1");
+    let first = Job::enqueue(&mut c, &refresh(), now).unwrap();
+    let second = Job::enqueue(&mut c, &refresh(), now).unwrap();
+    assert!(first.inserted());
+    assert!(matches!(&second, Enqueued::Duplicate(j) if j.id == first.job().id));
+    let other_kind = Job::enqueue(&mut c, &manual("x.other").unique_key("account:1"), now).unwrap();
+    assert!(other_kind.inserted(), "keys are per kind");
+    // Running still holds the key; finished frees it.
+    let j = Job::claim(&mut c, MANUAL, "w", 1, None, now + secs(60), now)
+        .unwrap()
+        .remove(0);
+    assert_eq!(j.id, first.job().id);
+    assert!(!Job::enqueue(&mut c, &refresh(), now).unwrap().inserted());
+    assert!(Job::complete(&mut c, &j.id, j.token, now).unwrap());
+    let third = Job::enqueue(&mut c, &refresh(), now).unwrap();
+    assert!(third.inserted());
+    assert_ne!(third.job().id, first.job().id);
+}
+
+#[tokio::test]
+async fn a_periodic_tick_is_enqueued_once_by_two_schedulers() {
+    use leadgen_server::jobs::engine::{Engine, Options};
+    let app = spawn_app().await;
+    let scheduler = || {
+        Engine::builder(
+            app.state.db.clone(),
+            app.state.clock.clone(),
+            Options::from_settings(&app.settings),
+            leadgen_server::jobs::metrics::JobMetrics::new().unwrap(),
+        )
+        .periodic("sync", Duration::from_secs(3600), |_tick| {
+            NewJob::new("x.sync", json!({})).queue(MANUAL)
+        })
+        .build()
+    };
+    let (a, b) = (scheduler(), scheduler());
+    let mut c = app.state.db.get().unwrap();
+    let count = |c: &mut leadgen_db::DbConn| {
+        Job::list(
+            c,
+            &JobFilter {
+                kind: Some("x.sync".into()),
+                ..JobFilter::default()
+            },
+        )
+        .unwrap()
+        .len()
+    };
+    let enqueued = a.enqueue_ticks(&mut c).unwrap() + b.enqueue_ticks(&mut c).unwrap();
+    assert_eq!((enqueued, count(&mut c)), (1, 1));
+    // The tick's job runs and finishes; the same tick is still not enqueued again.
+    let now = app.state.clock.now();
+    let j = Job::claim(&mut c, MANUAL, "w", 1, None, now + secs(60), now)
+        .unwrap()
+        .remove(0);
+    assert!(Job::complete(&mut c, &j.id, j.token, now).unwrap());
+    assert_eq!(
+        b.enqueue_ticks(&mut c).unwrap() + a.enqueue_ticks(&mut c).unwrap(),
+        0
+    );
+    // The next hour: one more.
+    app.state.clock.advance(Duration::from_secs(3600));
+    let enqueued = b.enqueue_ticks(&mut c).unwrap() + a.enqueue_ticks(&mut c).unwrap();
+    assert_eq!((enqueued, count(&mut c)), (1, 2));
+}
+
+#[tokio::test]
+async fn cancelling_stops_a_running_job_at_its_next_checkpoint() {
+    let app = app_with_test_kinds().await;
+    let mut c = app.state.db.get().unwrap();
+    // Waiting: cancelled at once.
+    let later = NewJob::new(leadgen_server::jobs::testing::NOOP, json!({}))
+        .run_at(app.state.clock.now() + secs(3600));
+    let waiting = app
+        .state
+        .jobs
+        .enqueue(&mut c, &later)
+        .unwrap()
+        .job()
+        .id
+        .clone();
+    let j = Job::cancel(&mut c, &waiting, app.state.clock.now())
+        .unwrap()
+        .unwrap();
+    assert_eq!(j.state, "cancelled");
+    // Running: asked, and it stops at a checkpoint.
+    let id = app
+        .state
+        .jobs
+        .enqueue(
+            &mut c,
+            &NewJob::new(
+                leadgen_server::jobs::testing::STEPS,
+                json!({"steps": 100000, "step_ms": 10}),
+            ),
+        )
+        .unwrap()
+        .job()
+        .id
+        .clone();
+    drop(c);
+    until(&app, "the job reports progress", |c| {
+        Job::get(c, &id)
+            .unwrap()
+            .progress_json()
+            .is_some_and(|p| p["done"].as_u64() > Some(2))
+    })
+    .await;
+    let j = Job::cancel(&mut app.state.db.get().unwrap(), &id, app.state.clock.now())
+        .unwrap()
+        .unwrap();
+    assert_eq!((j.state.as_str(), j.cancel_requested), ("running", true));
+    until(&app, "cancelled", |c| state_of(c, &id) == "cancelled").await;
+    let done = |c: &mut leadgen_db::DbConn| {
+        Job::get(c, &id).unwrap().progress_json().unwrap()["done"].as_u64()
+    };
+    let at_stop = done(&mut app.state.db.get().unwrap());
+    tokio::time::sleep(Duration::from_millis(300)).await;
+    assert_eq!(
+        done(&mut app.state.db.get().unwrap()),
+        at_stop,
+        "no step after the stop"
+    );
+    assert!(at_stop < Some(100000));
+}
+
+#[tokio::test]
+async fn finished_jobs_are_pruned_after_their_age() {
+    let app = spawn_app().await;
+    let mut c = app.state.db.get().unwrap();
+    let t0 = app.state.clock.now();
+    let mut finish = |kind: &str, at: chrono::NaiveDateTime| {
+        let id = Job::enqueue(&mut c, &manual(kind), at)
+            .unwrap()
+            .job()
+            .id
+            .clone();
+        let j = Job::claim(&mut c, MANUAL, "w", 1, None, at + secs(60), at)
+            .unwrap()
+            .remove(0);
+        assert_eq!(j.id, id);
+        assert!(Job::complete(&mut c, &id, j.token, at).unwrap());
+    };
+    finish("x.old", t0 - secs(8 * 86_400));
+    finish("x.recent", t0 - secs(86_400));
+    Job::enqueue(
+        &mut c,
+        &manual("x.waiting").run_at(t0 - secs(30 * 86_400)),
+        t0 - secs(30 * 86_400),
+    )
+    .unwrap();
+    assert_eq!(Job::prune(&mut c, t0 - secs(7 * 86_400)).unwrap(), 1);
+    let mut kinds: Vec<String> = Job::list(&mut c, &JobFilter::default())
+        .unwrap()
+        .into_iter()
+        .map(|j| j.kind)
+        .collect();
+    kinds.sort();
+    assert_eq!(
+        kinds,
+        ["x.recent", "x.waiting"],
+        "active jobs are never pruned"
+    );
+}
+
+#[tokio::test]
+async fn a_job_past_its_lease_is_rescued_and_the_stale_token_is_refused() {
+    let app = spawn_app().await;
+    let mut c = app.state.db.get().unwrap();
+    let t0 = app.state.clock.now();
+    let id = Job::enqueue(&mut c, &manual("x.long").max_attempts(2), t0)
+        .unwrap()
+        .job()
+        .id
+        .clone();
+    let first = Job::claim(&mut c, MANUAL, "dead", 1, None, t0 + secs(60), t0)
+        .unwrap()
+        .remove(0);
+    // Within the lease nothing is rescued; a heartbeat extends it.
+    assert_eq!(Job::rescue(&mut c, t0 + secs(59)).unwrap().retryable, 0);
+    assert_eq!(
+        Job::heartbeat(&mut c, &id, first.token, t0 + secs(120)).unwrap(),
+        Lease::Held { cancel: false }
+    );
+    assert_eq!(Job::rescue(&mut c, t0 + secs(100)).unwrap().retryable, 0);
+    // Past it: back to retryable, claimed by another worker with a new token.
+    assert_eq!(Job::rescue(&mut c, t0 + secs(121)).unwrap().retryable, 1);
+    let j = Job::get(&mut c, &id).unwrap();
+    assert_eq!(j.state, "retryable");
+    assert!(j.last_error.unwrap().contains("lease expired"));
+    let second = Job::claim(
+        &mut c,
+        MANUAL,
+        "alive",
+        1,
+        None,
+        t0 + secs(300),
+        t0 + secs(121),
+    )
+    .unwrap()
+    .remove(0);
+    assert!(second.token > first.token);
+    // The first worker comes back: every write with its token is refused.
+    assert!(!Job::complete(&mut c, &id, first.token, t0 + secs(122)).unwrap());
+    assert!(!Job::progress(&mut c, &id, first.token, &json!({"done": 1})).unwrap());
+    assert_eq!(
+        Job::heartbeat(&mut c, &id, first.token, t0 + secs(500)).unwrap(),
+        Lease::Lost
+    );
+    assert_eq!(
+        Job::fail(&mut c, &first, "late", true, t0 + secs(122)).unwrap(),
+        Failed::Lost
+    );
+    assert!(!Job::snooze(&mut c, &id, first.token, t0 + secs(500)).unwrap());
+    let j = Job::get(&mut c, &id).unwrap();
+    assert_eq!(
+        (j.state.as_str(), j.locked_by.as_deref()),
+        ("running", Some("alive"))
+    );
+    // The second worker dies too: out of attempts, the job is discarded, not run a third time.
+    let r = Job::rescue(&mut c, t0 + secs(301)).unwrap();
+    assert_eq!((r.retryable, r.discarded), (0, 1));
+    assert!(!Job::complete(&mut c, &id, second.token, t0 + secs(302)).unwrap());
+    assert_eq!(state_of(&mut c, &id), "discarded");
+}
+
+#[tokio::test]
+async fn a_claim_takes_each_due_job_once_in_priority_order() {
+    let app = spawn_app().await;
+    let mut c = app.state.db.get().unwrap();
+    let t0 = app.state.clock.now();
+    for (kind, priority) in [("x.low", 5), ("x.high", 0), ("x.mid", 1)] {
+        Job::enqueue(&mut c, &manual(kind).priority(priority), t0).unwrap();
+    }
+    Job::enqueue(&mut c, &manual("x.later").run_at(t0 + secs(10)), t0).unwrap();
+    let a = Job::claim(&mut c, MANUAL, "a", 2, None, t0 + secs(60), t0).unwrap();
+    let b = Job::claim(&mut c, MANUAL, "b", 5, None, t0 + secs(60), t0).unwrap();
+    let kinds = |v: &[Job]| v.iter().map(|j| j.kind.clone()).collect::<Vec<_>>();
+    assert_eq!(kinds(&a), ["x.high", "x.mid"]);
+    assert_eq!(kinds(&b), ["x.low"], "scheduled jobs wait for their time");
+    // Per-owner limit: one running job per owner.
+    let owner = leadgen_db::models::user::User::find_by_username(&mut c, "admin")
+        .unwrap()
+        .unwrap()
+        .id;
+    for _ in 0..2 {
+        Job::enqueue(
+            &mut c,
+            &NewJob::new("x.heavy", json!({}))
+                .queue("heavy")
+                .owner(&owner),
+            t0,
+        )
+        .unwrap();
+    }
+    let got = Job::claim(&mut c, "heavy", "a", 5, Some(1), t0 + secs(60), t0).unwrap();
+    assert_eq!(got.len(), 1);
+    assert!(
+        Job::claim(&mut c, "heavy", "b", 5, Some(1), t0 + secs(60), t0)
+            .unwrap()
+            .is_empty()
+    );
+    assert!(Job::complete(&mut c, &got[0].id, got[0].token, t0).unwrap());
+    assert_eq!(
+        Job::claim(&mut c, "heavy", "b", 5, Some(1), t0 + secs(60), t0)
+            .unwrap()
+            .len(),
+        1
+    );
+}
+
+#[tokio::test]
+async fn workers_record_each_effect_once_in_the_ledger() {
+    let app = app_with_test_kinds().await;
+    let ids: Vec<String> = {
+        let mut c = app.state.db.get().unwrap();
+        write_tx(&mut c, |c| {
+            (0..200)
+                .map(|n| {
+                    Ok(app
+                        .state
+                        .jobs
+                        .enqueue(
+                            c,
+                            &NewJob::new(leadgen_server::jobs::testing::LEDGER, json!({"n": n})),
+                        )?
+                        .job()
+                        .id
+                        .clone())
+                })
+                .collect()
+        })
+        .unwrap()
+    };
+    until(&app, "every job completed", |c| {
+        Job::list(
+            c,
+            &JobFilter {
+                states: vec![job::COMPLETED.into()],
+                limit: 500,
+                ..JobFilter::default()
+            },
+        )
+        .unwrap()
+        .len()
+            == ids.len()
+    })
+    .await;
+    let mut c = app.state.db.get().unwrap();
+    assert_eq!(Effect::count(&mut c, "test.ledger").unwrap(), 200);
+    // A job that runs again finds its effect done and changes nothing.
+    let e = Effect::find(&mut c, "test.ledger:7").unwrap().unwrap();
+    assert_eq!(e.result_json(), Some(json!({"n": 7})));
+    assert_eq!(e.job_id.as_deref(), Some(ids[7].as_str()));
+    let again = app
+        .state
+        .jobs
+        .enqueue(
+            &mut c,
+            &NewJob::new(leadgen_server::jobs::testing::LEDGER, json!({"n": 7})),
+        )
+        .unwrap()
+        .job()
+        .id
+        .clone();
+    drop(c);
+    until(&app, "the repeat completed", |c| {
+        state_of(c, &again) == "completed"
+    })
+    .await;
+    use diesel::prelude::*;
+    use leadgen_db::schema::audit_log;
+    let rows: i64 = audit_log::table
+        .filter(audit_log::action.eq("test.ledger"))
+        .count()
+        .get_result(&mut *app.state.db.get().unwrap())
+        .unwrap();
+    assert_eq!(rows, 200, "the effect of n=7 was not made twice");
+}
+
+#[tokio::test]
+async fn an_import_whose_worker_died_resumes_by_itself() {
+    // The import's job is claimed by a worker that then dies (its lease never renewed). Another process takes
+    // the job back when the lease has run out and finishes the import, with no request from the user.
+    let app = spawn_app_with(|s| s.jobs_in_serve = false).await;
+    let admin = app.first_admin().await;
+    let mut csv = String::from("username,full_name\n");
+    for n in 1..=300 {
+        csv.push_str(&format!("lead{n},Lead {n}\n"));
+    }
+    let (_, p) = crate::import::upload(&admin.b, csv).await;
+    let id = p["id"].as_str().unwrap().to_owned();
+    let (st, s) = status_json(
+        admin
+            .b
+            .post(
+                &format!("/api/v1/imports/{id}/run"),
+                &json!({"mapping": ["username", "full_name"], "dedupe": "skip", "key": "username"}),
+            )
+            .await,
+    )
+    .await;
+    assert_eq!((st.as_u16(), s["status"].as_str()), (202, Some("running")));
+    {
+        let mut c = app.state.db.get().unwrap();
+        let now = app.state.clock.now();
+        let dead = Job::claim(&mut c, "imports", "dead", 1, Some(1), now + secs(60), now).unwrap();
+        assert_eq!(dead.len(), 1, "the run request enqueued the import's job");
+    }
+    let mut settings = app.settings.clone();
+    settings.jobs_in_serve = true;
+    let second = start(settings, tempfile::tempdir().unwrap()).await;
+    second.state.clock.advance(Duration::from_secs(61));
+    for _ in 0..600 {
+        let (_, s) = status_json(admin.b.get(&format!("/api/v1/imports/{id}")).await).await;
+        if s["status"] != "running" {
+            assert_eq!(
+                (
+                    s["status"].as_str(),
+                    s["processed"].as_i64(),
+                    s["inserted"].as_i64()
+                ),
+                (Some("done"), Some(300), Some(300)),
+                "{s}"
+            );
+            let (_, page) = status_json(admin.b.get("/api/v1/leads?limit=1").await).await;
+            assert_eq!(page["total"], 300);
+            return;
+        }
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    panic!("the import did not resume");
+}
