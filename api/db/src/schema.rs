@@ -362,6 +362,20 @@ diesel::table! {
 diesel::allow_tables_to_appear_in_same_query!(users, leads);
 
 diesel::table! {
+    provider_settings (id) {
+        id -> Text,
+        provider -> Text,
+        field -> Text,
+        user_id -> Nullable<Text>,
+        value -> Nullable<Text>,
+        value_enc -> Nullable<Binary>,
+        hint -> Nullable<Text>,
+        updated_at -> Timestamp,
+        updated_by -> Nullable<Text>,
+    }
+}
+
+diesel::table! {
     jobs (id) {
         id -> Text,
         kind -> Text,
@@ -383,6 +397,20 @@ diesel::table! {
         created_at -> Timestamp,
         attempted_at -> Nullable<Timestamp>,
         finished_at -> Nullable<Timestamp>,
+    }
+}
+
+diesel::table! {
+    provider_calls (id) {
+        id -> Text,
+        at -> Timestamp,
+        provider -> Text,
+        operation -> Text,
+        user_id -> Nullable<Text>,
+        status -> Text,
+        duration_ms -> BigInt,
+        units -> BigInt,
+        unit -> Nullable<Text>,
     }
 }
 

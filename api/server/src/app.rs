@@ -3,7 +3,7 @@
 use crate::openapi::ApiDoc;
 use crate::security::{self, RateLimits};
 use crate::state::AppState;
-use crate::{identity, leads, ops, prompts, spa, telemetry};
+use crate::{identity, leads, ops, prompts, providers, spa, telemetry};
 use actix_identity::IdentityMiddleware;
 use actix_session::config::PersistentSession;
 use actix_session::storage::CookieSessionStore;
@@ -51,6 +51,11 @@ pub struct Application {
 impl Application {
     /// Connects, migrates, bootstraps and binds `settings.bind` (use port 0 for a free port).
     pub async fn build(settings: Settings) -> anyhow::Result<Application> {
+        Application::build_with(settings, false).await
+    }
+
+    /// `sandbox`: the provider base URLs point at the built-in provider sandbox (`leadgen serve --sandbox`).
+    pub async fn build_with(settings: Settings, sandbox: bool) -> anyhow::Result<Application> {
         settings.validate()?;
         let secrets = Secrets::resolve(&settings)?;
         let backend = settings.backend()?;
@@ -119,6 +124,7 @@ impl Application {
             db,
             secrets: Arc::new(secrets),
             dummy_hash: Arc::new(dummy_hash),
+            sandbox,
             counts,
             clock,
             jobs,
@@ -220,6 +226,7 @@ fn run(listener: TcpListener, state: AppState) -> anyhow::Result<Server> {
             .service(SwaggerUi::new("/api/docs/{tail}*").url("/api/openapi.json", openapi.clone()))
             .service(
                 web::scope("/api/v1")
+                    .configure(providers::routes::routes)
                     .configure(identity::routes)
                     .configure(leads::routes)
                     .configure(prompts::routes),

@@ -44,6 +44,9 @@ pub const ACTIONS: &[&str] = &[
     "policy.changed",
     "keys.rotated",
     "leads.read_other",
+    "provider.settings_changed",
+    "provider.own_settings_changed",
+    "provider.tested",
 ];
 
 /// An event by a signed-in user (or the system when `actor` is None), from this client.

@@ -8,6 +8,7 @@ use leadgen_core::config::{Backend, Settings};
 use leadgen_core::crypto::{random_key_b64, KeyRing};
 use leadgen_core::secrets::{Secrets, SecretsFile};
 use leadgen_db::models::audit::{AuditEntry, NewAudit};
+use leadgen_db::models::provider_setting::ProviderSetting;
 use leadgen_db::models::user::{Role, User};
 use leadgen_db::{write_tx, Db};
 
@@ -25,7 +26,15 @@ pub struct Cli {
 #[derive(Subcommand)]
 pub enum Command {
     /// Serve the API and the web app (runs pending migrations first).
-    Serve,
+    Serve {
+        /// Demo mode: start the provider sandbox inside this process on a free loopback port and point every
+        /// provider at it, so no real request leaves the machine (the web app shows a banner).
+        #[arg(long)]
+        sandbox: bool,
+        /// The sandbox's data seed (with --sandbox).
+        #[arg(long, default_value_t = 1, requires = "sandbox")]
+        sandbox_seed: u64,
+    },
     /// Run job workers only (scale-out next to `serve` on PostgreSQL), with `/health` and `/metrics` on
     /// LEADGEN_WORKER_BIND.
     Worker {
@@ -91,7 +100,10 @@ pub fn run(cli: Cli) -> anyhow::Result<()> {
     let settings = Settings::load()?;
     init_telemetry(&settings);
     match cli.command {
-        Command::Serve => serve(settings),
+        Command::Serve {
+            sandbox,
+            sandbox_seed,
+        } => serve(settings, sandbox.then_some(sandbox_seed)),
         Command::Worker {
             queues,
             concurrency,
@@ -106,12 +118,25 @@ pub fn run(cli: Cli) -> anyhow::Result<()> {
     }
 }
 
-fn serve(settings: Settings) -> anyhow::Result<()> {
+fn serve(mut settings: Settings, sandbox_seed: Option<u64>) -> anyhow::Result<()> {
+    // The sandbox runs on its own thread and runtime for as long as `_sim` lives (the whole serve).
+    let _sim = match sandbox_seed {
+        Some(seed) => {
+            let sim = provider_sim::spawn_at("127.0.0.1:0", seed)?;
+            point_at_sandbox(&mut settings, &sim.base_url());
+            tracing::warn!(
+                sandbox = %sim.base_url(),
+                "sandbox mode: every provider points at the built-in provider sandbox; no real requests are made"
+            );
+            Some(sim)
+        }
+        None => None,
+    };
     let rt = tokio::runtime::Builder::new_multi_thread()
         .enable_all()
         .build()?;
     rt.block_on(async move {
-        let app = Application::build(settings).await?;
+        let app = Application::build_with(settings, sandbox_seed.is_some()).await?;
         tracing::info!(port = app.port(), "leadgen is listening");
         let jobs = app.state().jobs.clone();
         // The server stops on SIGINT/SIGTERM; then running jobs get time to reach a checkpoint.
@@ -119,6 +144,22 @@ fn serve(settings: Settings) -> anyhow::Result<()> {
         jobs.shutdown(crate::jobs::SHUTDOWN_GRACE).await;
         Ok(())
     })
+}
+
+/// Points every provider base URL at the sandbox at `base` (`http://HOST:PORT`).
+pub fn point_at_sandbox(settings: &mut Settings, base: &str) {
+    let at = |prefix: &str| format!("{base}/{prefix}");
+    settings.instagram_www_base_url = at("instagram-www");
+    settings.instagram_api_base_url = at("instagram-api");
+    settings.instagram_graph_base_url = at("instagram-graph");
+    settings.apify_base_url = at("apify");
+    settings.perplexity_base_url = at("perplexity");
+    settings.openai_base_url = at("openai");
+    settings.google_accounts_base_url = at("google-accounts");
+    settings.google_oauth_base_url = at("google-oauth");
+    settings.gmail_base_url = at("gmail");
+    settings.sidecar_base_url = Some(at("sidecar"));
+    settings.telegram_base_url = at("telegram");
 }
 
 fn open(settings: &Settings) -> anyhow::Result<Db> {
@@ -294,6 +335,15 @@ fn rotate_keys(settings: Settings, generate: bool) -> anyhow::Result<()> {
                 .map_err(leadgen_core::ApiError::internal)?
             {
                 User::store_ciphertext(c, &id, column, &new)?;
+                n += 1;
+            }
+        }
+        for (id, blob) in ProviderSetting::encrypted(c)? {
+            if let Some(new) = ring
+                .reencrypt(&blob, ProviderSetting::slot(&id))
+                .map_err(leadgen_core::ApiError::internal)?
+            {
+                ProviderSetting::replace_ciphertext(c, &id, &new)?;
                 n += 1;
             }
         }

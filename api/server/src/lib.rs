@@ -10,6 +10,7 @@ pub mod leads;
 pub mod openapi;
 pub mod ops;
 pub mod prompts;
+pub mod providers;
 pub mod security;
 pub mod spa;
 pub mod state;

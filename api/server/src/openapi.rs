@@ -95,6 +95,9 @@ impl Modify for Security {
         crate::prompts::routes::create_prompt, crate::prompts::routes::get_prompt, crate::prompts::routes::update_prompt,
         crate::prompts::routes::delete_prompt, crate::prompts::routes::versions, crate::prompts::routes::preview,
         crate::prompts::routes::variables,
+        crate::providers::routes::list, crate::providers::routes::update, crate::providers::routes::test,
+        crate::providers::routes::list_own, crate::providers::routes::update_own, crate::providers::routes::test_own,
+        crate::providers::routes::instance,
     ),
     components(schemas(leadgen_core::error::ErrorBody, leadgen_core::error::ErrorInfo, leadgen_core::ErrorCode)),
     modifiers(&Security, &Contract),
@@ -105,6 +108,7 @@ impl Modify for Security {
         (name = "admin", description = "User management, policy and the audit log (admins)"),
         (name = "leads", description = "The leads workspace"),
         (name = "prompts", description = "Products and system prompts (the template language)"),
+        (name = "providers", description = "Provider credentials (admins), your own AI keys, test connection, sandbox mode"),
         (name = "operations", description = "Health"),
     )
 )]

@@ -17,6 +17,8 @@ pub struct AppState {
     pub dummy_hash: Arc<String>,
     /// Cached lead totals per owner and query (see `leads::counts`).
     pub counts: Arc<crate::leads::counts::CountCache>,
+    /// Every provider points at the built-in provider sandbox (`leadgen serve --sandbox`).
+    pub sandbox: bool,
     /// The time jobs and schedules go by (tests move it).
     pub clock: leadgen_core::clock::Clock,
     /// The job engine: enqueue through it; its workers run here unless `jobs_in_serve` is off.

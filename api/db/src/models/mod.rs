@@ -11,6 +11,7 @@ pub mod lead;
 pub mod lead_span;
 pub mod login;
 pub mod product;
+pub mod provider_setting;
 pub mod seed;
 pub mod session;
 pub mod setting;

@@ -12,6 +12,7 @@ mod lists;
 mod login;
 mod parity;
 mod prompts;
+mod providers;
 mod secrets;
 mod security;
 mod tokens;
