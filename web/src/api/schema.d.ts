@@ -56,6 +56,41 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/admin/providers": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Every provider's global settings (secrets as hints only). */
+        get: operations["list"];
+        /** Set or clear global provider settings (all or nothing; audited without the values). */
+        put: operations["update"];
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/admin/providers/{provider}/test": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Test connection: the cheapest real call with the global credentials; recorded as a provider call and audited. */
+        post: operations["test"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/admin/users": {
         parameters: {
             query?: never;
@@ -300,6 +335,23 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/dashboard": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Your leads by status, what needs attention and your latest imports. */
+        get: operations["dashboard"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/do-not-contact": {
         parameters: {
             query?: never;
@@ -312,6 +364,43 @@ export interface paths {
         put?: never;
         /** Put a username or e-mail on the list; your matching leads become "do not contact". */
         post: operations["add_dnc"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/do-not-contact/bulk": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Put many usernames and e-mails on the list at once (pasted, or read from a file on the page); your matching
+         *     leads become "do not contact" in one undo step. Empty items are ignored; invalid ones are listed, the rest added.
+         */
+        post: operations["add_dnc_bulk"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/do-not-contact/export": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Your whole do-not-contact list as CSV (`kind,value,reason,created_at`). */
+        get: operations["export_dnc"];
+        put?: never;
+        post?: never;
         delete?: never;
         options?: never;
         head?: never;
@@ -434,6 +523,23 @@ export interface paths {
         put?: never;
         /** Start (or resume) the import in the background; poll `GET /api/v1/imports/{id}` for progress. */
         post: operations["run_import"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/instance": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** What kind of server this is (no sign-in needed): whether it runs against the provider sandbox. */
+        get: operations["instance"];
+        put?: never;
+        post?: never;
         delete?: never;
         options?: never;
         head?: never;
@@ -743,6 +849,41 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/me/providers": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Your own AI keys (override the global ones for your work). */
+        get: operations["list_own"];
+        /** Set or clear your own AI keys. */
+        put: operations["update_own"];
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/me/providers/{provider}/test": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Test connection with the key you would use (your own, else the global one). */
+        post: operations["test_own"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/me/sessions": {
         parameters: {
             query?: never;
@@ -1033,6 +1174,29 @@ export interface components {
             /** Format: date-time */
             last_used_at?: string | null;
         };
+        /** @description What needs you: each a count, 0 when all is well. */
+        Attention: {
+            /**
+             * Format: int64
+             * @description Leads that replied: answer them.
+             */
+            replied: number;
+            /**
+             * Format: int64
+             * @description Leads whose e-mail bounced: fix the address.
+             */
+            bounced: number;
+            /**
+             * Format: int64
+             * @description New leads without an e-mail address.
+             */
+            new_without_email: number;
+            /**
+             * Format: int64
+             * @description Imports that failed or were interrupted.
+             */
+            unfinished_imports: number;
+        };
         AuditItem: {
             id: string;
             /** Format: date-time */
@@ -1077,6 +1241,16 @@ export interface components {
         CodeRequest: {
             code: string;
         };
+        ConnectionTest: {
+            provider: string;
+            ok: boolean;
+            /** @description Why it failed: a provider error code (`provider_auth_failed`, …), `not_configured` or `not_supported`. */
+            code?: string | null;
+            /** @description What happened, in words. */
+            message: string;
+            /** Format: int64 */
+            duration_ms: number;
+        };
         CreateApiToken: {
             name: string;
             scope: components["schemas"]["TokenScope"];
@@ -1108,12 +1282,41 @@ export interface components {
          * @description The CSV file's bytes, as the whole request body.
          */
         CsvFile: string;
+        Dashboard: {
+            /**
+             * Format: int64
+             * @description Your leads (deleted ones not counted).
+             */
+            total_leads: number;
+            /** @description Leads per status, most first (statuses with no leads left out). */
+            by_status: components["schemas"]["StatusCount"][];
+            attention: components["schemas"]["Attention"];
+            /** @description Your latest imports that ran (newest first, up to 5). */
+            recent_imports: components["schemas"]["ImportBrief"][];
+        };
         /** @enum {string} */
         Dedupe: "skip" | "update" | "keep_both";
         /** @enum {string} */
         DedupeKey: "username" | "email";
         DncAdded: {
             entry: components["schemas"]["DncEntry"];
+            /** @description Leads of yours now marked "do not contact" (one undo step). */
+            leads_marked: number;
+        };
+        DncBulkInput: {
+            /** @description Usernames (`@` optional) and e-mail addresses, one per item; a value with `@` inside is an e-mail. */
+            values: string[];
+            /** @description Where the list came from: `paste` or `file`; recorded as the entries' reason. */
+            source: "paste" | "file";
+            /** @description The file's name (with `source: file`), named in the reason. */
+            filename?: string | null;
+        };
+        DncBulkResult: {
+            added: number;
+            /** @description Already on the list (left as they were). */
+            already_listed: number;
+            /** @description Items that are neither a username nor an e-mail address (nothing was added for them). */
+            invalid: components["schemas"]["DncInvalid"][];
             /** @description Leads of yours now marked "do not contact" (one undo step). */
             leads_marked: number;
         };
@@ -1130,6 +1333,11 @@ export interface components {
             kind: components["schemas"]["DncKind"];
             value: string;
             reason?: string | null;
+        };
+        DncInvalid: {
+            /** @description The item as given. */
+            value: string;
+            message: string;
         };
         /**
          * @description What a do-not-contact entry holds.
@@ -1149,7 +1357,7 @@ export interface components {
          * @description Stable error codes. Adding one is an API change; renaming one is a breaking change.
          * @enum {string}
          */
-        ErrorCode: "bad_request" | "unauthenticated" | "invalid_credentials" | "invalid_totp_code" | "login_step_expired" | "forbidden" | "csrf_failed" | "password_change_required" | "totp_setup_required" | "token_scope_insufficient" | "self_protection" | "not_found" | "conflict" | "payload_too_large" | "unsupported_media_type" | "validation_failed" | "account_locked" | "rate_limited" | "internal" | "unavailable";
+        ErrorCode: "bad_request" | "unauthenticated" | "invalid_credentials" | "invalid_totp_code" | "login_step_expired" | "forbidden" | "csrf_failed" | "password_change_required" | "totp_setup_required" | "token_scope_insufficient" | "self_protection" | "not_found" | "conflict" | "payload_too_large" | "unsupported_media_type" | "validation_failed" | "account_locked" | "rate_limited" | "internal" | "unavailable" | "provider_auth_failed" | "provider_token_expired" | "provider_quota_exceeded" | "provider_rate_limited" | "provider_bad_request" | "provider_not_found" | "provider_unavailable" | "provider_invalid_response" | "provider_refused" | "provider_run_failed" | "provider_history_too_old" | "instagram_challenge_required" | "instagram_two_factor_required" | "instagram_login_required" | "instagram_action_blocked" | "instagram_please_wait";
         ErrorInfo: {
             code: components["schemas"]["ErrorCode"];
             message: string;
@@ -1170,6 +1378,53 @@ export interface components {
             status: string;
             database?: string | null;
         };
+        ImportBrief: {
+            id: string;
+            filename: string;
+            /** @description uploaded, running, done, failed, interrupted */
+            status: string;
+            /** Format: int64 */
+            total_rows: number;
+            /** Format: int64 */
+            inserted: number;
+            /** Format: int64 */
+            updated: number;
+            /** Format: int64 */
+            skipped: number;
+            /** Format: int64 */
+            failed: number;
+            /** Format: date-time */
+            created_at: string;
+            /** Format: date-time */
+            finished_at?: string | null;
+        };
+        /** @description The whole file checked before the run: how many rows will fail, repeat, or match a lead you have. */
+        ImportCheck: {
+            /**
+             * Format: int64
+             * @description Rows that will fail (a bad cell, no username).
+             */
+            bad_rows: number;
+            /** @description The first bad rows and why (up to 100; one entry per bad cell). */
+            bad: components["schemas"]["RowError"][];
+            /**
+             * Format: int64
+             * @description Good rows whose username repeats an earlier row of the file (skipped, or filling the earlier row with
+             *     `dedupe: update`).
+             */
+            duplicates_in_file: number;
+            /**
+             * Format: int64
+             * @description Good rows (first of their username in the file) that match one of your leads (skipped, or filling it with
+             *     `dedupe: update`).
+             */
+            existing: number;
+            /**
+             * Format: int64
+             * @description Good rows that add a new lead.
+             */
+            new_rows: number;
+        };
         ImportPreview: {
             id: string;
             filename: string;
@@ -1181,6 +1436,7 @@ export interface components {
             /** Format: int64 */
             total_rows: number;
             preview: components["schemas"]["PreviewRow"][];
+            check?: null | components["schemas"]["ImportCheck"];
         };
         /**
          * @description Where an import stands; `interrupted`: cut off by a restart (run it again to resume).
@@ -1205,10 +1461,16 @@ export interface components {
             failed: number;
             /** @description Bad rows, in row order (up to 1000). */
             errors: components["schemas"]["RowError"][];
+            /** @description Skipped rows and why, in row order (up to 1000). */
+            skipped_rows: components["schemas"]["RowError"][];
             /** Format: date-time */
             created_at: string;
             /** Format: date-time */
             finished_at?: string | null;
+        };
+        Instance: {
+            /** @description Every provider points at the built-in provider sandbox (`leadgen serve --sandbox`): no real requests are made. */
+            sandbox: boolean;
         };
         /** @description The 409 of a stale `If-Match` (documentation of `ErrorBody` with its details for this case). */
         LeadConflict: {
@@ -1476,6 +1738,43 @@ export interface components {
             /** Format: date-time */
             created_at: string;
         };
+        /** @description One setting as the API shows it: plain values in full, secrets only as a hint. */
+        ProviderFieldView: {
+            field: string;
+            label: string;
+            /** @description Kept encrypted; only `hint` is ever shown. */
+            secret: boolean;
+            /** @description Users may set their own value under `/api/v1/me/providers`. */
+            user_override: boolean;
+            set: boolean;
+            /** @description The value of a plain setting (models, ids, URLs); never set for a secret. */
+            value?: string | null;
+            /** @description A secret's last characters, e.g. `••••1234`. */
+            hint?: string | null;
+            /** Format: date-time */
+            updated_at?: string | null;
+            /** @description Username of who set it. */
+            updated_by?: string | null;
+        };
+        ProviderSettingChange: {
+            provider: string;
+            field: string;
+            /** @description The new value; `null` clears the setting. */
+            value?: string | null;
+        };
+        ProviderSettings: {
+            /** @description The server runs against the provider sandbox: no real requests are made. */
+            sandbox: boolean;
+            providers: components["schemas"]["ProviderView"][];
+        };
+        ProviderView: {
+            /** @description `openai`, `perplexity`, `apify`, `instagram`, `google`, `telegram` or `sidecar`. */
+            provider: string;
+            label: string;
+            /** @description Whether "test connection" makes a real call for this provider. */
+            testable: boolean;
+            fields: components["schemas"]["ProviderFieldView"][];
+        };
         RefreshRequest: {
             refresh_token: string;
         };
@@ -1528,6 +1827,11 @@ export interface components {
             user_agent?: string | null;
             /** @description The session this request came with. */
             current: boolean;
+        };
+        StatusCount: {
+            status: string;
+            /** Format: int64 */
+            count: number;
         };
         /** @description One problem found in a template. */
         TemplateError: {
@@ -1595,6 +1899,10 @@ export interface components {
         };
         UpdateMe: {
             email?: string | null;
+        };
+        UpdateProviderSettings: {
+            /** @description 1 to 50 changes, applied together or not at all. */
+            settings: components["schemas"]["ProviderSettingChange"][];
         };
         UpdateUser: {
             role?: null | components["schemas"]["Role"];
@@ -1871,6 +2179,196 @@ export interface operations {
             };
             /** @description A field is not valid; `details.fields` names it (`validation_failed`) */
             422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Too many requests (`rate_limited`); wait `Retry-After` seconds */
+            429: {
+                headers: {
+                    /** @description Seconds to wait before trying again */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    list: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ProviderSettings"];
+                };
+            };
+            /** @description Not signed in, or the session or token has ended (`unauthenticated`) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Too many requests (`rate_limited`); wait `Retry-After` seconds */
+            429: {
+                headers: {
+                    /** @description Seconds to wait before trying again */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    update: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["UpdateProviderSettings"];
+            };
+        };
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ProviderSettings"];
+                };
+            };
+            /** @description The body is not valid JSON (`bad_request`) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Not signed in, or the session or token has ended (`unauthenticated`) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description The body is larger than `LEADGEN_JSON_LIMIT_BYTES` (`payload_too_large`) */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description The body is not sent as `application/json` (`unsupported_media_type`) */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Too many requests (`rate_limited`); wait `Retry-After` seconds */
+            429: {
+                headers: {
+                    /** @description Seconds to wait before trying again */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    test: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                provider: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ConnectionTest"];
+                };
+            };
+            /** @description Not signed in, or the session or token has ended (`unauthenticated`) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            404: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -3075,6 +3573,54 @@ export interface operations {
             };
         };
     };
+    dashboard: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Dashboard"];
+                };
+            };
+            /** @description Not signed in, or the session or token has ended (`unauthenticated`) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Not allowed (`forbidden`: a viewer writing or a non-admin on an admin route; `token_scope_insufficient`: a read token writing; `csrf_failed`: a cookie write without `X-CSRF-Token`; `password_change_required`) */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Too many requests (`rate_limited`); wait `Retry-After` seconds */
+            429: {
+                headers: {
+                    /** @description Seconds to wait before trying again */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
     list_dnc: {
         parameters: {
             query?: {
@@ -3218,6 +3764,142 @@ export interface operations {
                 };
             };
             422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Too many requests (`rate_limited`); wait `Retry-After` seconds */
+            429: {
+                headers: {
+                    /** @description Seconds to wait before trying again */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    add_dnc_bulk: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["DncBulkInput"];
+            };
+        };
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["DncBulkResult"];
+                };
+            };
+            /** @description The body is not valid JSON (`bad_request`) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Not signed in, or the session or token has ended (`unauthenticated`) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Not allowed (`forbidden`: a viewer writing or a non-admin on an admin route; `token_scope_insufficient`: a read token writing; `csrf_failed`: a cookie write without `X-CSRF-Token`; `password_change_required`) */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description The body is larger than `LEADGEN_JSON_LIMIT_BYTES` (`payload_too_large`) */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description The body is not sent as `application/json` (`unsupported_media_type`) */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Too many requests (`rate_limited`); wait `Retry-After` seconds */
+            429: {
+                headers: {
+                    /** @description Seconds to wait before trying again */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    export_dnc: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The list as CSV */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "text/csv": string;
+                };
+            };
+            /** @description Not signed in, or the session or token has ended (`unauthenticated`) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Not allowed (`forbidden`: a viewer writing or a non-admin on an admin route; `token_scope_insufficient`: a read token writing; `csrf_failed`: a cookie write without `X-CSRF-Token`; `password_change_required`) */
+            403: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -3780,6 +4462,54 @@ export interface operations {
             };
         };
     };
+    instance: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Instance"];
+                };
+            };
+            /** @description Not signed in, or the session or token has ended (`unauthenticated`) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Not allowed (`forbidden`: a viewer writing or a non-admin on an admin route; `token_scope_insufficient`: a read token writing; `csrf_failed`: a cookie write without `X-CSRF-Token`; `password_change_required`) */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Too many requests (`rate_limited`); wait `Retry-After` seconds */
+            429: {
+                headers: {
+                    /** @description Seconds to wait before trying again */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
     list_leads: {
         parameters: {
             query?: {
@@ -3792,7 +4522,8 @@ export interface operations {
                  *     (`followers`, `following`, `posts`: eq, gte, lte, between [min,max], is_empty); dates (`created_at`,
                  *     `updated_at`, `enriched_at`, `contacted_at`: preset today|yesterday|last_7_days|last_30_days|this_month,
                  *     between [from,to], is_empty); `status` in/not_in [..]; `tags` has_any/has_all [..]; `product_id` eq;
-                 *     `has_email` eq bool; `is_business` eq bool. Groups nest with `op` and/or.
+                 *     `has_email` eq bool; `is_business` eq bool. Groups nest with `op` and/or. At most 2,000 rules and 2,000
+                 *     list values in all (more: 422 `filter_too_large`).
                  */
                 filter?: string;
                 /**
@@ -4158,10 +4889,17 @@ export interface operations {
                 /** @description A filter tree as JSON (see `GET /api/v1/leads`). */
                 filter?: string;
                 sort?: string;
-                /** @description Comma-separated columns in order; default all. */
+                /** @description Comma-separated columns in order (the grid's visible ones), or `all` (the default): every column. */
                 columns?: string;
                 /** @description Admins: another user's id, to export their leads (recorded in the audit log). */
                 owner?: string;
+                /**
+                 * @description `csv` (the default: UTF-8, `,`) or `excel`: UTF-8 with a byte-order mark, `;` between cells and CRLF line
+                 *     ends, which Excel (German locale) opens with umlauts and columns intact.
+                 */
+                format?: "csv" | "excel";
+                /** @description A name for the file (the saved view's): `leads-<view>-<YYYY-MM-DD>.csv` in `Content-Disposition`. */
+                view?: string;
             };
             header?: never;
             path?: never;
@@ -5369,6 +6107,198 @@ export interface operations {
                 };
             };
             422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Too many requests (`rate_limited`); wait `Retry-After` seconds */
+            429: {
+                headers: {
+                    /** @description Seconds to wait before trying again */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    list_own: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ProviderSettings"];
+                };
+            };
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Not allowed (`forbidden`: a viewer writing or a non-admin on an admin route; `token_scope_insufficient`: a read token writing; `csrf_failed`: a cookie write without `X-CSRF-Token`; `password_change_required`) */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Too many requests (`rate_limited`); wait `Retry-After` seconds */
+            429: {
+                headers: {
+                    /** @description Seconds to wait before trying again */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    update_own: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["UpdateProviderSettings"];
+            };
+        };
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ProviderSettings"];
+                };
+            };
+            /** @description The body is not valid JSON (`bad_request`) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Not signed in, or the session or token has ended (`unauthenticated`) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Not allowed (`forbidden`: a viewer writing or a non-admin on an admin route; `token_scope_insufficient`: a read token writing; `csrf_failed`: a cookie write without `X-CSRF-Token`; `password_change_required`) */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description The body is larger than `LEADGEN_JSON_LIMIT_BYTES` (`payload_too_large`) */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description The body is not sent as `application/json` (`unsupported_media_type`) */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Too many requests (`rate_limited`); wait `Retry-After` seconds */
+            429: {
+                headers: {
+                    /** @description Seconds to wait before trying again */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    test_own: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                provider: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ConnectionTest"];
+                };
+            };
+            /** @description Not signed in, or the session or token has ended (`unauthenticated`) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Not allowed (`forbidden`: a viewer writing or a non-admin on an admin route; `token_scope_insufficient`: a read token writing; `csrf_failed`: a cookie write without `X-CSRF-Token`; `password_change_required`) */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            404: {
                 headers: {
                     [name: string]: unknown;
                 };
