@@ -18,7 +18,7 @@ use utoipa::openapi::{ContentBuilder, Ref, RefOr, ResponseBuilder};
 use utoipa::{Modify, OpenApi};
 
 /// Operations anyone may call: the sign-in steps (each carries its own single-purpose token in the body), the
-/// token endpoints, the password policy and health.
+/// token endpoints, the password policy, health and the instance description (whether it runs on the sandbox).
 pub const PUBLIC_OPERATIONS: &[&str] = &[
     "login",
     "login_password",
@@ -30,6 +30,7 @@ pub const PUBLIC_OPERATIONS: &[&str] = &[
     "refresh",
     "health_live",
     "health_ready",
+    "get_instance",
 ];
 
 /// Public operations limited per client IP (`LEADGEN_AUTH_RATE_PER_MINUTE`).

@@ -64,9 +64,9 @@ export interface paths {
             cookie?: never;
         };
         /** Every provider's global settings (secrets as hints only). */
-        get: operations["list"];
+        get: operations["list_provider_settings"];
         /** Set or clear global provider settings (all or nothing; audited without the values). */
-        put: operations["update"];
+        put: operations["update_provider_settings"];
         post?: never;
         delete?: never;
         options?: never;
@@ -84,7 +84,7 @@ export interface paths {
         get?: never;
         put?: never;
         /** Test connection: the cheapest real call with the global credentials; recorded as a provider call and audited. */
-        post: operations["test"];
+        post: operations["test_provider"];
         delete?: never;
         options?: never;
         head?: never;
@@ -537,7 +537,7 @@ export interface paths {
             cookie?: never;
         };
         /** What kind of server this is (no sign-in needed): whether it runs against the provider sandbox. */
-        get: operations["instance"];
+        get: operations["get_instance"];
         put?: never;
         post?: never;
         delete?: never;
@@ -857,9 +857,9 @@ export interface paths {
             cookie?: never;
         };
         /** Your own AI keys (override the global ones for your work). */
-        get: operations["list_own"];
+        get: operations["list_own_provider_settings"];
         /** Set or clear your own AI keys. */
-        put: operations["update_own"];
+        put: operations["update_own_provider_settings"];
         post?: never;
         delete?: never;
         options?: never;
@@ -877,7 +877,7 @@ export interface paths {
         get?: never;
         put?: never;
         /** Test connection with the key you would use (your own, else the global one). */
-        post: operations["test_own"];
+        post: operations["test_own_provider"];
         delete?: never;
         options?: never;
         head?: never;
@@ -2199,7 +2199,7 @@ export interface operations {
             };
         };
     };
-    list: {
+    list_provider_settings: {
         parameters: {
             query?: never;
             header?: never;
@@ -2246,7 +2246,7 @@ export interface operations {
             };
         };
     };
-    update: {
+    update_provider_settings: {
         parameters: {
             query?: never;
             header?: never;
@@ -2332,7 +2332,7 @@ export interface operations {
             };
         };
     };
-    test: {
+    test_provider: {
         parameters: {
             query?: never;
             header?: never;
@@ -4462,7 +4462,7 @@ export interface operations {
             };
         };
     };
-    instance: {
+    get_instance: {
         parameters: {
             query?: never;
             header?: never;
@@ -4477,35 +4477,6 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["Instance"];
-                };
-            };
-            /** @description Not signed in, or the session or token has ended (`unauthenticated`) */
-            401: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["ErrorBody"];
-                };
-            };
-            /** @description Not allowed (`forbidden`: a viewer writing or a non-admin on an admin route; `token_scope_insufficient`: a read token writing; `csrf_failed`: a cookie write without `X-CSRF-Token`; `password_change_required`) */
-            403: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["ErrorBody"];
-                };
-            };
-            /** @description Too many requests (`rate_limited`); wait `Retry-After` seconds */
-            429: {
-                headers: {
-                    /** @description Seconds to wait before trying again */
-                    "Retry-After"?: number;
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["ErrorBody"];
                 };
             };
         };
@@ -6127,7 +6098,7 @@ export interface operations {
             };
         };
     };
-    list_own: {
+    list_own_provider_settings: {
         parameters: {
             query?: never;
             header?: never;
@@ -6174,7 +6145,7 @@ export interface operations {
             };
         };
     };
-    update_own: {
+    update_own_provider_settings: {
         parameters: {
             query?: never;
             header?: never;
@@ -6261,7 +6232,7 @@ export interface operations {
             };
         };
     };
-    test_own: {
+    test_own_provider: {
         parameters: {
             query?: never;
             header?: never;

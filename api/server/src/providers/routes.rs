@@ -249,7 +249,7 @@ fn test_view(provider: &str, t: TestOutcome) -> ConnectionTest {
 }
 
 /// Every provider's global settings (secrets as hints only).
-#[utoipa::path(get, path = "/api/v1/admin/providers", tag = "providers",
+#[utoipa::path(get, path = "/api/v1/admin/providers", operation_id = "list_provider_settings", tag = "providers",
     responses((status = 200, body = ProviderSettings), (status = 403, body = ErrorBody)))]
 pub async fn list(_a: Admin, state: web::Data<AppState>) -> ApiResult<Json<ProviderSettings>> {
     let providers = state.db.run(|c| views(c, None, false)).await?;
@@ -260,7 +260,7 @@ pub async fn list(_a: Admin, state: web::Data<AppState>) -> ApiResult<Json<Provi
 }
 
 /// Set or clear global provider settings (all or nothing; audited without the values).
-#[utoipa::path(put, path = "/api/v1/admin/providers", tag = "providers", request_body = UpdateProviderSettings,
+#[utoipa::path(put, path = "/api/v1/admin/providers", operation_id = "update_provider_settings", tag = "providers", request_body = UpdateProviderSettings,
     responses((status = 200, body = ProviderSettings), (status = 403, body = ErrorBody), (status = 422, body = ErrorBody)))]
 pub async fn update(
     Admin(admin): Admin,
@@ -276,7 +276,7 @@ pub async fn update(
 }
 
 /// Test connection: the cheapest real call with the global credentials; recorded as a provider call and audited.
-#[utoipa::path(post, path = "/api/v1/admin/providers/{provider}/test", tag = "providers",
+#[utoipa::path(post, path = "/api/v1/admin/providers/{provider}/test", operation_id = "test_provider", tag = "providers",
     params(("provider" = String, Path)),
     responses((status = 200, body = ConnectionTest), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody)))]
 pub async fn test(
@@ -294,7 +294,7 @@ pub async fn test(
 }
 
 /// Your own AI keys (override the global ones for your work).
-#[utoipa::path(get, path = "/api/v1/me/providers", tag = "providers",
+#[utoipa::path(get, path = "/api/v1/me/providers", operation_id = "list_own_provider_settings", tag = "providers",
     responses((status = 200, body = ProviderSettings), (status = 401, body = ErrorBody)))]
 pub async fn list_own(
     SignedIn(me): SignedIn,
@@ -309,7 +309,7 @@ pub async fn list_own(
 }
 
 /// Set or clear your own AI keys.
-#[utoipa::path(put, path = "/api/v1/me/providers", tag = "providers", request_body = UpdateProviderSettings,
+#[utoipa::path(put, path = "/api/v1/me/providers", operation_id = "update_own_provider_settings", tag = "providers", request_body = UpdateProviderSettings,
     responses((status = 200, body = ProviderSettings), (status = 422, body = ErrorBody)))]
 pub async fn update_own(
     SignedIn(me): SignedIn,
@@ -326,7 +326,7 @@ pub async fn update_own(
 }
 
 /// Test connection with the key you would use (your own, else the global one).
-#[utoipa::path(post, path = "/api/v1/me/providers/{provider}/test", tag = "providers",
+#[utoipa::path(post, path = "/api/v1/me/providers/{provider}/test", operation_id = "test_own_provider", tag = "providers",
     params(("provider" = String, Path)),
     responses((status = 200, body = ConnectionTest), (status = 404, body = ErrorBody)))]
 pub async fn test_own(
@@ -347,7 +347,7 @@ pub async fn test_own(
 }
 
 /// What kind of server this is (no sign-in needed): whether it runs against the provider sandbox.
-#[utoipa::path(get, path = "/api/v1/instance", tag = "providers", security(()),
+#[utoipa::path(get, path = "/api/v1/instance", operation_id = "get_instance", tag = "providers", security(()),
     responses((status = 200, body = Instance)))]
 pub async fn instance(state: web::Data<AppState>) -> Json<Instance> {
     Json(Instance {
