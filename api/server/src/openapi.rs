@@ -224,6 +224,16 @@ impl Modify for Contract {
                             .description("The request line and headers are too large (a very long query string)")
                             .build(),
                     ));
+                    if !json_body {
+                        // The same limit, met while actix-web still reads the head (a long query string next to
+                        // large cookies or headers), is a 400 without a body.
+                        add.push((
+                            "400",
+                            ResponseBuilder::new()
+                                .description("The request head could not be read (a very long query string with large headers)")
+                                .build(),
+                        ));
+                    }
                 }
                 if json_body || has_query {
                     add.push((

@@ -1969,6 +1969,13 @@ export interface operations {
                     "application/json": components["schemas"]["AuditPage"];
                 };
             };
+            /** @description The request head could not be read (a very long query string with large headers) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
             /** @description Not signed in, or the session or token has ended (`unauthenticated`) */
             401: {
                 headers: {
@@ -2412,6 +2419,13 @@ export interface operations {
                 content: {
                     "application/json": components["schemas"]["UserPage"];
                 };
+            };
+            /** @description The request head could not be read (a very long query string with large headers) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
             };
             /** @description Not signed in, or the session or token has ended (`unauthenticated`) */
             401: {
@@ -3643,6 +3657,13 @@ export interface operations {
                     "application/json": components["schemas"]["DncPage"];
                 };
             };
+            /** @description The request head could not be read (a very long query string with large headers) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
             /** @description Not signed in, or the session or token has ended (`unauthenticated`) */
             401: {
                 headers: {
@@ -4137,6 +4158,13 @@ export interface operations {
                     "application/json": components["schemas"]["ImportPreview"];
                 };
             };
+            /** @description The request head could not be read (a very long query string with large headers) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
             /** @description Not signed in, or the session or token has ended (`unauthenticated`) */
             401: {
                 headers: {
@@ -4526,6 +4554,13 @@ export interface operations {
                     "application/json": components["schemas"]["LeadPage"];
                 };
             };
+            /** @description The request head could not be read (a very long query string with large headers) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
             /** @description Not signed in, or the session or token has ended (`unauthenticated`) */
             401: {
                 headers: {
@@ -4889,6 +4924,13 @@ export interface operations {
                     "text/csv": string;
                 };
             };
+            /** @description The request head could not be read (a very long query string with large headers) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
             /** @description Not signed in, or the session or token has ended (`unauthenticated`) */
             401: {
                 headers: {
@@ -5097,6 +5139,13 @@ export interface operations {
                 content: {
                     "application/json": components["schemas"]["LeadDto"];
                 };
+            };
+            /** @description The request head could not be read (a very long query string with large headers) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
             };
             /** @description Not signed in, or the session or token has ended (`unauthenticated`) */
             401: {
@@ -5352,6 +5401,13 @@ export interface operations {
                     "application/json": components["schemas"]["LeadHashtag"][];
                 };
             };
+            /** @description The request head could not be read (a very long query string with large headers) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
             /** @description Not signed in, or the session or token has ended (`unauthenticated`) */
             401: {
                 headers: {
@@ -5428,6 +5484,13 @@ export interface operations {
                 content: {
                     "application/json": components["schemas"]["LeadEditDto"][];
                 };
+            };
+            /** @description The request head could not be read (a very long query string with large headers) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
             };
             /** @description Not signed in, or the session or token has ended (`unauthenticated`) */
             401: {
@@ -7198,6 +7261,13 @@ export interface operations {
                 content: {
                     "application/json": components["schemas"]["TemplateNames"];
                 };
+            };
+            /** @description The request head could not be read (a very long query string with large headers) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
             };
             /** @description Not signed in, or the session or token has ended (`unauthenticated`) */
             401: {
