@@ -304,16 +304,7 @@ impl Sidecar {
         name: &str,
         amount: u32,
     ) -> ProviderResult<Vec<Media>> {
-        let req = self
-            .req(
-                Method::GET,
-                "hashtag_medias_top",
-                "/hashtag/medias/top",
-                Some(session),
-            )
-            .query("name", name.trim_start_matches('#'))
-            .query("amount", amount);
-        self.call(req).await
+        self.hashtag_medias(session, "top", name, amount).await
     }
 
     pub async fn hashtag_medias_recent(
@@ -322,13 +313,23 @@ impl Sidecar {
         name: &str,
         amount: u32,
     ) -> ProviderResult<Vec<Media>> {
+        self.hashtag_medias(session, "recent", name, amount).await
+    }
+
+    /// `GET /hashtag/medias/{top|recent}` (route `hashtag_medias_top` / `hashtag_medias_recent`).
+    async fn hashtag_medias(
+        &self,
+        session: &SecretString,
+        feed: &'static str,
+        name: &str,
+        amount: u32,
+    ) -> ProviderResult<Vec<Media>> {
+        let (route, path) = match feed {
+            "top" => ("hashtag_medias_top", "/hashtag/medias/top"),
+            _ => ("hashtag_medias_recent", "/hashtag/medias/recent"),
+        };
         let req = self
-            .req(
-                Method::GET,
-                "hashtag_medias_recent",
-                "/hashtag/medias/recent",
-                Some(session),
-            )
+            .req(Method::GET, route, path, Some(session))
             .query("name", name.trim_start_matches('#'))
             .query("amount", amount);
         self.call(req).await
