@@ -1,6 +1,7 @@
 //! Shared foundations of leadgen: settings, the error type, the key ring, hashing and password rules.
 
 pub mod clock;
+pub mod contacts;
 pub mod config;
 pub mod crypto;
 pub mod error;
