@@ -33,9 +33,8 @@ static BRACKET_AT: LazyLock<Regex> = LazyLock::new(|| {
     // "[at]", "(at)", "{at}", "<at>", "(ät)", "[ at ]", "(a)", "[@]" — with or without spaces around.
     Regex::new(r"(?i)\s*[\[\(\{<]\s*(?:at|ät|a|@)\s*[\]\)\}>]\s*").unwrap()
 });
-static BRACKET_DOT: LazyLock<Regex> = LazyLock::new(|| {
-    Regex::new(r"(?i)\s*[\[\(\{<]\s*(?:dot|punkt|\.)\s*[\]\)\}>]\s*").unwrap()
-});
+static BRACKET_DOT: LazyLock<Regex> =
+    LazyLock::new(|| Regex::new(r"(?i)\s*[\[\(\{<]\s*(?:dot|punkt|\.)\s*[\]\)\}>]\s*").unwrap());
 static WORD_FORM: LazyLock<Regex> = LazyLock::new(|| {
     // "name at domain dot de", "name ät domain punkt de", "name at domain.de", "name AT sub domain DOT co DOT uk".
     Regex::new(&format!(
@@ -119,7 +118,9 @@ pub fn extract(text: &str) -> Contacts {
             continue;
         }
         let shown = raw.split_whitespace().collect::<Vec<_>>().join(" ");
-        push_unique(&mut out.phones, shown, |a, b| phone_digits(a) == phone_digits(b));
+        push_unique(&mut out.phones, shown, |a, b| {
+            phone_digits(a) == phone_digits(b)
+        });
     }
     out
 }
@@ -188,19 +189,31 @@ mod tests {
     // --- e-mail addresses: plain ---------------------------------------------------------------------------
     #[test]
     fn a_plain_address_after_a_german_label() {
-        assert_eq!(emails("Keramik aus Köln 🌿\n📩 Anfragen: Kontakt@Atelier-Koeln.de"), ["kontakt@atelier-koeln.de"]);
+        assert_eq!(
+            emails("Keramik aus Köln 🌿\n📩 Anfragen: Kontakt@Atelier-Koeln.de"),
+            ["kontakt@atelier-koeln.de"]
+        );
     }
     #[test]
     fn a_plain_address_after_an_english_label() {
-        assert_eq!(emails("Yoga teacher • London | Business: hello@flowwithamy.co.uk"), ["hello@flowwithamy.co.uk"]);
+        assert_eq!(
+            emails("Yoga teacher • London | Business: hello@flowwithamy.co.uk"),
+            ["hello@flowwithamy.co.uk"]
+        );
     }
     #[test]
     fn an_address_at_the_end_of_a_sentence_loses_the_full_stop() {
-        assert_eq!(emails("Kooperationen gerne per Mail an info@lisas-kitchen.de."), ["info@lisas-kitchen.de"]);
+        assert_eq!(
+            emails("Kooperationen gerne per Mail an info@lisas-kitchen.de."),
+            ["info@lisas-kitchen.de"]
+        );
     }
     #[test]
     fn plus_and_dots_in_the_local_part_are_kept() {
-        assert_eq!(emails("collabs → anna.m+brands@gmail.com"), ["anna.m+brands@gmail.com"]);
+        assert_eq!(
+            emails("collabs → anna.m+brands@gmail.com"),
+            ["anna.m+brands@gmail.com"]
+        );
     }
     #[test]
     fn two_addresses_both_found_in_order_and_repeats_dropped() {
@@ -215,49 +228,82 @@ mod tests {
     }
     #[test]
     fn a_fullwidth_at_sign_is_an_at_sign() {
-        assert_eq!(emails("Mail：studio＠nordlicht.de"), ["studio@nordlicht.de"]);
+        assert_eq!(
+            emails("Mail：studio＠nordlicht.de"),
+            ["studio@nordlicht.de"]
+        );
     }
 
     // --- e-mail addresses: hidden -------------------------------------------------------------------------
     #[test]
     fn brackets_around_at() {
-        assert_eq!(emails("✉️ kontakt [at] hofladen-sommer.de"), ["kontakt@hofladen-sommer.de"]);
+        assert_eq!(
+            emails("✉️ kontakt [at] hofladen-sommer.de"),
+            ["kontakt@hofladen-sommer.de"]
+        );
     }
     #[test]
     fn parentheses_around_at_without_spaces() {
-        assert_eq!(emails("✉️ info(at)baeckerei-weber.de"), ["info@baeckerei-weber.de"]);
+        assert_eq!(
+            emails("✉️ info(at)baeckerei-weber.de"),
+            ["info@baeckerei-weber.de"]
+        );
     }
     #[test]
     fn german_umlaut_at_and_punkt_in_brackets() {
-        assert_eq!(emails("Schreib mir: hallo (ät) mia-malt (punkt) de"), ["hallo@mia-malt.de"]);
+        assert_eq!(
+            emails("Schreib mir: hallo (ät) mia-malt (punkt) de"),
+            ["hallo@mia-malt.de"]
+        );
     }
     #[test]
     fn word_forms_at_and_dot() {
-        assert_eq!(emails("✉️ hello at lunabakes dot com"), ["hello@lunabakes.com"]);
+        assert_eq!(
+            emails("✉️ hello at lunabakes dot com"),
+            ["hello@lunabakes.com"]
+        );
     }
     #[test]
     fn word_forms_at_and_punkt() {
-        assert_eq!(emails("Anfragen bitte an anfragen at fitmitjonas punkt de 💪"), ["anfragen@fitmitjonas.de"]);
+        assert_eq!(
+            emails("Anfragen bitte an anfragen at fitmitjonas punkt de 💪"),
+            ["anfragen@fitmitjonas.de"]
+        );
     }
     #[test]
     fn upper_case_word_forms_and_a_two_part_suffix() {
-        assert_eq!(emails("contact: studio AT lightroom DOT co DOT uk"), ["studio@lightroom.co.uk"]);
+        assert_eq!(
+            emails("contact: studio AT lightroom DOT co DOT uk"),
+            ["studio@lightroom.co.uk"]
+        );
     }
     #[test]
     fn word_form_at_with_a_real_dot_in_the_domain() {
-        assert_eq!(emails("Mail: info at gruenewiese.de"), ["info@gruenewiese.de"]);
+        assert_eq!(
+            emails("Mail: info at gruenewiese.de"),
+            ["info@gruenewiese.de"]
+        );
     }
     #[test]
     fn square_brackets_around_dot_and_at() {
-        assert_eq!(emails("office[at]kanzlei-berg[dot]de"), ["office@kanzlei-berg.de"]);
+        assert_eq!(
+            emails("office[at]kanzlei-berg[dot]de"),
+            ["office@kanzlei-berg.de"]
+        );
     }
     #[test]
     fn spaces_around_a_real_at_sign() {
-        assert_eq!(emails("E-Mail: team @ vegan-hamburg.de"), ["team@vegan-hamburg.de"]);
+        assert_eq!(
+            emails("E-Mail: team @ vegan-hamburg.de"),
+            ["team@vegan-hamburg.de"]
+        );
     }
     #[test]
     fn the_german_a_in_parentheses() {
-        assert_eq!(emails("Buchungen: termine(a)friseur-luisa.de"), ["termine@friseur-luisa.de"]);
+        assert_eq!(
+            emails("Buchungen: termine(a)friseur-luisa.de"),
+            ["termine@friseur-luisa.de"]
+        );
     }
 
     // --- e-mail addresses: things that are not addresses ---------------------------------------------------
@@ -278,7 +324,10 @@ mod tests {
     }
     #[test]
     fn a_german_landline_with_area_code_in_parentheses() {
-        assert_eq!(phones("Tel. (030) 123 456 78 | Mo–Fr 9–18 Uhr"), ["(030) 123 456 78"]);
+        assert_eq!(
+            phones("Tel. (030) 123 456 78 | Mo–Fr 9–18 Uhr"),
+            ["(030) 123 456 78"]
+        );
     }
     #[test]
     fn a_national_number_with_a_slash() {
@@ -286,15 +335,24 @@ mod tests {
     }
     #[test]
     fn a_uk_mobile_number() {
-        assert_eq!(phones("Bookings 📞 +44 7911 123456 (text only)"), ["+44 7911 123456"]);
+        assert_eq!(
+            phones("Bookings 📞 +44 7911 123456 (text only)"),
+            ["+44 7911 123456"]
+        );
     }
     #[test]
     fn a_us_number_with_dashes_and_parentheses() {
-        assert_eq!(phones("Call +1 (555) 010-4477 for orders"), ["+1 (555) 010-4477"]);
+        assert_eq!(
+            phones("Call +1 (555) 010-4477 for orders"),
+            ["+1 (555) 010-4477"]
+        );
     }
     #[test]
     fn a_0049_number_and_the_same_in_plus_form_count_once() {
-        assert_eq!(phones("Tel 0049 89 1234567 • +49 89 1234567"), ["0049 89 1234567"]);
+        assert_eq!(
+            phones("Tel 0049 89 1234567 • +49 89 1234567"),
+            ["0049 89 1234567"]
+        );
     }
     #[test]
     fn years_prices_postcodes_and_counts_are_not_phone_numbers() {
@@ -309,15 +367,24 @@ mod tests {
     // --- websites ------------------------------------------------------------------------------------------
     #[test]
     fn a_link_in_bio_host_without_a_scheme() {
-        assert_eq!(sites("Alle Links 👇 linktr.ee/lisa_backt"), ["https://linktr.ee/lisa_backt"]);
+        assert_eq!(
+            sites("Alle Links 👇 linktr.ee/lisa_backt"),
+            ["https://linktr.ee/lisa_backt"]
+        );
     }
     #[test]
     fn a_www_address_gets_a_scheme() {
-        assert_eq!(sites("🔗 www.atelier-koeln.de"), ["https://www.atelier-koeln.de"]);
+        assert_eq!(
+            sites("🔗 www.atelier-koeln.de"),
+            ["https://www.atelier-koeln.de"]
+        );
     }
     #[test]
     fn a_full_url_is_kept_and_trailing_punctuation_dropped() {
-        assert_eq!(sites("Shop: https://shop.mia-malt.de/sale!"), ["https://shop.mia-malt.de/sale"]);
+        assert_eq!(
+            sites("Shop: https://shop.mia-malt.de/sale!"),
+            ["https://shop.mia-malt.de/sale"]
+        );
     }
     #[test]
     fn the_domain_of_an_address_is_not_also_a_website() {
@@ -329,7 +396,10 @@ mod tests {
     }
     #[test]
     fn the_same_site_with_and_without_www_counts_once() {
-        assert_eq!(sites("www.lunabakes.com | https://lunabakes.com/"), ["https://www.lunabakes.com"]);
+        assert_eq!(
+            sites("www.lunabakes.com | https://lunabakes.com/"),
+            ["https://www.lunabakes.com"]
+        );
     }
     #[test]
     fn abbreviations_with_dots_are_not_domains() {

@@ -1,8 +1,8 @@
 //! Shared foundations of leadgen: settings, the error type, the key ring, hashing and password rules.
 
 pub mod clock;
-pub mod contacts;
 pub mod config;
+pub mod contacts;
 pub mod crypto;
 pub mod error;
 pub mod password;

@@ -109,32 +109,22 @@ pub struct ProfileItem {
 }
 
 impl ProfileItem {
-    /// The e-mail to reach the profile at: a contact field, else the first address in the biography.
+    /// The e-mail to reach the profile at: a contact field, else the first address a reader can make out of the
+    /// biography (plain or hidden, see [`leadgen_core::contacts`]).
     pub fn email(&self) -> Option<String> {
         self.business_email
             .clone()
             .or_else(|| self.public_email.clone())
             .filter(|e| !e.trim().is_empty())
-            .or_else(|| self.biography.as_deref().and_then(first_email))
+            .or_else(|| {
+                self.biography.as_deref().and_then(|bio| {
+                    leadgen_core::contacts::extract(bio)
+                        .emails
+                        .into_iter()
+                        .next()
+                })
+            })
     }
-}
-
-/// The first thing in `text` that looks like an e-mail address.
-pub fn first_email(text: &str) -> Option<String> {
-    text.split(|c: char| c.is_whitespace() || matches!(c, ',' | ';' | '(' | ')' | '<' | '>' | '|'))
-        .map(|w| w.trim_matches(|c: char| !c.is_ascii_alphanumeric()))
-        .find(|w| {
-            let Some((local, domain)) = w.split_once('@') else {
-                return false;
-            };
-            !local.is_empty()
-                && domain.contains('.')
-                && !domain.starts_with('.')
-                && !domain.ends_with('.')
-                && w.chars()
-                    .all(|c| c.is_ascii_alphanumeric() || "@._%+-".contains(c))
-        })
-        .map(str::to_owned)
 }
 
 /// An actor run (`{"data": Run}`).
@@ -376,16 +366,8 @@ impl Apify {
 
 /// `{"error":{"type","message"}}`: 402 and the usage types are credits; 401/403 the token; 408 a long sync run.
 fn classify(f: &Failure<'_>) -> Classified {
-    let body = f.json().unwrap_or(Value::Null);
-    let ty = body
-        .pointer("/error/type")
-        .and_then(Value::as_str)
-        .unwrap_or_default();
-    let message = body
-        .pointer("/error/message")
-        .and_then(Value::as_str)
-        .map(str::to_owned)
-        .unwrap_or_else(|| f.text());
+    let ty = f.str_at("/error/type");
+    let message = f.message_at("/error/message");
     let mut c = f.by_status(format!("{ty}: {message}"));
     if f.status.as_u16() == 402
         || ty.contains("not-enough-usage")

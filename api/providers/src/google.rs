@@ -427,18 +427,10 @@ impl Gmail {
 
 /// `{"error":{"code","message","errors":[{"reason"}]}}`: the reason tells a daily cap from a rate limit.
 fn classify_gmail(f: &Failure<'_>) -> Classified {
-    let body = f.json().unwrap_or(Value::Null);
-    let reason = body
-        .pointer("/error/errors/0/reason")
-        .and_then(Value::as_str)
-        .unwrap_or_default();
-    let message = body
-        .pointer("/error/message")
-        .and_then(Value::as_str)
-        .map(str::to_owned)
-        .unwrap_or_else(|| f.text());
+    let reason = f.str_at("/error/errors/0/reason");
+    let message = f.message_at("/error/message");
     let mut c = f.by_status(format!("{reason}: {message}"));
-    c.kind = match reason {
+    c.kind = match reason.as_str() {
         "dailyLimitExceeded" | "quotaExceeded" => ProviderErrorKind::QuotaExceeded,
         "rateLimitExceeded" | "userRateLimitExceeded" => ProviderErrorKind::RateLimited,
         "authError" => ProviderErrorKind::Auth,

@@ -114,6 +114,22 @@ impl Failure<'_> {
     pub fn retry_after(&self) -> Option<Duration> {
         retry_after(self.headers)
     }
+    /// The string at `pointer` of the JSON error body, or "" (no body, not JSON, no such field).
+    pub fn str_at(&self, pointer: &str) -> String {
+        self.json()
+            .and_then(|b| {
+                b.pointer(pointer)
+                    .and_then(Value::as_str)
+                    .map(str::to_owned)
+            })
+            .unwrap_or_default()
+    }
+    /// The message at `pointer` of the JSON error body, else the body as text.
+    pub fn message_at(&self, pointer: &str) -> String {
+        Some(self.str_at(pointer))
+            .filter(|m| !m.is_empty())
+            .unwrap_or_else(|| self.text())
+    }
     /// The body as text, cut short (for messages).
     pub fn text(&self) -> String {
         let t = String::from_utf8_lossy(self.body);

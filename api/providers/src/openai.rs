@@ -213,20 +213,9 @@ fn with_usage(mut e: ProviderError, usage: Usage) -> ProviderError {
 
 /// `{"error":{"message","type","code"}}`: 429 `insufficient_quota` is credits (never retried), other 429s wait.
 pub(crate) fn classify(f: &Failure<'_>) -> Classified {
-    let body = f.json().unwrap_or(Value::Null);
-    let code = body
-        .pointer("/error/code")
-        .and_then(Value::as_str)
-        .unwrap_or_default();
-    let ty = body
-        .pointer("/error/type")
-        .and_then(Value::as_str)
-        .unwrap_or_default();
-    let message = body
-        .pointer("/error/message")
-        .and_then(Value::as_str)
-        .map(str::to_owned)
-        .unwrap_or_else(|| f.text());
+    let code = f.str_at("/error/code");
+    let ty = f.str_at("/error/type");
+    let message = f.message_at("/error/message");
     let mut c = f.by_status(message);
     if code == "insufficient_quota" || ty == "insufficient_quota" {
         c.kind = ProviderErrorKind::QuotaExceeded;

@@ -4,7 +4,8 @@
 //! See README.md for the routes; the interface is `/work/briefs/SIM_INTERFACE.md`.
 
 mod control;
-mod data;
+/// The seeded data (profiles, hashtag posts): what tests expect the sandbox to answer.
+pub mod data;
 mod errors;
 mod http;
 mod providers;
