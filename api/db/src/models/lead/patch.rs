@@ -114,6 +114,32 @@ fn clean(v: &mut Option<Option<String>>) {
     }
 }
 
+/// Calls `$m!(field, …)` with every field a patch can set, in the order the history lists them.
+macro_rules! each_patch_field {
+    ($m:ident) => {
+        $m!(
+            username,
+            full_name,
+            biography,
+            followers,
+            following,
+            posts,
+            is_business,
+            business_category,
+            email,
+            phone,
+            website,
+            source_hashtag,
+            product_id,
+            status,
+            tags,
+            notes,
+            email_subject,
+            email_body
+        )
+    };
+}
+
 impl LeadPatch {
     /// Normalises values and checks every field; a 422 names each bad field and nothing is written.
     pub fn normalise(&mut self) -> ApiResult<()> {
@@ -268,9 +294,7 @@ impl LeadPatch {
     }
 
     pub fn is_empty(&self) -> bool {
-        serde_json::to_value(self.changed_fields())
-            .map(|v| v.as_array().is_none_or(|a| a.is_empty()))
-            .unwrap_or(true)
+        self.changed_fields().is_empty()
     }
 
     /// Names of the fields this patch sets.
@@ -279,26 +303,7 @@ impl LeadPatch {
         macro_rules! f {
             ($($name:ident),*) => { $( if self.$name.is_some() { out.push(stringify!($name)); } )* };
         }
-        f!(
-            username,
-            full_name,
-            biography,
-            followers,
-            following,
-            posts,
-            is_business,
-            business_category,
-            email,
-            phone,
-            website,
-            source_hashtag,
-            product_id,
-            status,
-            tags,
-            notes,
-            email_subject,
-            email_body
-        );
+        each_patch_field!(f);
         out
     }
 }
@@ -322,26 +327,7 @@ impl LeadPatch {
         macro_rules! put {
             ($($name:ident),*) => { $( if let Some(v) = &self.$name { m.insert(stringify!($name).into(), json!(v)); } )* };
         }
-        put!(
-            username,
-            full_name,
-            biography,
-            followers,
-            following,
-            posts,
-            is_business,
-            business_category,
-            email,
-            phone,
-            website,
-            source_hashtag,
-            product_id,
-            status,
-            tags,
-            notes,
-            email_subject,
-            email_body
-        );
+        each_patch_field!(put);
         m
     }
 
