@@ -64,11 +64,10 @@ impl Application {
         if runs_jobs {
             crate::jobs::lock_sqlite(&settings)?;
         }
-        let (url, pool_size, cost, data_dir) = (
+        let (url, pool_size, cost) = (
             settings.database_url.clone(),
             settings.db_pool_size,
             settings.bcrypt_cost,
-            settings.data_dir.clone(),
         );
         let (db, dummy_hash) =
             tokio::task::spawn_blocking(move || -> anyhow::Result<(Db, String)> {
@@ -83,13 +82,6 @@ impl Application {
                         interrupted,
                         "imports were cut off by a restart; run them again to resume"
                     );
-                }
-                match leads::import::sweep_uploads(&mut conn, &data_dir) {
-                    Ok(0) => {}
-                    Ok(removed) => {
-                        tracing::info!(removed, "removed uploaded files no import needs")
-                    }
-                    Err(e) => tracing::warn!(error = ?e, "could not remove abandoned uploads"),
                 }
                 // One process owns SQLite: the jobs that were running were cut off with their process; they
                 // go back to the queue now instead of after their lease.

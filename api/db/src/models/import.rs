@@ -233,11 +233,21 @@ impl Import {
             .optional()?)
     }
 
-    /// Bytes of uploaded files the owner keeps stored (not yet removed).
-    pub fn stored_bytes(conn: &mut DbConn, owner_id: &str) -> ApiResult<i64> {
+    /// Bytes of uploaded files the owner keeps stored: not removed yet, and not abandoned (uploaded before
+    /// `abandoned_before` and not running: the next sweep removes those).
+    pub fn stored_bytes(
+        conn: &mut DbConn,
+        owner_id: &str,
+        abandoned_before: NaiveDateTime,
+    ) -> ApiResult<i64> {
         let sizes: Vec<i64> = imports::table
             .filter(imports::owner_id.eq(owner_id))
             .filter(imports::file_removed_at.is_null())
+            .filter(
+                imports::status
+                    .eq("running")
+                    .or(imports::created_at.ge(abandoned_before)),
+            )
             .select(imports::size_bytes)
             .load(conn)?;
         Ok(sizes.iter().sum())

@@ -215,6 +215,19 @@ pub fn wake(queue: &str) {
     let _ = wake_sender().send(queue.to_owned());
 }
 
+/// Wakes the workers of `queue`: this process's at once, and on PostgreSQL every process's (a NOTIFY, delivered
+/// when the caller's transaction commits and dropped when it rolls back).
+pub fn notify(conn: &mut DbConn, queue: &str) -> ApiResult<()> {
+    if let DbConn::Postgresql(c) = conn {
+        diesel::sql_query("SELECT pg_notify($1, $2)")
+            .bind::<Text, _>(NOTIFY_CHANNEL)
+            .bind::<Text, _>(queue)
+            .execute(c)?;
+    }
+    wake(queue);
+    Ok(())
+}
+
 /// Delay before attempt `attempt + 1` after attempt `attempt` failed: 15 s doubling per attempt, at most an hour,
 /// with ±20 % jitter so jobs that failed together do not come back together.
 pub fn backoff(attempt: i32) -> Duration {
@@ -290,14 +303,7 @@ impl Job {
                 .on_conflict_do_nothing()
                 .execute(c)?);
             if inserted == 1 {
-                if let DbConn::Postgresql(c) = conn {
-                    // Delivered when the caller commits; dropped when it rolls back.
-                    diesel::sql_query("SELECT pg_notify($1, $2)")
-                        .bind::<Text, _>(NOTIFY_CHANNEL)
-                        .bind::<Text, _>(&new.queue)
-                        .execute(c)?;
-                }
-                wake(&new.queue);
+                notify(conn, &new.queue)?;
                 tracing::debug!(job = %id, kind = %new.kind, queue = %new.queue, state, "job enqueued");
                 return Ok(Enqueued::Inserted(Job::get(conn, &id)?));
             }

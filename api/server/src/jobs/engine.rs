@@ -73,6 +73,8 @@ struct Inner {
     queues: Vec<QueueConfig>,
     periodic: Vec<Periodic>,
     running: Mutex<HashMap<String, Running>>,
+    /// Told whenever a job of this process ends (shutdown waits on it).
+    idle: Notify,
     stopping: watch::Sender<bool>,
     started: AtomicBool,
     metrics: JobMetrics,
@@ -145,6 +147,7 @@ impl EngineBuilder {
                 queues: self.queues,
                 periodic: self.periodic,
                 running: Mutex::default(),
+                idle: Notify::new(),
                 stopping: watch::channel(false).0,
                 started: AtomicBool::new(false),
                 metrics: self.metrics,
@@ -214,8 +217,9 @@ impl Engine {
     }
 
     /// Graceful shutdown: stop claiming; running jobs see `ShuttingDown` at their next checkpoint and go back
-    /// to the queue; after `grace`, the jobs still running are given back (their late writes are refused by
-    /// their token).
+    /// to the queue (the attempt not counted); `grace` later on the engine's clock, the jobs still running are
+    /// given back the same way (their late writes are refused by their token). Heartbeats go on meanwhile, and
+    /// on PostgreSQL the queues of the given-back jobs are notified so another process picks them up at once.
     pub async fn shutdown(&self, grace: Duration) {
         let _ = self.inner.stopping.send(true);
         let ids: Vec<String> = {
@@ -225,9 +229,13 @@ impl Engine {
             }
             running.keys().cloned().collect()
         };
-        let deadline = tokio::time::Instant::now() + grace;
-        while !self.inner.running().is_empty() && tokio::time::Instant::now() < deadline {
-            tokio::time::sleep(Duration::from_millis(20)).await;
+        let deadline =
+            self.inner.clock.now() + chrono::Duration::from_std(grace).unwrap_or_default();
+        while !self.inner.running().is_empty() && self.inner.clock.now() < deadline {
+            tokio::select! {
+                _ = self.inner.idle.notified() => {}
+                _ = tokio::time::sleep(Duration::from_millis(20)) => {}
+            }
         }
         let left: Vec<(String, i64, String)> = self
             .inner
@@ -243,8 +251,14 @@ impl Engine {
             let n = left.len();
             let released = db
                 .run(move |c| {
-                    for (id, token, _) in &left {
-                        Job::release(c, id, *token, clock.now())?;
+                    let mut queues = vec![];
+                    for (id, token, queue) in &left {
+                        if Job::release(c, id, *token, clock.now())? && !queues.contains(queue) {
+                            queues.push(queue.clone());
+                        }
+                    }
+                    for queue in &queues {
+                        job::notify(c, queue)?;
                     }
                     Ok(())
                 })
@@ -370,7 +384,12 @@ async fn give_back(inner: &Arc<Inner>, j: Job) {
     let clock = inner.clock.clone();
     let r = inner
         .db
-        .run(move |c| Job::release(c, &j.id, j.token, clock.now()))
+        .run(move |c| {
+            if Job::release(c, &j.id, j.token, clock.now())? {
+                job::notify(c, &j.queue)?;
+            }
+            Ok(())
+        })
         .await;
     if let Err(e) = r {
         tracing::warn!(error = ?e, "could not give a job back; the rescuer will");
@@ -403,6 +422,7 @@ fn spawn_run(
         inner.metrics.running.with_label_values(&[&queue]).dec();
         drop(permit);
         freed.notify_one();
+        inner.idle.notify_waiters();
     });
 }
 
@@ -490,7 +510,11 @@ fn record_end(
                 lost(Job::cancelled(&mut c, &j.id, j.token, now)?, "cancelled")
             }
             Some(Stop::ShuttingDown) => {
-                lost(Job::release(&mut c, &j.id, j.token, now)?, "released")
+                let released = Job::release(&mut c, &j.id, j.token, now)?;
+                if released {
+                    job::notify(&mut c, &j.queue)?;
+                }
+                lost(released, "released")
             }
             Some(Stop::LeaseLost) => lost(false, ""),
             None => {
@@ -506,7 +530,8 @@ fn record_end(
     })
 }
 
-/// Every second: heartbeats (every third of a lease), rescue, periodic ticks; pruning every minute.
+/// Every second: heartbeats (every third of a lease), rescue, periodic ticks; pruning every minute. While the
+/// engine stops, only the heartbeats, for as long as jobs still run.
 async fn maintenance_loop(inner: Arc<Inner>) {
     let period = Duration::from_millis(1000).min(inner.opts.lease / 3);
     let mut tick = tokio::time::interval(period.max(Duration::from_millis(50)));
@@ -514,14 +539,46 @@ async fn maintenance_loop(inner: Arc<Inner>) {
     let mut rounds: u64 = 0;
     loop {
         tick.tick().await;
-        if inner.stopping() {
+        let stopping = inner.stopping();
+        if stopping && inner.running().is_empty() {
             return;
         }
-        if let Err(e) = maintain(&inner, rounds.is_multiple_of(60)).await {
+        let done = if stopping {
+            heartbeat(&inner).await
+        } else {
+            maintain(&inner, rounds.is_multiple_of(60)).await
+        };
+        if let Err(e) = done {
             tracing::warn!(error = ?e, "job maintenance failed");
         }
         rounds += 1;
     }
+}
+
+/// Extends the leases of this process's running jobs, and tells them when they were cancelled or lost.
+async fn heartbeat(inner: &Arc<Inner>) -> ApiResult<()> {
+    let beats: Vec<(String, i64, Arc<RunFlags>)> = inner
+        .running()
+        .iter()
+        .map(|(id, r)| (id.clone(), r.token, r.flags.clone()))
+        .collect();
+    let me = inner.clone();
+    inner.db.run(move |c| beat(&me, c, beats)).await
+}
+
+fn beat(inner: &Inner, c: &mut DbConn, beats: Vec<(String, i64, Arc<RunFlags>)>) -> ApiResult<()> {
+    let until = inner.lease_until();
+    for (id, token, flags) in beats {
+        match Job::heartbeat(c, &id, token, until)? {
+            Lease::Held { cancel } => {
+                if cancel {
+                    flags.cancel.store(true, Ordering::SeqCst);
+                }
+            }
+            Lease::Lost => flags.lost.store(true, Ordering::SeqCst),
+        }
+    }
+    Ok(())
 }
 
 async fn maintain(inner: &Arc<Inner>, prune: bool) -> ApiResult<()> {
@@ -534,17 +591,7 @@ async fn maintain(inner: &Arc<Inner>, prune: bool) -> ApiResult<()> {
     inner
         .db
         .run(move |c| {
-            let until = me.lease_until();
-            for (id, token, flags) in beats {
-                match Job::heartbeat(c, &id, token, until)? {
-                    Lease::Held { cancel } => {
-                        if cancel {
-                            flags.cancel.store(true, Ordering::SeqCst);
-                        }
-                    }
-                    Lease::Lost => flags.lost.store(true, Ordering::SeqCst),
-                }
-            }
+            beat(&me, c, beats)?;
             Job::rescue(c, me.clock.now())?;
             enqueue_ticks(&me, c)?;
             if prune {

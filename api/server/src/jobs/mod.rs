@@ -53,6 +53,17 @@ pub fn build(r: Registry) -> Engine {
                 data_dir: s.data_dir.clone(),
                 counts: r.counts,
             },
+        )
+        .handler(
+            crate::leads::sweep_job::KIND,
+            crate::leads::sweep_job::SweepUploads {
+                data_dir: s.data_dir.clone(),
+            },
+        )
+        .periodic(
+            crate::leads::sweep_job::SCHEDULE,
+            crate::leads::sweep_job::EVERY,
+            |_tick| crate::leads::sweep_job::new_job(),
         );
     if s.jobs_test_kinds {
         b = testing::register(b);

@@ -7,6 +7,8 @@ use leadgen_core::{ApiError, ApiResult};
 use leadgen_db::models::audit::{AuditEntry, NewAudit};
 use serde::Deserialize;
 use serde_json::json;
+use std::collections::HashMap;
+use std::sync::{Arc, Condvar, Mutex, OnceLock};
 use std::time::Duration;
 
 pub const NOOP: &str = "test.noop";
@@ -14,6 +16,7 @@ pub const LEDGER: &str = "test.ledger";
 pub const FLAKY: &str = "test.flaky";
 pub const SNOOZE: &str = "test.snooze";
 pub const STEPS: &str = "test.steps";
+pub const GATE: &str = "test.gate";
 
 pub fn register(b: EngineBuilder) -> EngineBuilder {
     b.handler(NOOP, |_: &JobContext| Ok(Outcome::Done))
@@ -21,6 +24,7 @@ pub fn register(b: EngineBuilder) -> EngineBuilder {
         .handler(FLAKY, flaky)
         .handler(SNOOZE, snooze)
         .handler(STEPS, steps)
+        .handler(GATE, gated)
 }
 
 #[derive(Deserialize)]
@@ -103,5 +107,75 @@ fn steps(ctx: &JobContext) -> ApiResult<Outcome> {
         std::thread::sleep(Duration::from_millis(a.step_ms));
     }
     ctx.progress(&mut c, &json!({ "done": a.steps, "total": a.steps }))?;
+    Ok(Outcome::Done)
+}
+
+/// A gate a `test.gate` job of this process waits at: the test sees when the job has started, and decides when
+/// it goes on (to a checkpoint, then done). Gates are found by name, so a test names its own.
+#[derive(Default)]
+pub struct Gate {
+    started: Mutex<u32>,
+    open: Mutex<bool>,
+    changed: Condvar,
+    runs: tokio::sync::Notify,
+}
+
+impl Gate {
+    /// Runs of the gate's jobs that have reached it so far.
+    pub fn started(&self) -> u32 {
+        *self.started.lock().unwrap_or_else(|e| e.into_inner())
+    }
+
+    /// Waits until `n` runs have reached the gate.
+    pub async fn wait_started(&self, n: u32) {
+        loop {
+            let runs = self.runs.notified();
+            tokio::pin!(runs);
+            runs.as_mut().enable();
+            if self.started() >= n {
+                return;
+            }
+            runs.await;
+        }
+    }
+
+    /// Lets the jobs waiting at the gate (and every later one) go on.
+    pub fn open(&self) {
+        *self.open.lock().unwrap_or_else(|e| e.into_inner()) = true;
+        self.changed.notify_all();
+    }
+
+    fn pass(&self) {
+        *self.started.lock().unwrap_or_else(|e| e.into_inner()) += 1;
+        self.runs.notify_waiters();
+        let mut open = self.open.lock().unwrap_or_else(|e| e.into_inner());
+        while !*open {
+            open = self.changed.wait(open).unwrap_or_else(|e| e.into_inner());
+        }
+    }
+}
+
+/// The gate named `name` (created at first use).
+pub fn gate(name: &str) -> Arc<Gate> {
+    static GATES: OnceLock<Mutex<HashMap<String, Arc<Gate>>>> = OnceLock::new();
+    GATES
+        .get_or_init(Mutex::default)
+        .lock()
+        .unwrap_or_else(|e| e.into_inner())
+        .entry(name.to_owned())
+        .or_default()
+        .clone()
+}
+
+#[derive(Deserialize)]
+struct GateArgs {
+    gate: String,
+}
+
+/// Waits at its gate without a checkpoint (a long step), then reaches a checkpoint and is done.
+fn gated(ctx: &JobContext) -> ApiResult<Outcome> {
+    let a: GateArgs = ctx.args()?;
+    gate(&a.gate).pass();
+    ctx.checkpoint()?;
     Ok(Outcome::Done)
 }

@@ -77,13 +77,15 @@ pub(crate) fn remove_upload(path: &std::path::Path) {
 
 /// Removes uploaded files nothing needs any more: those of imports not run (or resumed) within
 /// `KEEP_UPLOADS_HOURS` of their upload, and files no import keeps (an upload cut off, a removal that failed)
-/// older than that. Runs at start and whenever a new upload arrives (the job engine will run it periodically);
-/// answers how many files went.
-pub fn sweep_uploads(conn: &mut DbConn, data_dir: &std::path::Path) -> ApiResult<usize> {
+/// older than that, as of `now`. Runs as the periodic job `leads.sweep_uploads` (`sweep_job`); answers how many
+/// files went.
+pub fn sweep_uploads(
+    conn: &mut DbConn,
+    data_dir: &std::path::Path,
+    now: chrono::NaiveDateTime,
+) -> ApiResult<usize> {
     let dir = uploads_dir(data_dir);
-    let keep = std::time::Duration::from_secs(KEEP_UPLOADS_HOURS * 3600);
-    let cutoff =
-        leadgen_db::now() - chrono::Duration::from_std(keep).map_err(ApiError::internal)?;
+    let cutoff = upload_cutoff(now);
     let mut removed = 0;
     for id in Import::abandoned_files(conn, cutoff)? {
         remove_upload(&dir.join(format!("{id}.csv")));
@@ -93,7 +95,10 @@ pub fn sweep_uploads(conn: &mut DbConn, data_dir: &std::path::Path) -> ApiResult
     let Ok(entries) = std::fs::read_dir(&dir) else {
         return Ok(removed);
     };
-    let old = std::time::SystemTime::now() - keep;
+    let old = std::time::UNIX_EPOCH
+        + std::time::Duration::from_micros(
+            u64::try_from(cutoff.and_utc().timestamp_micros()).unwrap_or(0),
+        );
     for entry in entries.flatten() {
         let stale = entry
             .metadata()
@@ -112,6 +117,11 @@ pub fn sweep_uploads(conn: &mut DbConn, data_dir: &std::path::Path) -> ApiResult
         }
     }
     Ok(removed)
+}
+
+/// Uploads made before this (and not running) are not needed any more.
+pub fn upload_cutoff(now: chrono::NaiveDateTime) -> chrono::NaiveDateTime {
+    now - chrono::Duration::hours(KEEP_UPLOADS_HOURS as i64)
 }
 
 /// `41 bytes`, `1.5 MB`, `5.0 GB`.
@@ -933,16 +943,11 @@ pub async fn upload(
 ) -> ApiResult<HttpResponse> {
     me.require_writer()?;
     check_upload_content_type(&req)?;
-    // Files nothing needs any more go first (some may be this user's room under the quota).
-    let (data_dir, uid) = (state.settings.data_dir.clone(), me.user.id.clone());
+    // Files not needed any more (removed by the next sweep) do not count.
+    let (uid, cutoff) = (me.user.id.clone(), upload_cutoff(state.clock.now()));
     let stored = state
         .db
-        .run(move |c| {
-            if let Err(e) = sweep_uploads(c, &data_dir) {
-                tracing::warn!(error = ?e, "could not remove abandoned uploads");
-            }
-            Import::stored_bytes(c, &uid)
-        })
+        .run(move |c| Import::stored_bytes(c, &uid, cutoff))
         .await?;
     let stored = u64::try_from(stored).unwrap_or(0);
     let quota = state.settings.upload_quota_bytes;

@@ -10,6 +10,7 @@ pub mod import_job;
 pub mod import_run;
 pub mod lists;
 pub mod routes;
+pub mod sweep_job;
 
 use actix_web::web;
 

@@ -933,7 +933,8 @@ async fn utf16_uploads_are_decoded_and_other_encodings_are_refused_by_name() {
 }
 
 /// Uploaded files live only as long as they are needed: removed when their import ends, and when they were not
-/// run within a day (checked at start and at each new upload); what a user keeps stored is capped.
+/// run within a day (by the hourly sweep job; they stop counting against the quota at once); what a user keeps
+/// stored is capped.
 #[tokio::test]
 async fn uploads_are_removed_when_their_import_ends_or_is_abandoned_and_capped_per_user() {
     use diesel::connection::SimpleConnection;
@@ -957,7 +958,7 @@ async fn uploads_are_removed_when_their_import_ends_or_is_abandoned_and_capped_p
     .await;
     assert_eq!(done["status"], "done", "{done}");
     assert_eq!(stored(), 0, "removed when the import finished");
-    // Uploaded and left: removed a day later, at the next upload; running it then says why it cannot.
+    // Uploaded and left: removed a day later by the next hourly sweep; running it then says why it cannot.
     let (_, left) = upload(b, small("left")).await;
     let left_id = left["id"].as_str().unwrap().to_owned();
     assert_eq!(stored(), 1);
@@ -975,6 +976,15 @@ async fn uploads_are_removed_when_their_import_ends_or_is_abandoned_and_capped_p
         .unwrap();
     let (st, fresh) = upload(b, small("fresh")).await;
     assert_eq!(st, StatusCode::CREATED, "{fresh}");
+    app.state
+        .clock
+        .advance(std::time::Duration::from_secs(3600));
+    for _ in 0..600 {
+        if stored() == 1 {
+            break;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+    }
     assert_eq!(stored(), 1, "only the new upload is kept");
     let (st, answer) = status_json(
         b.post(

@@ -30,6 +30,14 @@ fn manual(kind: &str) -> NewJob {
     NewJob::new(kind, json!({})).queue(MANUAL)
 }
 
+/// The jobs of the manual queue (the app's own periodic jobs are elsewhere).
+fn in_manual() -> JobFilter {
+    JobFilter {
+        queue: Some(MANUAL.into()),
+        ..JobFilter::default()
+    }
+}
+
 /// Polls until `f` holds (workers run on their own threads); panics after 30 s.
 async fn until<F: FnMut(&mut leadgen_db::DbConn) -> bool>(app: &TestApp, what: &str, mut f: F) {
     for _ in 0..600 {
@@ -63,7 +71,7 @@ async fn a_job_enqueued_in_a_rolled_back_write_does_not_exist() {
     });
     assert!(failed.is_err());
     let kept = write_tx(&mut c, |c| Job::enqueue(c, &manual("x.committed"), now)).unwrap();
-    let all = Job::list(&mut c, &JobFilter::default()).unwrap();
+    let all = Job::list(&mut c, &in_manual()).unwrap();
     let kinds: Vec<&str> = all.iter().map(|j| j.kind.as_str()).collect();
     assert_eq!(
         kinds,
@@ -383,7 +391,7 @@ async fn finished_jobs_are_pruned_after_their_age() {
     )
     .unwrap();
     assert_eq!(Job::prune(&mut c, t0 - secs(7 * 86_400)).unwrap(), 1);
-    let mut kinds: Vec<String> = Job::list(&mut c, &JobFilter::default())
+    let mut kinds: Vec<String> = Job::list(&mut c, &in_manual())
         .unwrap()
         .into_iter()
         .map(|j| j.kind)
@@ -530,6 +538,7 @@ async fn workers_record_each_effect_once_in_the_ledger() {
             c,
             &JobFilter {
                 states: vec![job::COMPLETED.into()],
+                kind: Some(leadgen_server::jobs::testing::LEDGER.into()),
                 limit: 500,
                 ..JobFilter::default()
             },
@@ -623,4 +632,155 @@ async fn an_import_whose_worker_died_resumes_by_itself() {
         tokio::time::sleep(Duration::from_millis(50)).await;
     }
     panic!("the import did not resume");
+}
+
+#[tokio::test]
+async fn shutdown_gives_running_jobs_back_without_using_an_attempt() {
+    // Two jobs wait at their gates (a long step without a checkpoint). Shutdown flags them; one then reaches its
+    // checkpoint within the grace and goes back to the queue there; the other is still in its step when the
+    // grace ends (on the app's clock) and is given back by the engine. Neither uses an attempt or keeps a
+    // lease, and another process runs both at once.
+    use leadgen_server::jobs::testing::{gate, GATE};
+    let app = app_with_test_kinds().await;
+    let name = |what: &str| format!("{what}-{}", leadgen_db::new_id());
+    let (quick, slow) = (name("quick"), name("slow"));
+    // Should an assertion fail, the gates open anyway: a job thread left waiting would keep the test's runtime
+    // from shutting down.
+    struct OpenOnDrop(Vec<String>);
+    impl Drop for OpenOnDrop {
+        fn drop(&mut self) {
+            self.0.iter().for_each(|g| gate(g).open());
+        }
+    }
+    let _open = OpenOnDrop(vec![quick.clone(), slow.clone()]);
+    let ids: Vec<String> = {
+        let mut c = app.state.db.get().unwrap();
+        [&quick, &slow]
+            .iter()
+            .map(|g| {
+                app.state
+                    .jobs
+                    .enqueue(&mut c, &NewJob::new(GATE, json!({ "gate": g })))
+                    .unwrap()
+                    .job()
+                    .id
+                    .clone()
+            })
+            .collect()
+    };
+    let both_started = async {
+        gate(&quick).wait_started(1).await;
+        gate(&slow).wait_started(1).await;
+    };
+    tokio::time::timeout(Duration::from_secs(30), both_started)
+        .await
+        .expect("both jobs started");
+    let grace = Duration::from_secs(10);
+    let engine = app.state.jobs.clone();
+    let mut stopping = Box::pin(engine.shutdown(grace));
+    // Its first step stops the claims and flags the running jobs; then it waits for them.
+    assert!(futures_util::FutureExt::now_or_never(stopping.as_mut()).is_none());
+    gate(&quick).open();
+    until(&app, "the quick job went back at its checkpoint", |c| {
+        state_of(c, &ids[0]) == "available"
+    })
+    .await;
+    assert_eq!(
+        state_of(&mut app.state.db.get().unwrap(), &ids[1]),
+        "running"
+    );
+    app.state.clock.advance(grace + Duration::from_secs(1));
+    tokio::time::timeout(Duration::from_secs(30), stopping)
+        .await
+        .expect("shutdown ends when the grace has passed");
+    let mut c = app.state.db.get().unwrap();
+    for id in &ids {
+        let j = Job::get(&mut c, id).unwrap();
+        assert_eq!(
+            (
+                j.state.as_str(),
+                j.attempt,
+                j.locked_until,
+                j.last_error.as_deref()
+            ),
+            ("available", 0, None, None),
+            "given back without using an attempt: {j:?}"
+        );
+        assert_eq!(j.token, 1, "claimed once");
+    }
+    // The slow job's step ends after it was given back: it writes nothing.
+    gate(&slow).open();
+    drop(c);
+    // Another process picks both up at once (no lease to wait for) and finishes them.
+    let second = start(app.settings.clone(), tempfile::tempdir().unwrap()).await;
+    second.state.clock.set(app.state.clock.now());
+    until(&app, "the other process finished both", |c| {
+        ids.iter().all(|id| state_of(c, id) == "completed")
+    })
+    .await;
+    let mut c = app.state.db.get().unwrap();
+    for id in &ids {
+        let j = Job::get(&mut c, id).unwrap();
+        assert_eq!((j.attempt, j.token), (1, 2), "{j:?}");
+        assert_ne!(j.locked_by, Some(app.state.jobs.worker_id().to_owned()));
+    }
+    assert_eq!(gate(&quick).started() + gate(&slow).started(), 4);
+}
+
+#[tokio::test]
+async fn abandoned_uploads_are_swept_by_a_periodic_job() {
+    // An upload not imported within a day is removed by the hourly sweep job (and a stray file with it); one
+    // that is younger is kept. Time moves by the app's clock.
+    use leadgen_server::leads::sweep_job;
+    let app = spawn_app().await;
+    let admin = app.first_admin().await;
+    let (_, p) = crate::import::upload(&admin.b, "username\nlead1\n").await;
+    let id = p["id"].as_str().unwrap().to_owned();
+    let dir = app.dir.path().join("imports");
+    let file = dir.join(format!("{id}.csv"));
+    let stray = dir.join("stray.csv.part");
+    std::fs::write(&stray, "username\n").unwrap();
+    let sweeps = |c: &mut leadgen_db::DbConn| {
+        Job::list(
+            c,
+            &JobFilter {
+                kind: Some(sweep_job::KIND.into()),
+                states: vec![job::COMPLETED.into()],
+                ..JobFilter::default()
+            },
+        )
+        .unwrap()
+        .len()
+    };
+    // The tick of the current hour ran at start: the fresh upload stays.
+    until(&app, "the first sweep ran", |c| sweeps(c) == 1).await;
+    assert!(file.exists() && stray.exists());
+    // 23 hours later (the next tick, one a hour): still fresh.
+    app.state.clock.advance(Duration::from_secs(23 * 3600));
+    until(&app, "the second sweep ran", |c| sweeps(c) == 2).await;
+    assert!(file.exists() && stray.exists(), "younger than a day");
+    // Past a day: removed, and the import says so.
+    app.state.clock.advance(Duration::from_secs(2 * 3600));
+    until(&app, "the third sweep ran", |c| sweeps(c) == 3).await;
+    assert!(!file.exists(), "the abandoned upload was removed");
+    assert!(!stray.exists(), "the stray file was removed");
+    let mut c = app.state.db.get().unwrap();
+    let import = leadgen_db::models::import::Import::get(&mut c, &id).unwrap();
+    assert!(import.file_removed_at.is_some());
+    // Each tick ran once, under its own key.
+    let keys: Vec<Option<String>> = Job::list(
+        &mut c,
+        &JobFilter {
+            kind: Some(sweep_job::KIND.into()),
+            ..JobFilter::default()
+        },
+    )
+    .unwrap()
+    .into_iter()
+    .map(|j| j.unique_key)
+    .collect();
+    assert_eq!(keys.len(), 3);
+    assert!(keys.iter().all(|k| k
+        .as_deref()
+        .is_some_and(|k| k.starts_with("sweep_uploads@"))));
 }
