@@ -702,7 +702,8 @@ async fn check_import(
     Ok(Some(check))
 }
 
-/// Where an import stands; `interrupted`: cut off by a restart (run it again to resume).
+/// Where an import stands; `interrupted`: cut off by a restart (run it again to resume); `cancelled`: stopped
+/// by its owner (or an admin) — the rows written before the cancel stay.
 #[derive(Serialize, ToSchema)]
 #[serde(rename_all = "snake_case")]
 pub enum ImportState {
@@ -711,6 +712,7 @@ pub enum ImportState {
     Done,
     Failed,
     Interrupted,
+    Cancelled,
 }
 
 #[derive(Serialize, ToSchema)]
@@ -1043,7 +1045,7 @@ async fn with_file(state: &AppState, me: &CurrentUser, id: String) -> ApiResult<
     Err(ApiError::msg(
         ErrorCode::Conflict,
         match imp.status.as_str() {
-            "done" | "failed" => "This import has ended and its file was removed.",
+            "done" | "failed" | "cancelled" => "This import has ended and its file was removed.",
             _ => "This upload was not imported within a day, so its file was removed: upload it again.",
         },
     ))
@@ -1135,6 +1137,38 @@ pub async fn run(
     let iid = imp.id.clone();
     let now = state.db.run(move |c| Import::get(c, &iid)).await?;
     Ok(HttpResponse::Accepted().json(ImportStatus::from(now)))
+}
+
+/// Cancel an import that has not ended (uploaded, running or interrupted). It shows `cancelled` at once; a
+/// running import stops at its next commit and keeps the rows already written. Its file is removed.
+#[utoipa::path(post, path = "/api/v1/imports/{id}/cancel", operation_id = "cancel_import", tag = "leads", params(("id" = String, Path)),
+    responses((status = 200, body = ImportStatus), (status = 404, body = ErrorBody),
+        (status = 409, body = ErrorBody, description = "The import has already ended (done, failed or cancelled)")))]
+pub async fn cancel(
+    me: CurrentUser,
+    state: web::Data<AppState>,
+    id: Path<String>,
+) -> ApiResult<Json<ImportStatus>> {
+    me.require_writer()?;
+    let (uid, iid, now) = (me.user.id.clone(), id.into_inner(), state.clock.now());
+    let imp = state
+        .db
+        .run(move |c| {
+            leadgen_db::write_tx(c, |c| {
+                let imp = Import::find_owned(c, &uid, &iid)?.ok_or_else(ApiError::not_found)?;
+                if !crate::leads::import_job::cancel(c, &imp.id, now)? {
+                    return Err(ApiError::msg(
+                        ErrorCode::Conflict,
+                        format!("This import has already ended ({}).", imp.status),
+                    ));
+                }
+                Import::get(c, &imp.id)
+            })
+        })
+        .await?;
+    // A running job may still read the file: it keeps reading what it opened, and stops at its next commit.
+    remove_upload(&file_of(&state, &imp.id));
+    Ok(Json(imp.into()))
 }
 
 /// An import's progress and report.
