@@ -277,15 +277,21 @@ fn progress_of(j: &Job) -> Option<JobProgress> {
     })
 }
 
-/// Cancels a job and what it works on, inside the caller's transaction: a waiting job ends at once, a running
-/// one stops at its next checkpoint. `Conflict` when it has already ended.
-fn cancel_in(c: &mut DbConn, j: &Job, now: NaiveDateTime) -> ApiResult<Job> {
+/// `Conflict` when the job has ended: there is nothing to cancel.
+fn ended(j: &Job) -> ApiResult<()> {
     if job::FINISHED.contains(&j.state.as_str()) {
         return Err(ApiError::msg(
             ErrorCode::Conflict,
             format!("The job has already ended ({}).", j.state),
         ));
     }
+    Ok(())
+}
+
+/// Cancels a job and what it works on, inside the caller's transaction: a waiting job ends at once, a running
+/// one stops at its next checkpoint. `Conflict` when it has already ended.
+fn cancel_in(c: &mut DbConn, j: &Job, now: NaiveDateTime) -> ApiResult<Job> {
+    ended(j)?;
     if j.kind == import_job::KIND {
         if let Some(import) = import_job::import_of(j) {
             // Cancels the job too.
@@ -404,27 +410,56 @@ pub async fn cancel_job(
     client: ClientInfo,
     id: Path<String>,
 ) -> ApiResult<Json<JobItem>> {
-    let (id, now, actor) = (id.into_inner(), state.clock.now(), admin.user.clone());
+    let j = cancel(&state, id.into_inner(), None, Some((admin.user, client))).await?;
+    one(&state, j, true).await
+}
+
+/// Cancels job `id` (of `owner` when given: another's is unknown) and what it works on, recording the audit
+/// event of an admin's cancel in the same transaction. A job running in this process is told first, without a
+/// database write (see `Engine::stop_running`), so a long writer makes way for the cancel's transaction.
+async fn cancel(
+    state: &AppState,
+    id: String,
+    owner: Option<String>,
+    audit: Option<(User, ClientInfo)>,
+) -> ApiResult<Job> {
+    let find = move |c: &mut DbConn| match &owner {
+        Some(o) => Job::find_owned(c, o, &id),
+        None => Job::find(c, &id),
+    };
+    let found = {
+        let find = find.clone();
+        state.db.run(move |c| find(c)).await?
+    }
+    .ok_or_else(ApiError::not_found)?;
+    ended(&found)?;
+    let told = found.state == job::RUNNING && state.jobs.stop_running(&found.id);
+    let now = state.clock.now();
     let j = state
         .db
         .run(move |c| {
             write_tx(c, |c| {
-                let j = Job::find(c, &id)?.ok_or_else(ApiError::not_found)?;
-                let after = cancel_in(c, &j, now)?;
-                AuditEntry::insert(
-                    c,
-                    &event("job.cancelled", Some(&actor), &client)
-                        .target("job", Some(&j.id), Some(&j.kind))
-                        .details(
-                            json!({ "queue": j.queue, "state": j.state, "owner_id": j.owner_id }),
-                        ),
-                )?;
+                let j = find(c)?.ok_or_else(ApiError::not_found)?;
+                // Told to stop here, it may have stopped (and cancelled what it works on) already.
+                let after = if told && j.state == job::CANCELLED {
+                    j.clone()
+                } else {
+                    cancel_in(c, &j, now)?
+                };
+                if let Some((actor, client)) = &audit {
+                    AuditEntry::insert(
+                        c,
+                        &event("job.cancelled", Some(actor), client)
+                            .target("job", Some(&j.id), Some(&j.kind))
+                            .details(json!({ "queue": j.queue, "state": j.state, "owner_id": j.owner_id })),
+                    )?;
+                }
                 Ok(after)
             })
         })
         .await?;
-    after_cancel(&state, &j);
-    one(&state, j, true).await
+    after_cancel(state, &j);
+    Ok(j)
 }
 
 /// Run a job again now (one that ended, or is waiting for a retry), with one more attempt if it had used them
@@ -511,17 +546,7 @@ pub async fn cancel_my_job(
     id: Path<String>,
 ) -> ApiResult<Json<JobItem>> {
     me.require_writer()?;
-    let (uid, id, now) = (me.user.id.clone(), id.into_inner(), state.clock.now());
-    let j = state
-        .db
-        .run(move |c| {
-            write_tx(c, |c| {
-                let j = Job::find_owned(c, &uid, &id)?.ok_or_else(ApiError::not_found)?;
-                cancel_in(c, &j, now)
-            })
-        })
-        .await?;
-    after_cancel(&state, &j);
+    let j = cancel(&state, id.into_inner(), Some(me.user.id.clone()), None).await?;
     one(&state, j, false).await
 }
 

@@ -15,7 +15,8 @@ use chrono::{DateTime, Utc};
 use futures_util::StreamExt;
 use leadgen_core::error::ErrorBody;
 use leadgen_core::{text, ApiError, ApiResult, ErrorCode};
-use leadgen_db::models::import::{Dedupe, DedupeKey, Import, RowError};
+use leadgen_db::models::import::{Dedupe, DedupeKey, Import, RowError, CANCELLABLE, CANCELLED};
+use leadgen_db::models::job::RUNNING;
 use leadgen_db::models::lead::LeadPatch;
 use leadgen_db::{new_id, DbConn};
 use serde::{Deserialize, Serialize};
@@ -1150,19 +1151,41 @@ pub async fn cancel(
     id: Path<String>,
 ) -> ApiResult<Json<ImportStatus>> {
     me.require_writer()?;
-    let (uid, iid, now) = (me.user.id.clone(), id.into_inner(), state.clock.now());
+    let imp = owned(&state, &me, id.into_inner()).await?;
+    let ended = || {
+        ApiError::msg(
+            ErrorCode::Conflict,
+            format!("This import has already ended ({}).", imp.status),
+        )
+    };
+    if !CANCELLABLE.contains(&imp.status.as_str()) {
+        return Err(ended());
+    }
+    // Its job, running here, is told first (no database write): on SQLite the import holds the write lock
+    // for its parts, and makes way for the cancel only once told.
+    let iid = imp.id.clone();
+    let job = state
+        .db
+        .run(move |c| crate::leads::import_job::job_of(c, &iid))
+        .await?;
+    let told = job.is_some_and(|j| j.state == RUNNING && state.jobs.stop_running(&j.id));
+    let (iid, now) = (imp.id.clone(), state.clock.now());
     let imp = state
         .db
         .run(move |c| {
             leadgen_db::write_tx(c, |c| {
-                let imp = Import::find_owned(c, &uid, &iid)?.ok_or_else(ApiError::not_found)?;
-                if !crate::leads::import_job::cancel(c, &imp.id, now)? {
-                    return Err(ApiError::msg(
-                        ErrorCode::Conflict,
-                        format!("This import has already ended ({}).", imp.status),
-                    ));
+                if crate::leads::import_job::cancel(c, &iid, now)? {
+                    return Import::get(c, &iid);
                 }
-                Import::get(c, &imp.id)
+                // Told to stop, the job may have cancelled its import already.
+                let now = Import::get(c, &iid)?;
+                match told && now.status == CANCELLED {
+                    true => Ok(now),
+                    false => Err(ApiError::msg(
+                        ErrorCode::Conflict,
+                        format!("This import has already ended ({}).", now.status),
+                    )),
+                }
             })
         })
         .await?;

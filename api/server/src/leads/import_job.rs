@@ -119,12 +119,17 @@ pub fn cancel(conn: &mut DbConn, import_id: &str, now: NaiveDateTime) -> ApiResu
     if !Import::cancel(conn, import_id)? {
         return Ok(false);
     }
-    if let Some(j) = Job::find_by_key(conn, KIND, &unique_key(import_id))? {
+    if let Some(j) = job_of(conn, import_id)? {
         if ACTIVE.contains(&j.state.as_str()) {
             Job::cancel(conn, &j.id, now)?;
         }
     }
     Ok(true)
+}
+
+/// The newest job of import `import_id`.
+pub fn job_of(conn: &mut DbConn, import_id: &str) -> ApiResult<Option<Job>> {
+    Job::find_by_key(conn, KIND, &unique_key(import_id))
 }
 
 /// The import a job of this kind works on.
