@@ -91,7 +91,12 @@ export function BackgroundWorkButton({ canWrite }: { canWrite: boolean }) {
       className="topbar-jobs"
       align="right"
       icon={<Activity size={14} aria-hidden />}
-      label={running > 0 ? `${running} running` : `${active.length} waiting`}
+      label={
+        <>
+          {running > 0 ? running : active.length}
+          <span className="topbar-jobs-word">{running > 0 ? " running" : " waiting"}</span>
+        </>
+      }
       ariaLabel="Background work"
     >
       <div className="topbar-jobs-panel">
