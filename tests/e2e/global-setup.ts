@@ -66,6 +66,9 @@ export default async function globalSetup() {
       LEADGEN_DATA_DIR: dir,
       LEADGEN_WEB_DIR: webDir,
       LEADGEN_BCRYPT_COST: "4",
+      // Imports commit every 5,000 rows (instead of 100,000): a test-sized file then shows its progress moving and
+      // can be cancelled part-way (21-jobs). Same code path, smaller commits; no sleeps.
+      LEADGEN_IMPORT_CHUNK_ROWS: "500",
       LEADGEN_LOG: process.env.LEADGEN_LOG ?? "warn",
     },
     stdio: ["ignore", out, out],

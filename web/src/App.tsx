@@ -12,6 +12,7 @@ const ProfilePage = lazy(() => import("./features/profile/ProfilePage"));
 const UsersPage = lazy(() => import("./features/admin/UsersPage"));
 const AuditPage = lazy(() => import("./features/admin/AuditPage"));
 const PolicyPage = lazy(() => import("./features/admin/PolicyPage"));
+const JobsPage = lazy(() => import("./features/jobs/JobsPage"));
 const LeadsPage = lazy(() => import("./features/leads/LeadsPage"));
 const DoNotContactPage = lazy(() => import("./features/dnc/DoNotContactPage"));
 const ProductsPage = lazy(() => import("./features/prompts/ProductsPage"));
@@ -50,6 +51,14 @@ export function App() {
             element={
               <RequireRole roles={["admin"]}>
                 <AuditPage />
+              </RequireRole>
+            }
+          />
+          <Route
+            path="jobs"
+            element={
+              <RequireRole roles={["admin"]}>
+                <JobsPage />
               </RequireRole>
             }
           />

@@ -75,6 +75,10 @@ pub struct Settings {
     /// Registers the test-only job kinds (`test.noop`, `test.ledger`) for the crash script and the benchmark.
     /// Never on in production.
     pub jobs_test_kinds: bool,
+    /// Rows an import reads, checks and writes together (a part); SQLite commits ten parts at once. Each commit
+    /// is a checkpoint where a cancelled import stops. The browser tests lower it so that a test-sized file
+    /// imports in many small commits (smooth progress, a window to cancel in); keep the default otherwise.
+    pub import_chunk_rows: u32,
     /// `leadgen worker`: address of its `/health` and `/metrics`.
     pub worker_bind: String,
     /// Provider base URLs: the real hosts by default; the provider sandbox (`http://HOST:PORT/<prefix>`) in tests
@@ -139,6 +143,7 @@ impl Default for Settings {
             jobs_prune_after_hours: 24 * 7,
             jobs_poll_ms: 1000,
             jobs_test_kinds: false,
+            import_chunk_rows: 10_000,
             worker_bind: "127.0.0.1:8081".into(),
             instagram_www_base_url: "https://www.instagram.com".into(),
             instagram_api_base_url: "https://api.instagram.com".into(),
@@ -260,8 +265,14 @@ impl Settings {
                 return Err(err(name, "must be an Apify actor id like owner~name"));
             }
         }
-        let ranges: [(&str, u64, u64, u64); 20] = [
+        let ranges: [(&str, u64, u64, u64); 21] = [
             ("jobs_concurrency", self.jobs_concurrency.into(), 1, 1000),
+            (
+                "import_chunk_rows",
+                self.import_chunk_rows.into(),
+                100,
+                1_000_000,
+            ),
             ("jobs_lease_secs", self.jobs_lease_secs.into(), 1, 86_400),
             (
                 "jobs_prune_after_hours",

@@ -219,6 +219,8 @@ fn run(listener: TcpListener, state: AppState) -> anyhow::Result<Server> {
             .service(
                 web::scope("/api/v1")
                     .configure(providers::routes::routes)
+                    // Before identity's `/admin` and `/me` scopes, like the providers' routes.
+                    .configure(crate::jobs::routes::routes)
                     .configure(identity::routes)
                     .configure(leads::routes)
                     .configure(prompts::routes),

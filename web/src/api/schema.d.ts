@@ -38,6 +38,63 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/admin/jobs": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Queues with their counts per state, and a page of jobs (running first), filtered by queue, state and kind. */
+        get: operations["list_jobs"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/admin/jobs/{id}/cancel": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Cancel a job: one waiting to run is cancelled at once, a running one stops at its next checkpoint. What it
+         *     works on is cancelled with it (an import job's import shows `cancelled`, keeping the rows already written).
+         */
+        post: operations["cancel_job"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/admin/jobs/{id}/retry": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Run a job again now (one that ended, or is waiting for a retry), with one more attempt if it had used them
+         *     all. A running job answers 409: cancel it first.
+         */
+        post: operations["retry_job"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/admin/policy": {
         parameters: {
             query?: never;
@@ -495,6 +552,26 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/imports/{id}/cancel": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Cancel an import that has not ended (uploaded, running or interrupted). It shows `cancelled` at once; a
+         *     running import stops at its next commit and keeps the rows already written. Its file is removed.
+         */
+        post: operations["cancel_import"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/imports/{id}/preview": {
         parameters: {
             query?: never;
@@ -809,6 +886,40 @@ export interface paths {
         put?: never;
         /** Confirm 2FA setup with a code; returns the backup codes (shown once). */
         post: operations["two_factor_confirm"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/me/jobs": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Your own background work (imports and other jobs you started), running first, then newest first. */
+        get: operations["list_my_jobs"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/me/jobs/{id}/cancel": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Cancel one of your own jobs (another user's answers 404); what it works on is cancelled with it. */
+        post: operations["cancel_my_job"];
         delete?: never;
         options?: never;
         head?: never;
@@ -1155,6 +1266,21 @@ export interface paths {
 export type webhooks = Record<string, never>;
 export interface components {
     schemas: {
+        AdminJobPage: {
+            /**
+             * @description Every queue this process knows or that holds jobs, with its counts (finished jobs are pruned after
+             *     `LEADGEN_JOBS_PRUNE_AFTER_HOURS`).
+             */
+            queues: components["schemas"]["QueueCounts"][];
+            /** @description Running jobs first, then newest first. */
+            items: components["schemas"]["JobItem"][];
+            /** Format: int64 */
+            total: number;
+            /** Format: int64 */
+            page: number;
+            /** Format: int64 */
+            per_page: number;
+        };
         AdminUser: components["schemas"]["Me"] & {
             /** Format: date-time */
             locked_until?: string | null;
@@ -1439,10 +1565,11 @@ export interface components {
             check?: null | components["schemas"]["ImportCheck"];
         };
         /**
-         * @description Where an import stands; `interrupted`: cut off by a restart (run it again to resume).
+         * @description Where an import stands; `interrupted`: cut off by a restart (run it again to resume); `cancelled`: stopped
+         *     by its owner (or an admin) — the rows written before the cancel stay.
          * @enum {string}
          */
-        ImportState: "uploaded" | "running" | "done" | "failed" | "interrupted";
+        ImportState: "uploaded" | "running" | "done" | "failed" | "interrupted" | "cancelled";
         ImportStatus: {
             id: string;
             filename: string;
@@ -1471,6 +1598,72 @@ export interface components {
         Instance: {
             /** @description Every provider points at the built-in provider sandbox (`leadgen serve --sandbox`): no real requests are made. */
             sandbox: boolean;
+        };
+        JobItem: {
+            id: string;
+            /** @description The job's kind, e.g. `leads.import`. */
+            kind: string;
+            /** @description What it does, for people: e.g. "Import of leads.csv". */
+            label: string;
+            queue: string;
+            owner_id?: string | null;
+            owner_username?: string | null;
+            state: components["schemas"]["JobState"];
+            /**
+             * Format: int32
+             * @description Attempts started (the running one included).
+             */
+            attempt: number;
+            /** Format: int32 */
+            max_attempts: number;
+            progress?: null | components["schemas"]["JobProgress"];
+            /**
+             * @description The last failed attempt's error. Admins only: a user's own listing leaves it out (causes are for the
+             *     operators; the import page reports an import's bad rows).
+             */
+            last_error?: string | null;
+            /** @description Someone asked the running job to stop; it stops at its next checkpoint. */
+            cancel_requested: boolean;
+            subject?: null | components["schemas"]["JobSubject"];
+            /** Format: date-time */
+            run_at: string;
+            /** Format: date-time */
+            created_at: string;
+            /** Format: date-time */
+            attempted_at?: string | null;
+            /** Format: date-time */
+            finished_at?: string | null;
+        };
+        JobPage: {
+            /** @description Running jobs first, then newest first. */
+            items: components["schemas"]["JobItem"][];
+            /** Format: int64 */
+            total: number;
+            /** Format: int64 */
+            page: number;
+            /** Format: int64 */
+            per_page: number;
+        };
+        /** @description How far a job has come. */
+        JobProgress: {
+            /** Format: int64 */
+            done: number;
+            /**
+             * Format: int64
+             * @description Unknown for some kinds.
+             */
+            total?: number | null;
+        };
+        /**
+         * @description Where a job stands.
+         * @enum {string}
+         */
+        JobState: "available" | "scheduled" | "running" | "retryable" | "completed" | "discarded" | "cancelled";
+        /** @description What a job works on, for a link to it. */
+        JobSubject: {
+            /** @description `import`. */
+            type: string;
+            id: string;
         };
         /** @description The 409 of a stale `If-Match` (documentation of `ErrorBody` with its details for this case). */
         LeadConflict: {
@@ -1775,6 +1968,24 @@ export interface components {
             testable: boolean;
             fields: components["schemas"]["ProviderFieldView"][];
         };
+        /** @description Jobs of a queue per state. */
+        QueueCounts: {
+            queue: string;
+            /** Format: int64 */
+            available: number;
+            /** Format: int64 */
+            scheduled: number;
+            /** Format: int64 */
+            running: number;
+            /** Format: int64 */
+            retryable: number;
+            /** Format: int64 */
+            completed: number;
+            /** Format: int64 */
+            discarded: number;
+            /** Format: int64 */
+            cancelled: number;
+        };
         RefreshRequest: {
             refresh_token: string;
         };
@@ -2050,6 +2261,215 @@ export interface operations {
             };
             /** @description Not allowed (`forbidden`: a viewer writing or a non-admin on an admin route; `token_scope_insufficient`: a read token writing; `csrf_failed`: a cookie write without `X-CSRF-Token`; `password_change_required`) */
             403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Too many requests (`rate_limited`); wait `Retry-After` seconds */
+            429: {
+                headers: {
+                    /** @description Seconds to wait before trying again */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    list_jobs: {
+        parameters: {
+            query?: {
+                queue?: string;
+                state?: components["schemas"]["JobState"];
+                /** @description A job kind, e.g. `leads.import`. */
+                kind?: string;
+                page?: number;
+                per_page?: number;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["AdminJobPage"];
+                };
+            };
+            /** @description The request head could not be read (a very long query string with large headers) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Not signed in, or the session or token has ended (`unauthenticated`) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description A field is not valid; `details.fields` names it (`validation_failed`) */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Too many requests (`rate_limited`); wait `Retry-After` seconds */
+            429: {
+                headers: {
+                    /** @description Seconds to wait before trying again */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description The request line and headers are too large (a very long query string) */
+            431: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+        };
+    };
+    cancel_job: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["JobItem"];
+                };
+            };
+            /** @description Not signed in, or the session or token has ended (`unauthenticated`) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description The job has already ended (completed, discarded or cancelled) */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Too many requests (`rate_limited`); wait `Retry-After` seconds */
+            429: {
+                headers: {
+                    /** @description Seconds to wait before trying again */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    retry_job: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["JobItem"];
+                };
+            };
+            /** @description Not signed in, or the session or token has ended (`unauthenticated`) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description The job is running, or another active job holds its unique key */
+            409: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -4288,6 +4708,73 @@ export interface operations {
             };
         };
     };
+    cancel_import: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ImportStatus"];
+                };
+            };
+            /** @description Not signed in, or the session or token has ended (`unauthenticated`) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Not allowed (`forbidden`: a viewer writing or a non-admin on an admin route; `token_scope_insufficient`: a read token writing; `csrf_failed`: a cookie write without `X-CSRF-Token`; `password_change_required`) */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description The import has already ended (done, failed or cancelled) */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Too many requests (`rate_limited`); wait `Retry-After` seconds */
+            429: {
+                headers: {
+                    /** @description Seconds to wait before trying again */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
     preview_import: {
         parameters: {
             query?: never;
@@ -6010,6 +6497,148 @@ export interface operations {
             };
             /** @description A field is not valid; `details.fields` names it (`validation_failed`) */
             422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Too many requests (`rate_limited`); wait `Retry-After` seconds */
+            429: {
+                headers: {
+                    /** @description Seconds to wait before trying again */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    list_my_jobs: {
+        parameters: {
+            query?: {
+                state?: components["schemas"]["JobState"];
+                page?: number;
+                per_page?: number;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["JobPage"];
+                };
+            };
+            /** @description The request head could not be read (a very long query string with large headers) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Not signed in, or the session or token has ended (`unauthenticated`) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Not allowed (`forbidden`: a viewer writing or a non-admin on an admin route; `token_scope_insufficient`: a read token writing; `csrf_failed`: a cookie write without `X-CSRF-Token`; `password_change_required`) */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description A field is not valid; `details.fields` names it (`validation_failed`) */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Too many requests (`rate_limited`); wait `Retry-After` seconds */
+            429: {
+                headers: {
+                    /** @description Seconds to wait before trying again */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description The request line and headers are too large (a very long query string) */
+            431: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+        };
+    };
+    cancel_my_job: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["JobItem"];
+                };
+            };
+            /** @description Not signed in, or the session or token has ended (`unauthenticated`) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Not allowed (`forbidden`: a viewer writing or a non-admin on an admin route; `token_scope_insufficient`: a read token writing; `csrf_failed`: a cookie write without `X-CSRF-Token`; `password_change_required`) */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description The job has already ended (completed, discarded or cancelled) */
+            409: {
                 headers: {
                     [name: string]: unknown;
                 };

@@ -9,6 +9,7 @@ import { PageSpinner, Spinner } from "../ui/Spinner";
 import { useToast } from "../ui/Toasts";
 import { navFor, type NavItem } from "./nav";
 import { ThemeToggle } from "./theme";
+import { BackgroundWorkButton } from "../features/jobs/BackgroundWork";
 import { useMediaQuery } from "./useMediaQuery";
 
 const COLLAPSE_KEY = "leadgen.sidebar.collapsed";
@@ -156,6 +157,7 @@ function TopBar({ phone, onMenu, drawerOpen }: { phone: boolean; onMenu: () => v
         </button>
       )}
       <div className="topbar-spacer" />
+      <BackgroundWorkButton canWrite={user.role !== "viewer"} />
       <ThemeToggle />
       <div className="topbar-user" data-testid="topbar-user">
         <span className="avatar" aria-hidden>

@@ -1,7 +1,7 @@
 // The one list of areas: the sidebar, the dashboard cards and the role checks read it.
 // Later issues add Leads, Pipeline, Accounts and Bot here (plus their routes in App.tsx).
 import type { LucideIcon } from "lucide-react";
-import { Ban, Boxes, FileText, LayoutDashboard, ScrollText, ShieldCheck, Sheet, UserRound, Users } from "lucide-react";
+import { Ban, Boxes, Cog, FileText, LayoutDashboard, ScrollText, ShieldCheck, Sheet, UserRound, Users } from "lucide-react";
 import type { Role } from "../api/types";
 
 export interface NavItem {
@@ -68,6 +68,14 @@ export const NAV: NavItem[] = [
     section: "Admin",
     roles: ["admin"],
     description: "Security-relevant events: sign-ins, changes, revocations.",
+  },
+  {
+    to: "/admin/jobs",
+    label: "Jobs",
+    icon: Cog,
+    section: "Admin",
+    roles: ["admin"],
+    description: "Background work of every user: queues, progress, failures; retry or cancel.",
   },
   {
     to: "/admin/policy",

@@ -11,7 +11,7 @@ use crate::{new_seq_id, now};
 use chrono::NaiveDateTime;
 use diesel::connection::SimpleConnection;
 use diesel::prelude::*;
-use leadgen_core::ApiResult;
+use leadgen_core::{ApiError, ApiResult, ErrorCode};
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
 use std::borrow::Cow;
@@ -68,6 +68,11 @@ pub struct RowError {
     pub field: Option<String>,
     pub message: String,
 }
+
+pub const RUNNING: &str = "running";
+pub const CANCELLED: &str = "cancelled";
+/// States an import can be cancelled from (it has not ended).
+pub const CANCELLABLE: [&str; 3] = ["uploaded", RUNNING, "interrupted"];
 
 /// Bad rows kept in the report (the count goes on beyond it).
 pub const MAX_REPORTED_ERRORS: usize = 1000;
@@ -161,8 +166,10 @@ impl Import {
         }
         // Counters as increments, first: on PostgreSQL two writers advance the same import, and this update
         // holds the row until commit, so the report below is read after the other writer's is in.
+        // Only while the import runs: a cancelled import's part in flight is refused, and its transaction (with
+        // the part's leads) rolls back.
         let rows: i64 = ranges.iter().map(|(first, last)| last - first + 1).sum();
-        diesel::update(imports::table.find(id))
+        let n = diesel::update(imports::table.find(id).filter(imports::status.eq(RUNNING)))
             .set((
                 imports::processed.eq(imports::processed + rows),
                 imports::inserted.eq(imports::inserted + out.inserted),
@@ -171,6 +178,12 @@ impl Import {
                 imports::failed.eq(imports::failed + failed_rows),
             ))
             .execute(conn)?;
+        if n == 0 {
+            return Err(ApiError::msg(
+                ErrorCode::Conflict,
+                "The import is not running any more (it was cancelled).",
+            ));
+        }
         if out.errors.is_empty() && out.skips.is_empty() {
             return Ok(());
         }
@@ -212,10 +225,11 @@ impl Import {
         Ok(ranges)
     }
 
-    /// Ends the import (`done` or `failed`); its file is no longer needed, and the caller removes it.
+    /// Ends a running import (`done` or `failed`; one cancelled meanwhile stays cancelled); its file is no
+    /// longer needed, and the caller removes it.
     pub fn finish(conn: &mut DbConn, id: &str, status: &str) -> ApiResult<()> {
         let t = now();
-        diesel::update(imports::table.find(id))
+        diesel::update(imports::table.find(id).filter(imports::status.eq(RUNNING)))
             .set((
                 imports::status.eq(status),
                 imports::finished_at.eq(t),
@@ -223,6 +237,36 @@ impl Import {
             ))
             .execute(conn)?;
         Ok(())
+    }
+
+    /// Cancels an import that has not ended (uploaded, running or interrupted): it shows `cancelled` at once,
+    /// its running job's next part is refused, and the rows already written stay. True when it was cancelled;
+    /// false when it had ended. Call in the transaction that cancels its job; the caller removes the file.
+    pub fn cancel(conn: &mut DbConn, id: &str) -> ApiResult<bool> {
+        let t = now();
+        let n = diesel::update(
+            imports::table
+                .find(id)
+                .filter(imports::status.eq_any(CANCELLABLE)),
+        )
+        .set((
+            imports::status.eq(CANCELLED),
+            imports::finished_at.eq(t),
+            imports::file_removed_at.eq(t),
+        ))
+        .execute(conn)?;
+        Ok(n == 1)
+    }
+
+    /// The imports with these ids (any owner: for describing jobs already scoped by their own query).
+    pub fn find_many(conn: &mut DbConn, ids: &[String]) -> ApiResult<Vec<Import>> {
+        if ids.is_empty() {
+            return Ok(vec![]);
+        }
+        Ok(imports::table
+            .filter(imports::id.eq_any(ids))
+            .select(Import::as_select())
+            .load(conn)?)
     }
 
     pub fn find(conn: &mut DbConn, id: &str) -> ApiResult<Option<Import>> {

@@ -185,6 +185,26 @@ pub struct JobFilter {
     pub states: Vec<String>,
     pub kind: Option<String>,
     pub limit: i64,
+    /// Jobs to skip (paging).
+    pub offset: i64,
+}
+
+/// The jobs a filter selects, as a boxed query (for the listing and its count).
+fn filtered<'a>(f: &JobFilter) -> jobs::BoxedQuery<'a, <DbConn as diesel::Connection>::Backend> {
+    let mut q = jobs::table.into_boxed();
+    if let Some(o) = &f.owner_id {
+        q = q.filter(jobs::owner_id.eq(o.clone()));
+    }
+    if let Some(queue) = &f.queue {
+        q = q.filter(jobs::queue.eq(queue.clone()));
+    }
+    if let Some(kind) = &f.kind {
+        q = q.filter(jobs::kind.eq(kind.clone()));
+    }
+    if !f.states.is_empty() {
+        q = q.filter(jobs::state.eq_any(f.states.clone()));
+    }
+    q
 }
 
 /// Runs `$body` with `$c` bound to the backend's own connection (for statements whose SQL differs).
@@ -358,25 +378,25 @@ impl Job {
             .optional()?)
     }
 
-    /// Jobs by the filter, newest first.
+    /// Jobs by the filter: running ones first, then newest first.
     pub fn list(conn: &mut DbConn, f: &JobFilter) -> ApiResult<Vec<Job>> {
-        let mut q = jobs::table.select(Job::as_select()).into_boxed();
-        if let Some(o) = &f.owner_id {
-            q = q.filter(jobs::owner_id.eq(o.clone()));
-        }
-        if let Some(queue) = &f.queue {
-            q = q.filter(jobs::queue.eq(queue.clone()));
-        }
-        if let Some(kind) = &f.kind {
-            q = q.filter(jobs::kind.eq(kind.clone()));
-        }
-        if !f.states.is_empty() {
-            q = q.filter(jobs::state.eq_any(f.states.clone()));
-        }
         let limit = if f.limit > 0 { f.limit.min(500) } else { 100 };
-        Ok(q.order((jobs::created_at.desc(), jobs::id.desc()))
+        let offset = f.offset.max(0);
+        Ok(filtered(f)
+            .select(Job::as_select())
+            .order((
+                jobs::state.eq(RUNNING).desc(),
+                jobs::created_at.desc(),
+                jobs::id.desc(),
+            ))
             .limit(limit)
+            .offset(offset)
             .load(conn)?)
+    }
+
+    /// How many jobs the filter selects (its limit and offset aside).
+    pub fn count(conn: &mut DbConn, f: &JobFilter) -> ApiResult<i64> {
+        Ok(filtered(f).count().get_result(conn)?)
     }
 
     /// Jobs per queue and state: `(queue, state, count)`.

@@ -191,6 +191,20 @@ impl Engine {
         Job::enqueue(conn, new, self.inner.clock.now())
     }
 
+    /// Asks a job running in this process to stop at its next checkpoint, without a database write: on SQLite
+    /// a long writer (an import) can hold the write lock longer than a request waits for it, and stops only
+    /// once told. The caller cancels the job in the database too (other processes learn of it by heartbeat).
+    /// True when the job runs here.
+    pub fn stop_running(&self, id: &str) -> bool {
+        match self.inner.running().get(id) {
+            Some(r) => {
+                r.flags.cancel.store(true, Ordering::SeqCst);
+                true
+            }
+            None => false,
+        }
+    }
+
     /// Starts the workers, the maintenance loop and (PostgreSQL) the listener. Call once, inside a tokio
     /// runtime.
     pub fn start(&self) {

@@ -1,9 +1,11 @@
-//! Jobs: the engine's worker side (`engine`), what a job's code sees (`context`), its metrics, the job kinds
-//! this process knows, and the guard that keeps a second process off a SQLite database's jobs.
+//! Jobs: the engine's worker side (`engine`), what a job's code sees (`context`), its metrics, the admin and
+//! my-jobs routes (`routes`), the job kinds this process knows, and the guard that keeps a second process off a
+//! SQLite database's jobs.
 
 pub mod context;
 pub mod engine;
 pub mod metrics;
+pub mod routes;
 pub mod testing;
 pub mod worker;
 
@@ -51,6 +53,7 @@ pub fn build(r: Registry) -> Engine {
             crate::leads::import_job::KIND,
             crate::leads::import_job::ImportJob {
                 data_dir: s.data_dir.clone(),
+                chunk_rows: s.import_chunk_rows as usize,
                 counts: r.counts,
             },
         )

@@ -15,7 +15,8 @@ use chrono::{DateTime, Utc};
 use futures_util::StreamExt;
 use leadgen_core::error::ErrorBody;
 use leadgen_core::{text, ApiError, ApiResult, ErrorCode};
-use leadgen_db::models::import::{Dedupe, DedupeKey, Import, RowError};
+use leadgen_db::models::import::{Dedupe, DedupeKey, Import, RowError, CANCELLABLE, CANCELLED};
+use leadgen_db::models::job::RUNNING;
 use leadgen_db::models::lead::LeadPatch;
 use leadgen_db::{new_id, DbConn};
 use serde::{Deserialize, Serialize};
@@ -712,7 +713,8 @@ async fn check_import(
     Ok(Some(check))
 }
 
-/// Where an import stands; `interrupted`: cut off by a restart (run it again to resume).
+/// Where an import stands; `interrupted`: cut off by a restart (run it again to resume); `cancelled`: stopped
+/// by its owner (or an admin) — the rows written before the cancel stay.
 #[derive(Serialize, ToSchema)]
 #[serde(rename_all = "snake_case")]
 pub enum ImportState {
@@ -721,6 +723,7 @@ pub enum ImportState {
     Done,
     Failed,
     Interrupted,
+    Cancelled,
 }
 
 #[derive(Serialize, ToSchema)]
@@ -1048,7 +1051,7 @@ async fn with_file(state: &AppState, me: &CurrentUser, id: String) -> ApiResult<
     Err(ApiError::msg(
         ErrorCode::Conflict,
         match imp.status.as_str() {
-            "done" | "failed" => "This import has ended and its file was removed.",
+            "done" | "failed" | "cancelled" => "This import has ended and its file was removed.",
             _ => "This upload was not imported within a day, so its file was removed: upload it again.",
         },
     ))
@@ -1140,6 +1143,60 @@ pub async fn run(
     let iid = imp.id.clone();
     let now = state.db.run(move |c| Import::get(c, &iid)).await?;
     Ok(HttpResponse::Accepted().json(ImportStatus::from(now)))
+}
+
+/// Cancel an import that has not ended (uploaded, running or interrupted). It shows `cancelled` at once; a
+/// running import stops at its next commit and keeps the rows already written. Its file is removed.
+#[utoipa::path(post, path = "/api/v1/imports/{id}/cancel", operation_id = "cancel_import", tag = "leads", params(("id" = String, Path)),
+    responses((status = 200, body = ImportStatus), (status = 404, body = ErrorBody),
+        (status = 409, body = ErrorBody, description = "The import has already ended (done, failed or cancelled)")))]
+pub async fn cancel(
+    me: CurrentUser,
+    state: web::Data<AppState>,
+    id: Path<String>,
+) -> ApiResult<Json<ImportStatus>> {
+    me.require_writer()?;
+    let imp = owned(&state, &me, id.into_inner()).await?;
+    let ended = || {
+        ApiError::msg(
+            ErrorCode::Conflict,
+            format!("This import has already ended ({}).", imp.status),
+        )
+    };
+    if !CANCELLABLE.contains(&imp.status.as_str()) {
+        return Err(ended());
+    }
+    // Its job, running here, is told first (no database write): on SQLite the import holds the write lock
+    // for its parts, and makes way for the cancel only once told.
+    let iid = imp.id.clone();
+    let job = state
+        .db
+        .run(move |c| crate::leads::import_job::job_of(c, &iid))
+        .await?;
+    let told = job.is_some_and(|j| j.state == RUNNING && state.jobs.stop_running(&j.id));
+    let (iid, now) = (imp.id.clone(), state.clock.now());
+    let imp = state
+        .db
+        .run(move |c| {
+            leadgen_db::write_tx(c, |c| {
+                if crate::leads::import_job::cancel(c, &iid, now)? {
+                    return Import::get(c, &iid);
+                }
+                // Told to stop, the job may have cancelled its import already.
+                let now = Import::get(c, &iid)?;
+                match told && now.status == CANCELLED {
+                    true => Ok(now),
+                    false => Err(ApiError::msg(
+                        ErrorCode::Conflict,
+                        format!("This import has already ended ({}).", now.status),
+                    )),
+                }
+            })
+        })
+        .await?;
+    // A running job may still read the file: it keeps reading what it opened, and stops at its next commit.
+    remove_upload(&file_of(&state, &imp.id));
+    Ok(Json(imp.into()))
 }
 
 /// An import's progress and report.

@@ -6,9 +6,11 @@
 use crate::jobs::{JobContext, JobHandler, Outcome};
 use crate::leads::counts::CountCache;
 use crate::leads::import::read_head;
+use chrono::NaiveDateTime;
 use leadgen_core::ApiResult;
 use leadgen_db::models::import::{Dedupe, DedupeKey, Import};
-use leadgen_db::models::job::NewJob;
+use leadgen_db::models::job::{Job, NewJob, ACTIVE};
+use leadgen_db::DbConn;
 use serde::Deserialize;
 use serde_json::json;
 use std::path::PathBuf;
@@ -23,12 +25,14 @@ pub fn new_job(owner: &str, id: &str) -> NewJob {
     NewJob::new(KIND, json!({ "import_id": id }))
         .queue(crate::jobs::IMPORTS_QUEUE)
         .owner(owner)
-        .unique_key(format!("import:{id}"))
+        .unique_key(unique_key(id))
         .max_attempts(MAX_ATTEMPTS)
 }
 
 pub struct ImportJob {
     pub data_dir: PathBuf,
+    /// Rows per part (`import_chunk_rows`).
+    pub chunk_rows: usize,
     pub counts: Arc<CountCache>,
 }
 
@@ -73,6 +77,7 @@ impl JobHandler for ImportJob {
             mapping: &opts.mapping,
             dedupe: opts.dedupe,
             key: opts.key,
+            chunk_rows: self.chunk_rows,
             checkpoint: &checkpoint,
         };
         leadgen_db::conn::bulk_mode(&mut conn, true)?;
@@ -86,12 +91,18 @@ impl JobHandler for ImportJob {
                 Ok(Outcome::Done)
             }
             Err(e) => {
+                // A cancel since the last heartbeat (the import's own cancel refuses its next part): learn of it
+                // now, so the job ends cancelled instead of being retried.
+                if ctx.checkpoint().is_ok() {
+                    let _ = ctx.heartbeat();
+                }
                 let stopping = ctx.checkpoint().is_err();
-                if !stopping && ctx.job.attempt >= ctx.job.max_attempts {
-                    tracing::error!(import = %import.id, error = ?e, "import failed");
-                    Import::finish(&mut conn, &import.id, "failed")?;
+                if ctx.is_cancelled() {
+                    // The import itself was cancelled with its job (`cancel`): the rows written stay.
+                    Import::cancel(&mut conn, &import.id)?;
                     crate::leads::import::remove_upload(&path);
-                } else if ctx.is_cancelled() {
+                } else if !stopping && ctx.job.attempt >= ctx.job.max_attempts {
+                    tracing::error!(import = %import.id, error = ?e, "import failed");
                     Import::finish(&mut conn, &import.id, "failed")?;
                     crate::leads::import::remove_upload(&path);
                 }
@@ -99,4 +110,35 @@ impl JobHandler for ImportJob {
             }
         }
     }
+}
+
+/// Cancels import `import_id` with its job, in the caller's transaction: the import shows `cancelled` at once
+/// (the rows already written stay); its job, when waiting, is cancelled; when running, its next part is refused
+/// and it stops at that checkpoint. False when the import had already ended. The caller removes the file.
+pub fn cancel(conn: &mut DbConn, import_id: &str, now: NaiveDateTime) -> ApiResult<bool> {
+    if !Import::cancel(conn, import_id)? {
+        return Ok(false);
+    }
+    if let Some(j) = job_of(conn, import_id)? {
+        if ACTIVE.contains(&j.state.as_str()) {
+            Job::cancel(conn, &j.id, now)?;
+        }
+    }
+    Ok(true)
+}
+
+/// The newest job of import `import_id`.
+pub fn job_of(conn: &mut DbConn, import_id: &str) -> ApiResult<Option<Job>> {
+    Job::find_by_key(conn, KIND, &unique_key(import_id))
+}
+
+/// The import a job of this kind works on.
+pub fn import_of(job: &Job) -> Option<String> {
+    serde_json::from_str::<Args>(&job.args)
+        .ok()
+        .map(|a| a.import_id)
+}
+
+fn unique_key(import_id: &str) -> String {
+    format!("import:{import_id}")
 }

@@ -17,13 +17,15 @@ use std::collections::{BTreeMap, HashMap, HashSet, VecDeque};
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{mpsc, Arc, Condvar, Mutex};
 
-/// Rows read, checked and looked up together, then written while the reader works on the next ones.
-const CHUNK: usize = 10_000;
-/// SQLite: rows committed together. Each commit writes every index page its rows touched, so larger commits write
-/// the big random-order indexes (username, email, followers) fewer times: the database alone stores 1M rows in
-/// 32.6 s with 25,000 rows a commit, 26.4 s with 50,000 and 24.4 s with 100,000. PostgreSQL commits each chunk:
-/// its commits write only the log, and a chunk's writer is then free to wait for another's (see `Writers`).
-const SQLITE_COMMIT_ROWS: usize = 100_000;
+// Rows read, checked and looked up together, then written while the reader works on the next ones: a chunk,
+// `Job::chunk_rows` (the setting `import_chunk_rows`, 10,000 by default).
+
+/// SQLite: chunks committed together (100,000 rows by default). Each commit writes every index page its rows
+/// touched, so larger commits write the big random-order indexes (username, email, followers) fewer times: the
+/// database alone stores 1M rows in 32.6 s with 25,000 rows a commit, 26.4 s with 50,000 and 24.4 s with 100,000.
+/// PostgreSQL commits each chunk: its commits write only the log, and a chunk's writer is then free to wait for
+/// another's (see `Writers`).
+const SQLITE_COMMIT_CHUNKS: usize = 10;
 /// PostgreSQL: writers at once (one core each; two measured 1.6–1.7 times one on 2 cores). Imports keyed by
 /// e-mail use one: e-mail addresses are not unique in the table, so two writers could not notice that they
 /// both add the same address.
@@ -40,6 +42,8 @@ pub struct Job<'a> {
     pub mapping: &'a [Option<String>],
     pub dedupe: Dedupe,
     pub key: DedupeKey,
+    /// Rows per chunk (`import_chunk_rows`).
+    pub chunk_rows: usize,
     /// Called before each commit: an `Err` (the job was cancelled, or its process is stopping) ends the run
     /// with what is committed kept.
     pub checkpoint: &'a (dyn Fn() -> ApiResult<()> + Sync),
@@ -245,10 +249,10 @@ fn read_chunks(
     let mut row: i64 = 0;
     let mut at_end = false;
     for no in 0.. {
-        let mut rows = Vec::with_capacity(CHUNK);
+        let mut rows = Vec::with_capacity(job.chunk_rows);
         let mut errors = vec![];
         let (mut first_row, mut last_row) = (0, 0);
-        while !at_end && (first_row == 0 || last_row - first_row + 1 < CHUNK as i64) {
+        while !at_end && (first_row == 0 || last_row - first_row + 1 < job.chunk_rows as i64) {
             let read = rdr.read_record(&mut record);
             if !matches!(read, Ok(false)) {
                 row += 1;
@@ -345,7 +349,7 @@ fn take(
 }
 
 /// Writer `writer`: takes chunks and writes them, a transaction per chunk on PostgreSQL and per
-/// `SQLITE_COMMIT_ROWS` rows on SQLite, each recorded with its rows and progress; the number of rows written.
+/// `SQLITE_COMMIT_CHUNKS` chunks on SQLite, each recorded with its rows and progress; the number of rows written.
 fn write_chunks(
     conn: &mut DbConn,
     job: &Job,
@@ -354,8 +358,8 @@ fn write_chunks(
     writers: &Writers,
 ) -> ApiResult<i64> {
     let per_commit = match conn.backend() {
-        Backend::Sqlite => SQLITE_COMMIT_ROWS,
-        Backend::Postgres => CHUNK,
+        Backend::Sqlite => SQLITE_COMMIT_CHUNKS * job.chunk_rows,
+        Backend::Postgres => job.chunk_rows,
     };
     let mut written: i64 = 0;
     // Waits for the first chunk of a commit outside the transaction.

@@ -68,7 +68,8 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
             .route("", web::post().to(import::upload))
             .route("/{id}", web::get().to(import::status))
             .route("/{id}/preview", web::post().to(import::preview))
-            .route("/{id}/run", web::post().to(import::run)),
+            .route("/{id}/run", web::post().to(import::run))
+            .route("/{id}/cancel", web::post().to(import::cancel)),
     )
     .service(
         web::scope("/views")

@@ -784,3 +784,564 @@ async fn abandoned_uploads_are_swept_by_a_periodic_job() {
         .as_deref()
         .is_some_and(|k| k.starts_with("sweep_uploads@"))));
 }
+
+// ---- The admin Jobs page, a user's own background work, cancelling an import ----
+
+/// Jobs the test places by hand (no worker serves `manual`), of `owner` when given.
+fn put(
+    c: &mut leadgen_db::DbConn,
+    kind: &str,
+    owner: Option<&str>,
+    args: serde_json::Value,
+) -> Job {
+    let mut new = NewJob::new(kind, args).queue(MANUAL);
+    if let Some(o) = owner {
+        new = new.owner(o);
+    }
+    write_tx(c, |c| Job::enqueue(c, &new, chrono::Utc::now().naive_utc()))
+        .unwrap()
+        .job()
+        .clone()
+}
+
+fn ids(page: &serde_json::Value) -> Vec<&str> {
+    page["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|j| j["id"].as_str().unwrap())
+        .collect()
+}
+
+#[tokio::test]
+async fn admins_see_queues_with_counts_and_jobs_running_first_without_their_arguments() {
+    let app = spawn_app().await;
+    let admin = app.first_admin().await;
+    let olga = app.user(&admin, "olga", "user").await;
+    let mut c = app.state.db.get().unwrap();
+    let first = put(
+        &mut c,
+        "x.first",
+        Some(&olga.id),
+        json!({"api_key": "sk-live-9f8e7d"}),
+    );
+    let waiting = put(&mut c, "x.waiting", None, json!({}));
+    let failed = put(&mut c, "x.failed", Some(&olga.id), json!({}));
+    let now = chrono::Utc::now().naive_utc();
+    // `first` (the oldest) is claimed and runs; `failed` fails for good.
+    let claimed = Job::claim(&mut c, MANUAL, "w", 1, None, now + secs(60), now).unwrap();
+    assert_eq!(claimed[0].id, first.id);
+    let f = Job::claim(&mut c, MANUAL, "w", 2, None, now + secs(60), now).unwrap();
+    let f = f.iter().find(|j| j.id == failed.id).unwrap();
+    Job::fail(&mut c, f, "boom: the provider answered 500", false, now).unwrap();
+    Job::release(&mut c, &waiting.id, 1, now).unwrap();
+    drop(c);
+
+    let (st, page) = status_json(admin.b.get("/api/v1/admin/jobs").await).await;
+    assert_eq!(st, 200, "{page}");
+    let queues = page["queues"].as_array().unwrap();
+    let names: Vec<&str> = queues
+        .iter()
+        .map(|q| q["queue"].as_str().unwrap())
+        .collect();
+    assert_eq!(
+        names,
+        ["default", "imports", "manual"],
+        "known queues even when empty, and any with jobs"
+    );
+    let manual = &queues[2];
+    assert_eq!(
+        (
+            manual["running"].as_i64(),
+            manual["available"].as_i64(),
+            manual["discarded"].as_i64()
+        ),
+        (Some(1), Some(1), Some(1)),
+        "{manual}"
+    );
+    assert_eq!(queues[0]["running"], 0);
+    assert_eq!(page["total"], 3);
+    assert_eq!(
+        ids(&page),
+        [first.id.as_str(), failed.id.as_str(), waiting.id.as_str()],
+        "running first, then newest first"
+    );
+    let run = &page["items"][0];
+    assert_eq!(
+        (
+            run["state"].as_str(),
+            run["owner_username"].as_str(),
+            run["attempt"].as_i64(),
+            run["max_attempts"].as_i64()
+        ),
+        (Some("running"), Some("olga"), Some(1), Some(20)),
+        "{run}"
+    );
+    assert_eq!(run["label"], "x.first");
+    assert_eq!(
+        page["items"][1]["last_error"],
+        "boom: the provider answered 500"
+    );
+    assert!(
+        !page.to_string().contains("sk-live-9f8e7d") && page["items"][0].get("args").is_none(),
+        "a job's arguments are never shown: {page}"
+    );
+
+    let (_, only) = status_json(admin.b.get("/api/v1/admin/jobs?state=discarded").await).await;
+    assert_eq!(ids(&only), [failed.id.as_str()]);
+    let (_, kind) = status_json(
+        admin
+            .b
+            .get("/api/v1/admin/jobs?kind=x.waiting&queue=manual")
+            .await,
+    )
+    .await;
+    assert_eq!(ids(&kind), [waiting.id.as_str()]);
+    let (_, paged) = status_json(admin.b.get("/api/v1/admin/jobs?per_page=2&page=2").await).await;
+    assert_eq!(
+        (ids(&paged), paged["total"].as_i64()),
+        (vec![waiting.id.as_str()], Some(3))
+    );
+    let (st, bad) = status_json(admin.b.get("/api/v1/admin/jobs?state=sleeping").await).await;
+    assert_eq!(st, 422, "{bad}");
+}
+
+#[tokio::test]
+async fn admins_retry_and_cancel_jobs_each_recorded_in_the_audit_log() {
+    let app = spawn_app().await;
+    let admin = app.first_admin().await;
+    let mut c = app.state.db.get().unwrap();
+    let failed = put(&mut c, "x.failed", None, json!({}));
+    let running = put(&mut c, "x.running", None, json!({}));
+    let waiting = put(&mut c, "x.waiting", None, json!({}));
+    let now = chrono::Utc::now().naive_utc();
+    let claimed = Job::claim(&mut c, MANUAL, "w", 2, None, now + secs(60), now).unwrap();
+    let f = claimed.iter().find(|j| j.id == failed.id).unwrap();
+    Job::fail(&mut c, f, "boom", false, now).unwrap();
+    drop(c);
+
+    let post = |path: String| {
+        let b = &admin.b;
+        async move { status_json(b.post_empty(&path).await).await }
+    };
+    let (st, j) = post(format!("/api/v1/admin/jobs/{}/retry", failed.id)).await;
+    assert_eq!(
+        (st.as_u16(), j["state"].as_str()),
+        (200, Some("available")),
+        "{j}"
+    );
+    assert_eq!(
+        (j["attempt"].as_i64(), j["last_error"].as_str()),
+        (Some(1), Some("boom")),
+        "{j}"
+    );
+    let (st, e) = post(format!("/api/v1/admin/jobs/{}/retry", running.id)).await;
+    assert_eq!(
+        (st.as_u16(), error_code(&e)),
+        (409, "conflict"),
+        "a running job is cancelled first"
+    );
+
+    let (st, j) = post(format!("/api/v1/admin/jobs/{}/cancel", waiting.id)).await;
+    assert_eq!(
+        (st.as_u16(), j["state"].as_str()),
+        (200, Some("cancelled")),
+        "{j}"
+    );
+    let (st, j) = post(format!("/api/v1/admin/jobs/{}/cancel", running.id)).await;
+    assert_eq!(
+        (
+            st.as_u16(),
+            j["state"].as_str(),
+            j["cancel_requested"].as_bool()
+        ),
+        (200, Some("running"), Some(true)),
+        "a running job stops at its next checkpoint: {j}"
+    );
+    let (st, e) = post(format!("/api/v1/admin/jobs/{}/cancel", waiting.id)).await;
+    assert_eq!(
+        (st.as_u16(), error_code(&e)),
+        (409, "conflict"),
+        "it has ended"
+    );
+    for action in ["cancel", "retry"] {
+        let (st, _) = post(format!("/api/v1/admin/jobs/no-such-job/{action}")).await;
+        assert_eq!(st, 404, "{action} of an unknown job");
+    }
+
+    let (_, audit) = status_json(
+        admin
+            .b
+            .get("/api/v1/admin/audit?action=job.cancelled")
+            .await,
+    )
+    .await;
+    let targets: Vec<&str> = audit["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|e| e["target_id"].as_str().unwrap())
+        .collect();
+    assert_eq!(targets, [running.id.as_str(), waiting.id.as_str()]);
+    let (_, audit) = status_json(admin.b.get("/api/v1/admin/audit?action=job.retried").await).await;
+    assert_eq!(audit["items"][0]["target_id"], failed.id.as_str());
+    assert_eq!(audit["items"][0]["actor_username"], "admin");
+    assert_eq!(audit["total"], 1);
+}
+
+#[tokio::test]
+async fn users_see_and_cancel_only_their_own_jobs_and_not_the_admin_page() {
+    let app = spawn_app().await;
+    let admin = app.first_admin().await;
+    let olga = app.user(&admin, "olga", "user").await;
+    let piet = app.user(&admin, "piet", "user").await;
+    let vera = app.user(&admin, "vera", "viewer").await;
+    let mut c = app.state.db.get().unwrap();
+    let mine = put(&mut c, "x.mine", Some(&olga.id), json!({}));
+    let other = put(&mut c, "x.other", Some(&piet.id), json!({}));
+    let now = chrono::Utc::now().naive_utc();
+    for j in Job::claim(&mut c, MANUAL, "w", 2, None, now + secs(60), now).unwrap() {
+        Job::fail(&mut c, &j, "internal: connection refused", true, now).unwrap();
+    }
+    drop(c);
+
+    for who in [&olga, &vera] {
+        let (st, _) = status_json(who.b.get("/api/v1/admin/jobs").await).await;
+        assert_eq!(st, 403, "{} may not see every job", who.username);
+        let (st, _) = status_json(
+            who.b
+                .post_empty(&format!("/api/v1/admin/jobs/{}/cancel", mine.id))
+                .await,
+        )
+        .await;
+        assert_eq!(st, 403);
+        let (st, _) = status_json(
+            who.b
+                .post_empty(&format!("/api/v1/admin/jobs/{}/retry", mine.id))
+                .await,
+        )
+        .await;
+        assert_eq!(st, 403);
+    }
+    let (st, page) = status_json(olga.b.get("/api/v1/me/jobs").await).await;
+    assert_eq!(st, 200, "{page}");
+    assert_eq!(
+        (ids(&page), page["total"].as_i64()),
+        (vec![mine.id.as_str()], Some(1))
+    );
+    let item = &page["items"][0];
+    assert_eq!(
+        (item["state"].as_str(), item["owner_username"].as_str()),
+        (Some("retryable"), Some("olga"))
+    );
+    assert!(
+        item["last_error"].is_null(),
+        "causes are for the operators: {item}"
+    );
+    let (_, none) = status_json(vera.b.get("/api/v1/me/jobs").await).await;
+    assert_eq!(none["total"], 0);
+
+    let (st, _) = status_json(
+        olga.b
+            .post_empty(&format!("/api/v1/me/jobs/{}/cancel", other.id))
+            .await,
+    )
+    .await;
+    assert_eq!(st, 404, "another user's job is unknown");
+    let (st, _) = status_json(
+        olga.b
+            .post_empty("/api/v1/me/jobs/no-such-job/cancel")
+            .await,
+    )
+    .await;
+    assert_eq!(st, 404);
+    let still = Job::get(&mut app.state.db.get().unwrap(), &other.id).unwrap();
+    assert_eq!(still.state, "retryable", "untouched");
+    let (st, j) = status_json(
+        olga.b
+            .post_empty(&format!("/api/v1/me/jobs/{}/cancel", mine.id))
+            .await,
+    )
+    .await;
+    assert_eq!(
+        (st.as_u16(), j["state"].as_str()),
+        (200, Some("cancelled")),
+        "{j}"
+    );
+}
+
+fn csv_of(rows: usize) -> String {
+    let mut csv = String::from("username,full_name\n");
+    for n in 1..=rows {
+        csv.push_str(&format!("lead{n},Lead {n}\n"));
+    }
+    csv
+}
+
+fn upload_file(app: &TestApp, id: &str) -> std::path::PathBuf {
+    leadgen_server::leads::import::file_in(&app.settings.data_dir, id)
+}
+
+async fn start_import(b: &Browser, rows: usize) -> String {
+    let (_, p) = crate::import::upload(b, csv_of(rows)).await;
+    let id = p["id"].as_str().unwrap().to_owned();
+    let (st, s) = status_json(
+        b.post(
+            &format!("/api/v1/imports/{id}/run"),
+            &json!({"mapping": ["username", "full_name"], "dedupe": "skip", "key": "username"}),
+        )
+        .await,
+    )
+    .await;
+    assert_eq!(
+        (st.as_u16(), s["status"].as_str()),
+        (202, Some("running")),
+        "{s}"
+    );
+    id
+}
+
+fn import_job(c: &mut leadgen_db::DbConn, import: &str) -> Job {
+    Job::find_by_key(
+        c,
+        leadgen_server::leads::import_job::KIND,
+        &format!("import:{import}"),
+    )
+    .unwrap()
+    .expect("the import's job")
+}
+
+#[tokio::test]
+async fn cancelling_a_running_import_stops_it_keeps_its_rows_and_removes_its_file() {
+    // Parts of 500 rows (SQLite commits 5,000 at once), so the import commits many times and is cancelled
+    // between two of them. On SQLite the import's writer takes the write lock again right after each commit: the
+    // cancel gets in only because the job is told to stop first.
+    let app = spawn_app_with(|s| s.import_chunk_rows = 500).await;
+    let admin = app.first_admin().await;
+    let id = start_import(&admin.b, 100_000).await;
+    let mut started = serde_json::Value::Null;
+    for _ in 0..2000 {
+        let (_, s) = status_json(admin.b.get(&format!("/api/v1/imports/{id}")).await).await;
+        if s["processed"].as_i64() > Some(0) {
+            started = s;
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(10)).await;
+    }
+    assert_eq!(
+        started["status"], "running",
+        "cancelled while it runs: {started}"
+    );
+
+    let (st, s) = status_json(
+        admin
+            .b
+            .post_empty(&format!("/api/v1/imports/{id}/cancel"))
+            .await,
+    )
+    .await;
+    assert_eq!(
+        (st.as_u16(), s["status"].as_str()),
+        (200, Some("cancelled")),
+        "{s}"
+    );
+    until(&app, "the import's job stopped", |c| {
+        import_job(c, &id).state == "cancelled"
+    })
+    .await;
+    assert!(!upload_file(&app, &id).exists(), "the upload is removed");
+
+    let (_, s) = status_json(admin.b.get(&format!("/api/v1/imports/{id}")).await).await;
+    let kept = s["inserted"].as_i64().unwrap();
+    assert_eq!(s["status"], "cancelled");
+    assert!(kept > 0 && kept < 100_000, "stopped part-way: {s}");
+    assert_eq!(s["processed"], kept, "every processed row was a new lead");
+    let total = || async {
+        let (_, page) = status_json(admin.b.get("/api/v1/leads?limit=1").await).await;
+        page["total"].as_i64().unwrap()
+    };
+    assert_eq!(
+        total().await,
+        kept,
+        "the rows written before the cancel stay"
+    );
+    tokio::time::sleep(Duration::from_millis(500)).await;
+    assert_eq!(total().await, kept, "no row is added after the stop");
+
+    let (st, e) = status_json(
+        admin
+            .b
+            .post_empty(&format!("/api/v1/imports/{id}/cancel"))
+            .await,
+    )
+    .await;
+    assert_eq!(
+        (st.as_u16(), error_code(&e)),
+        (409, "conflict"),
+        "it has ended"
+    );
+    let (st, _) = status_json(
+        admin
+            .b
+            .post(
+                &format!("/api/v1/imports/{id}/run"),
+                &json!({"mapping": ["username", "full_name"], "dedupe": "skip", "key": "username"}),
+            )
+            .await,
+    )
+    .await;
+    assert_eq!(st, 409, "a cancelled import does not run again");
+    let (_, mine) = status_json(admin.b.get("/api/v1/me/jobs").await).await;
+    let job = &mine["items"][0];
+    assert_eq!(
+        (
+            job["label"].as_str(),
+            job["state"].as_str(),
+            job["subject"]["id"].as_str()
+        ),
+        (
+            Some("Import of leads.csv"),
+            Some("cancelled"),
+            Some(id.as_str())
+        ),
+        "{job}"
+    );
+    assert_eq!(job["progress"]["done"], kept);
+    assert_eq!(job["progress"]["total"], 100_000);
+}
+
+#[tokio::test]
+async fn cancelling_an_import_job_on_the_jobs_page_cancels_the_import_and_only_its_owner_may_cancel_it(
+) {
+    // No workers: the import's job waits, so the cancel finds it waiting.
+    let app = spawn_app_with(|s| s.jobs_in_serve = false).await;
+    let admin = app.first_admin().await;
+    let olga = app.user(&admin, "olga", "user").await;
+    let first = start_import(&olga.b, 50).await;
+    let second = start_import(&olga.b, 50).await;
+
+    let (st, _) = status_json(
+        admin
+            .b
+            .post_empty(&format!("/api/v1/imports/{first}/cancel"))
+            .await,
+    )
+    .await;
+    assert_eq!(
+        st, 404,
+        "another user's import is unknown, even to an admin on the imports route"
+    );
+    let job = import_job(&mut app.state.db.get().unwrap(), &first);
+    let (st, j) = status_json(
+        admin
+            .b
+            .post_empty(&format!("/api/v1/admin/jobs/{}/cancel", job.id))
+            .await,
+    )
+    .await;
+    assert_eq!(
+        (st.as_u16(), j["state"].as_str()),
+        (200, Some("cancelled")),
+        "{j}"
+    );
+    let (_, s) = status_json(olga.b.get(&format!("/api/v1/imports/{first}")).await).await;
+    assert_eq!(
+        (s["status"].as_str(), s["inserted"].as_i64()),
+        (Some("cancelled"), Some(0)),
+        "{s}"
+    );
+    assert!(!upload_file(&app, &first).exists());
+    let (st, e) = status_json(
+        admin
+            .b
+            .post_empty(&format!("/api/v1/admin/jobs/{}/retry", job.id))
+            .await,
+    )
+    .await;
+    assert_eq!(
+        (st.as_u16(), error_code(&e)),
+        (409, "conflict"),
+        "nothing to run again: {e}"
+    );
+
+    // The owner cancels the other one from the import page: its waiting job is cancelled with it.
+    let (st, s) = status_json(
+        olga.b
+            .post_empty(&format!("/api/v1/imports/{second}/cancel"))
+            .await,
+    )
+    .await;
+    assert_eq!(
+        (st.as_u16(), s["status"].as_str()),
+        (200, Some("cancelled")),
+        "{s}"
+    );
+    assert_eq!(
+        import_job(&mut app.state.db.get().unwrap(), &second).state,
+        "cancelled"
+    );
+    assert!(!upload_file(&app, &second).exists());
+}
+
+#[tokio::test]
+async fn the_import_cancelled_migration_keeps_every_import_and_its_parts() {
+    use diesel::connection::SimpleConnection;
+    use diesel::Connection;
+    use diesel_migrations::MigrationHarness;
+    use leadgen_db::conn::{sqlite_path, POSTGRES_MIGRATIONS, SQLITE_MIGRATIONS};
+    // Migrations before 2026-12-06-000021_import_cancelled (PostgreSQL has one more: 000006).
+    let before = match backend() {
+        Backend::Sqlite => 13,
+        Backend::Postgres => 14,
+    };
+    let rows = "
+INSERT INTO users (id, username, username_key, password_hash, role, created_at, updated_at, password_changed_at)
+VALUES ('user-a', 'anna', 'anna', 'x', 'user', '2026-01-01 00:00:00', '2026-01-01 00:00:00', '2026-01-01 00:00:00');
+INSERT INTO imports (id, owner_id, filename, status, size_bytes, total_rows, processed, inserted, created_at, skips)
+VALUES ('imp-1', 'user-a', 'a.csv', 'interrupted', 100, 10, 4, 4, '2026-01-02 00:00:00', '[{\"row\":2,\"field\":null,\"message\":\"x\"}]');
+INSERT INTO import_chunks (import_id, first_row, last_row) VALUES ('imp-1', 1, 4);
+";
+    let dir = tempfile::tempdir().unwrap();
+    let settings = test_settings(dir.path());
+    match backend() {
+        Backend::Sqlite => {
+            let mut c =
+                diesel::SqliteConnection::establish(sqlite_path(&settings.database_url)).unwrap();
+            c.batch_execute("PRAGMA foreign_keys = ON").unwrap();
+            for _ in 0..before {
+                c.run_next_migration(SQLITE_MIGRATIONS).unwrap();
+            }
+            c.batch_execute(rows).unwrap();
+        }
+        Backend::Postgres => {
+            let mut c = diesel::PgConnection::establish(&settings.database_url).unwrap();
+            for _ in 0..before {
+                c.run_next_migration(POSTGRES_MIGRATIONS).unwrap();
+            }
+            c.batch_execute(rows).unwrap();
+        }
+    }
+    let app = start(settings, dir).await;
+    let mut c = app.state.db.get().unwrap();
+    let import = leadgen_db::models::import::Import::get(&mut c, "imp-1").unwrap();
+    assert_eq!(
+        (
+            import.status.as_str(),
+            import.processed,
+            import.skips.contains("\"row\":2")
+        ),
+        ("interrupted", 4, true)
+    );
+    assert_eq!(
+        leadgen_db::models::import::Import::written_rows(&mut c, &import).unwrap(),
+        [(1, 4)],
+        "its written parts stay, so it resumes where it was"
+    );
+    assert!(leadgen_db::models::import::Import::cancel(&mut c, "imp-1").unwrap());
+    assert_eq!(
+        leadgen_db::models::import::Import::get(&mut c, "imp-1")
+            .unwrap()
+            .status,
+        "cancelled"
+    );
+}

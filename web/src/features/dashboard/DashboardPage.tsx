@@ -8,6 +8,7 @@ import { Badge, Card, PageHeader } from "../../ui/misc";
 import { PageSpinner } from "../../ui/Spinner";
 import { formatDateTime } from "../../ui/format";
 import { statusLabel } from "../leads/api";
+import { BackgroundWork } from "../jobs/BackgroundWork";
 import { dashboardApi, dashboardKeys, leadsLink, type Dashboard } from "./api";
 import "./dashboard.css";
 
@@ -63,6 +64,7 @@ export function DashboardPage() {
           <div className="dash-grid">
             <ByStatus d={d} />
             <Attention d={d} />
+            <BackgroundWork canWrite={user.role !== "viewer"} />
             <RecentImports d={d} />
           </div>
         )
@@ -195,6 +197,7 @@ const IMPORT_TONE: Record<string, "green" | "red" | "amber" | "neutral" | "blue"
   failed: "red",
   interrupted: "amber",
   running: "blue",
+  cancelled: "neutral",
 };
 
 function RecentImports({ d }: { d: Dashboard }) {

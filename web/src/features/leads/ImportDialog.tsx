@@ -1,15 +1,18 @@
 import { useEffect, useRef, useState } from "react";
+import { useQueryClient } from "@tanstack/react-query";
+import { jobKeys } from "../jobs/api";
 import { Upload } from "lucide-react";
 import { errorMessage } from "../../lib/errors";
 import { Button } from "../../ui/Button";
 import { FormError } from "../../ui/Field";
 import { Modal } from "../../ui/Modal";
+import { useConfirm } from "../../ui/ConfirmDialog";
 import { importsApi, isMissingRoute, type ImportDraft, type ImportRun, type ImportStatus } from "./api";
 import { IMPORT_FIELDS, guessMapping } from "./importGuess";
 import { rowsToImport, runLabel } from "./importCheck";
 
 type Step = "pick" | "map" | "run" | "done";
-const FINISHED = ["done", "failed", "interrupted"];
+const FINISHED = ["done", "failed", "interrupted", "cancelled"];
 
 /** CSV import: upload → mapping (guessed) with a validated preview → dedupe choice → progress → report. */
 export default function ImportDialog({ onClose, onDone }: { onClose: () => void; onDone: () => void }) {
@@ -23,7 +26,10 @@ export default function ImportDialog({ onClose, onDone }: { onClose: () => void;
   const [status, setStatus] = useState<ImportStatus | null>(null);
   const [error, setError] = useState<string | null>(null);
   const [busy, setBusy] = useState(false);
+  const [cancelling, setCancelling] = useState(false);
   const previewSeq = useRef(0);
+  const confirm = useConfirm();
+  const qc = useQueryClient();
 
   const fields = draft?.fields?.length ? draft.fields : IMPORT_FIELDS.map((f) => f.id);
   const labelOf = (f: string) => IMPORT_FIELDS.find((x) => x.id === f)?.label ?? f;
@@ -65,10 +71,33 @@ export default function ImportDialog({ onClose, onDone }: { onClose: () => void;
     try {
       setStatus(await importsApi.run(draft.id, { mapping, dedupe, key }));
       setStep("run");
+      // The import runs as a background job: the top bar and the dashboard show it.
+      void qc.invalidateQueries({ queryKey: jobKeys.all });
     } catch (e) {
       setError(errorMessage(e));
     } finally {
       setBusy(false);
+    }
+  };
+
+  /** Stops the running import at its next commit; the leads written so far stay. The poll then shows it cancelled. */
+  const cancelRun = async () => {
+    if (!draft) return;
+    const ok = await confirm({
+      title: "Cancel this import?",
+      message: "It stops at its next step. Leads imported so far stay in your workspace; the uploaded file is removed.",
+      confirmLabel: "Cancel import",
+      cancelLabel: "Keep importing",
+    });
+    if (!ok) return;
+    setCancelling(true);
+    setError(null);
+    try {
+      setStatus(await importsApi.cancel(draft.id));
+    } catch (e) {
+      setError(errorMessage(e));
+    } finally {
+      setCancelling(false);
     }
   };
 
@@ -82,6 +111,7 @@ export default function ImportDialog({ onClose, onDone }: { onClose: () => void;
         if (stop) return;
         setStatus(s);
         if (FINISHED.includes(s.status)) {
+          void qc.invalidateQueries({ queryKey: jobKeys.all });
           setStep("done");
           onDone();
           return;
@@ -130,6 +160,10 @@ export default function ImportDialog({ onClose, onDone }: { onClose: () => void;
         ) : step === "done" ? (
           <Button variant="primary" onClick={onClose}>
             Done
+          </Button>
+        ) : step === "run" ? (
+          <Button variant="danger" onClick={() => void cancelRun()} loading={cancelling} disabled={status?.status !== "running"}>
+            Cancel import
           </Button>
         ) : undefined
       }
@@ -276,6 +310,12 @@ export default function ImportDialog({ onClose, onDone }: { onClose: () => void;
             <p className="num small">
               {status.processed.toLocaleString()} of {status.total_rows.toLocaleString()} rows · {status.status}
             </p>
+            {status.status === "cancelled" && (
+              <p className="notice" role="status" data-testid="import-cancelled">
+                Import cancelled: {status.inserted.toLocaleString()} lead{status.inserted === 1 ? "" : "s"} added before the stop stay in your workspace. Upload the file
+                again to import the rest.
+              </p>
+            )}
             {step === "done" && (
               <dl className="facts compact" data-testid="import-report">
                 <div>

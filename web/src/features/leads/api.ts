@@ -145,6 +145,7 @@ export const importsApi = {
   preview: (id: string, mapping: Array<string | null>) => http.post<ImportDraft>(`/imports/${enc(id)}/preview`, { mapping }),
   run: (id: string, body: ImportRun) => http.post<ImportStatus>(`/imports/${enc(id)}/run`, body),
   status: (id: string) => http.get<ImportStatus>(`/imports/${enc(id)}`),
+  cancel: (id: string) => http.post<ImportStatus>(`/imports/${enc(id)}/cancel`),
 };
 
 export const productsApi = {
