@@ -211,6 +211,7 @@ fn run(listener: TcpListener, state: AppState) -> anyhow::Result<Server> {
             .wrap(from_fn(telemetry::request_id_header))
             .wrap(metrics.clone())
             .wrap(TracingLogger::default())
+            .wrap(from_fn(providers::mailboxes::hide_callback_query))
             .route("/health/live", web::get().to(ops::live))
             .route("/health/ready", web::get().to(ops::ready))
             .route(
@@ -227,6 +228,8 @@ fn run(listener: TcpListener, state: AppState) -> anyhow::Result<Server> {
             .service(
                 web::scope("/api/v1")
                     .configure(providers::routes::routes)
+                    .configure(providers::mailboxes::routes)
+                    .configure(providers::usage::routes)
                     .configure(identity::routes)
                     .configure(leads::routes)
                     .configure(prompts::routes),

@@ -47,6 +47,8 @@ pub const ACTIONS: &[&str] = &[
     "provider.settings_changed",
     "provider.own_settings_changed",
     "provider.tested",
+    "mailbox.connected",
+    "mailbox.disconnected",
 ];
 
 /// An event by a signed-in user (or the system when `actor` is None), from this client.
