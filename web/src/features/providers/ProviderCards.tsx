@@ -102,7 +102,6 @@ function ProviderCard({ scope, provider }: { scope: Scope; provider: ProviderVie
               errors={fieldErrors(f.field)}
               hint={
                 <span className="provider-hint">
-                  {f.secret && f.set && <span className="mono">{f.hint}</span>}
                   <span>{setBy(f) ?? (f.secret ? "Kept encrypted; only the last characters are shown." : "Not set.")}</span>
                   {f.set && (
                     <button

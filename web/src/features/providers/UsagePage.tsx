@@ -63,17 +63,14 @@ export default function UsagePage() {
             {totals.map((t) => (
               <div key={t.provider} className="usage-total card">
                 <div className="muted small">{t.label}</div>
-                <div className="usage-total-calls num">{t.calls.toLocaleString("en-US")} calls</div>
-                <div className="muted small">
-                  {t.errors > 0 ? `${t.errors.toLocaleString("en-US")} failed · ` : ""}
-                  {unitsText(t.units)}
-                </div>
+                <div className="usage-total-calls num">{plural(t.calls, "call")}</div>
+                <div className="muted small">{totalDetail(t)}</div>
               </div>
             ))}
           </div>
           <Card title={`Per user since ${formatDateTime(q.data.since)}`}>
             <div className="table-wrap">
-              <table className="table" aria-busy={q.isFetching || undefined}>
+              <table className="table usage-table" aria-busy={q.isFetching || undefined}>
                 <thead>
                   <tr>
                     <th scope="col">Provider</th>
@@ -117,6 +114,16 @@ interface Total {
   calls: number;
   errors: number;
   units: { unit: string; count: number }[];
+}
+
+function plural(n: number, word: string): string {
+  return `${n.toLocaleString("en-US")} ${word}${n === 1 ? "" : "s"}`;
+}
+
+/** "1 failed · 21 tokens", "21 tokens", "all ok". */
+export function totalDetail(t: Total): string {
+  const parts = [t.errors > 0 ? `${t.errors.toLocaleString("en-US")} failed` : null, t.units.length > 0 ? unitsText(t.units) : null];
+  return parts.filter(Boolean).join(" · ") || "all ok";
 }
 
 export function totalsByProvider(items: UsageItem[]): Total[] {

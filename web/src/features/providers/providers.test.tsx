@@ -4,7 +4,7 @@ import userEvent from "@testing-library/user-event";
 import ProvidersPage from "./ProvidersPage";
 import ConnectionsPage from "./ConnectionsPage";
 import { consentOutcome, durationText, unitsText } from "./api";
-import { totalsByProvider } from "./UsagePage";
+import { totalDetail, totalsByProvider } from "./UsagePage";
 import { ME, mockFetch, renderApp } from "../../test/utils";
 
 const openai = {
@@ -134,5 +134,7 @@ describe("provider helpers", () => {
         { ...item, user_id: "v", calls: 3, units: [{ unit: "tokens", count: 5 }] },
       ]),
     ).toEqual([{ provider: "openai", label: "OpenAI", calls: 5, errors: 2, units: [{ unit: "tokens", count: 15 }] }]);
+    expect(totalDetail({ provider: "x", label: "X", calls: 2, errors: 1, units: [{ unit: "tokens", count: 21 }] })).toBe("1 failed · 21 tokens");
+    expect(totalDetail({ provider: "x", label: "X", calls: 2, errors: 0, units: [] })).toBe("all ok");
   });
 });
