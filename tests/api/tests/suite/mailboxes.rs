@@ -270,7 +270,7 @@ async fn a_state_works_once_and_only_for_ten_minutes() {
 
 #[tokio::test]
 async fn a_rejected_client_secret_ends_with_the_provider_error() {
-    let (app, _sim, admin) = app_with_google().await;
+    let (_app, _sim, admin) = app_with_google().await;
     let url = consent(&admin).await;
     status_json(
         admin
