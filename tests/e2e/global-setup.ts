@@ -1,4 +1,4 @@
-// Starts the real backend (`leadgen serve`) on a free port with a fresh SQLite database and the built SPA,
+// Starts the real backend (`leadgen serve --sandbox`) on a free port with a fresh SQLite database and the built SPA,
 // waits for /health/ready, and stops it afterwards.
 import { spawn, execFileSync, type ChildProcess } from "node:child_process";
 import { createServer } from "node:net";
@@ -57,7 +57,9 @@ export default async function globalSetup() {
   const out = openSync(logFile, "a");
   // The server rejects unknown LEADGEN_* settings, so pass on none but its own.
   const inherited = Object.fromEntries(Object.entries(process.env).filter(([k]) => !k.startsWith("LEADGEN_")));
-  const child = spawn(bin, ["serve"], {
+  // Demo mode: the provider sandbox runs inside the server and every provider points at it, so specs exercise
+  // provider settings and Gmail consent without a real request leaving the machine.
+  const child = spawn(bin, ["serve", "--sandbox"], {
     cwd: REPO,
     env: {
       ...inherited,

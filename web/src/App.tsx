@@ -17,6 +17,9 @@ const LeadsPage = lazy(() => import("./features/leads/LeadsPage"));
 const DoNotContactPage = lazy(() => import("./features/dnc/DoNotContactPage"));
 const ProductsPage = lazy(() => import("./features/prompts/ProductsPage"));
 const PromptsPage = lazy(() => import("./features/prompts/PromptsPage"));
+const ProvidersPage = lazy(() => import("./features/providers/ProvidersPage"));
+const ConnectionsPage = lazy(() => import("./features/providers/ConnectionsPage"));
+const UsagePage = lazy(() => import("./features/providers/UsagePage"));
 
 export function App() {
   return (
@@ -36,6 +39,25 @@ export function App() {
         <Route path="products" element={<ProductsPage />} />
         <Route path="prompts" element={<PromptsPage />} />
         <Route path="prompts/:id" element={<PromptsPage />} />
+        <Route path="settings">
+          <Route index element={<Navigate to="/settings/connections" replace />} />
+          <Route
+            path="connections"
+            element={
+              <RequireRole roles={["admin", "user"]}>
+                <ConnectionsPage />
+              </RequireRole>
+            }
+          />
+          <Route
+            path="providers"
+            element={
+              <RequireRole roles={["admin"]}>
+                <ProvidersPage />
+              </RequireRole>
+            }
+          />
+        </Route>
         <Route path="admin">
           <Route index element={<Navigate to="/admin/users" replace />} />
           <Route
@@ -59,6 +81,14 @@ export function App() {
             element={
               <RequireRole roles={["admin"]}>
                 <JobsPage />
+              </RequireRole>
+            }
+          />
+          <Route
+            path="usage"
+            element={
+              <RequireRole roles={["admin"]}>
+                <UsagePage />
               </RequireRole>
             }
           />

@@ -425,3 +425,33 @@ diesel::table! {
 }
 
 diesel::allow_tables_to_appear_in_same_query!(users, jobs);
+
+diesel::table! {
+    mailboxes (id) {
+        id -> Text,
+        user_id -> Text,
+        address -> Text,
+        address_key -> Text,
+        status -> Text,
+        refresh_token_enc -> Binary,
+        scopes -> Text,
+        connected_at -> Timestamp,
+        last_used_at -> Nullable<Timestamp>,
+        updated_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    oauth_states (id) {
+        id -> Text,
+        state_hash -> Text,
+        user_id -> Text,
+        purpose -> Text,
+        redirect_uri -> Text,
+        created_at -> Timestamp,
+        expires_at -> Timestamp,
+        used_at -> Nullable<Timestamp>,
+    }
+}
+
+diesel::allow_tables_to_appear_in_same_query!(users, provider_calls);

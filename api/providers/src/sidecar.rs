@@ -138,6 +138,12 @@ impl Sidecar {
         }
     }
 
+    /// The versions of the libraries the sidecar runs (`GET /version`, no session): proves it is there and answers.
+    pub async fn version(&self) -> ProviderResult<Value> {
+        self.call(self.req(Method::GET, "version", "/version", None))
+            .await
+    }
+
     /// Logs in with a password (and the 2FA code when Instagram asked for one); returns the session id.
     pub async fn login(
         &self,

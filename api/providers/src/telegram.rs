@@ -1,4 +1,4 @@
-//! Telegram Bot API: send a message. The bot token is part of the path, so traces redact the path.
+//! Telegram Bot API: send a message; who the bot is (a connection test). The bot token is part of the path, so traces redact the path.
 
 use crate::http::{Classified, Failure, Http, HttpPolicy, Request};
 use crate::{join, Provider, ProviderErrorKind, ProviderResult};
@@ -27,6 +27,25 @@ struct Envelope {
 #[derive(Debug, Clone, Deserialize, PartialEq)]
 pub struct SentMessage {
     pub message_id: i64,
+}
+
+/// The bot the token belongs to (`getMe`).
+#[derive(Debug, Clone, Deserialize, PartialEq)]
+pub struct Bot {
+    pub id: i64,
+    #[serde(default)]
+    pub username: Option<String>,
+    #[serde(default)]
+    pub first_name: Option<String>,
+}
+
+#[derive(Deserialize)]
+struct BotEnvelope {
+    ok: bool,
+    #[serde(default)]
+    result: Option<Bot>,
+    #[serde(default)]
+    description: Option<String>,
 }
 
 impl Telegram {
@@ -69,6 +88,25 @@ impl Telegram {
             (true, Some(m)) => Ok(m),
             _ => Err(self.http.error(
                 "send_message",
+                ProviderErrorKind::InvalidResponse,
+                env.description
+                    .unwrap_or_else(|| "the answer has no result".into()),
+            )),
+        }
+    }
+}
+
+impl Telegram {
+    /// Who the bot is: the cheapest call that proves the token (it sends nothing).
+    pub async fn get_me(&self) -> ProviderResult<Bot> {
+        let token = self.token.expose_secret();
+        let req =
+            Request::get("get_me", join(&self.base, &format!("/bot{token}/getMe"))).secret(token);
+        let env: BotEnvelope = self.http.json(req).await?;
+        match (env.ok, env.result) {
+            (true, Some(b)) => Ok(b),
+            _ => Err(self.http.error(
+                "get_me",
                 ProviderErrorKind::InvalidResponse,
                 env.description
                     .unwrap_or_else(|| "the answer has no result".into()),

@@ -203,6 +203,7 @@ fn run(listener: TcpListener, state: AppState) -> anyhow::Result<Server> {
             .wrap(from_fn(telemetry::request_id_header))
             .wrap(metrics.clone())
             .wrap(TracingLogger::default())
+            .wrap(from_fn(providers::mailboxes::hide_callback_query))
             .route("/health/live", web::get().to(ops::live))
             .route("/health/ready", web::get().to(ops::ready))
             .route(
@@ -221,6 +222,8 @@ fn run(listener: TcpListener, state: AppState) -> anyhow::Result<Server> {
                     .configure(providers::routes::routes)
                     // Before identity's `/admin` and `/me` scopes, like the providers' routes.
                     .configure(crate::jobs::routes::routes)
+                    .configure(providers::mailboxes::routes)
+                    .configure(providers::usage::routes)
                     .configure(identity::routes)
                     .configure(leads::routes)
                     .configure(prompts::routes),

@@ -49,6 +49,8 @@ pub const ACTIONS: &[&str] = &[
     "provider.tested",
     "job.cancelled",
     "job.retried",
+    "mailbox.connected",
+    "mailbox.disconnected",
 ];
 
 /// An event by a signed-in user (or the system when `actor` is None), from this client.

@@ -8,6 +8,7 @@ use leadgen_core::config::{Backend, Settings};
 use leadgen_core::crypto::{random_key_b64, KeyRing};
 use leadgen_core::secrets::{Secrets, SecretsFile};
 use leadgen_db::models::audit::{AuditEntry, NewAudit};
+use leadgen_db::models::mailbox::Mailbox;
 use leadgen_db::models::provider_setting::ProviderSetting;
 use leadgen_db::models::user::{Role, User};
 use leadgen_db::{write_tx, Db};
@@ -344,6 +345,15 @@ fn rotate_keys(settings: Settings, generate: bool) -> anyhow::Result<()> {
                 .map_err(leadgen_core::ApiError::internal)?
             {
                 ProviderSetting::replace_ciphertext(c, &id, &new)?;
+                n += 1;
+            }
+        }
+        for (id, blob) in Mailbox::encrypted(c)? {
+            if let Some(new) = ring
+                .reencrypt(&blob, Mailbox::slot(&id))
+                .map_err(leadgen_core::ApiError::internal)?
+            {
+                Mailbox::replace_ciphertext(c, &id, &new)?;
                 n += 1;
             }
         }

@@ -10,7 +10,7 @@ use actix_web::middleware::Next;
 use actix_web::web::Bytes;
 use actix_web::{FromRequest, HttpRequest};
 use futures_util::future::LocalBoxFuture;
-use leadgen_core::{text, ApiError, ErrorCode};
+use leadgen_core::{text, ApiError, ApiResult, ErrorCode};
 use serde::de::DeserializeOwned;
 use serde_json::Value;
 use validator::Validate;
@@ -171,28 +171,31 @@ impl<T: DeserializeOwned + Validate + 'static> FromRequest for Params<T> {
     type Future = std::future::Ready<Result<Self, Self::Error>>;
 
     fn from_request(req: &HttpRequest, _: &mut Payload) -> Self::Future {
-        let query = req.query_string().as_bytes();
-        let refused = form_urlencoded::parse(query).try_for_each(|(name, value)| {
-            text::check_field("query", &name)?;
-            text::check_field(&name, &value)
-        });
-        if let Err(e) = refused {
-            return std::future::ready(Err(e.into()));
-        }
-        let de = serde_urlencoded::Deserializer::new(form_urlencoded::parse(query));
-        let result = serde_path_to_error::deserialize::<_, T>(de)
-            .map_err(|e| {
-                let path = e.path().to_string();
-                let field = if path == "." {
-                    "query".to_owned()
-                } else {
-                    path
-                };
-                ApiError::field(&field, "invalid", format!("{}.", e.inner()))
-            })
-            .and_then(|v: T| v.validate().map(|_| v).map_err(ApiError::from))
-            .map(Params)
-            .map_err(actix_web::Error::from);
-        std::future::ready(result)
+        std::future::ready(
+            parse_query(req.query_string())
+                .map(Params)
+                .map_err(actix_web::Error::from),
+        )
     }
+}
+
+/// Reads and validates query parameters (what [`Params`] does), naming the failing parameter.
+pub fn parse_query<T: DeserializeOwned + Validate>(query: &str) -> ApiResult<T> {
+    let query = query.as_bytes();
+    form_urlencoded::parse(query).try_for_each(|(name, value)| {
+        text::check_field("query", &name)?;
+        text::check_field(&name, &value)
+    })?;
+    let de = serde_urlencoded::Deserializer::new(form_urlencoded::parse(query));
+    serde_path_to_error::deserialize::<_, T>(de)
+        .map_err(|e| {
+            let path = e.path().to_string();
+            let field = if path == "." {
+                "query".to_owned()
+            } else {
+                path
+            };
+            ApiError::field(&field, "invalid", format!("{}.", e.inner()))
+        })
+        .and_then(|v: T| v.validate().map(|_| v).map_err(ApiError::from))
 }

@@ -18,7 +18,8 @@ use utoipa::openapi::{ContentBuilder, Ref, RefOr, ResponseBuilder};
 use utoipa::{Modify, OpenApi};
 
 /// Operations anyone may call: the sign-in steps (each carries its own single-purpose token in the body), the
-/// token endpoints, the password policy, health and the instance description (whether it runs on the sandbox).
+/// token endpoints, the password policy, health, the instance description (whether it runs on the sandbox) and
+/// the Google consent callback (a cross-site redirect without the session cookie; its single-use state says whose).
 pub const PUBLIC_OPERATIONS: &[&str] = &[
     "login",
     "login_password",
@@ -31,6 +32,7 @@ pub const PUBLIC_OPERATIONS: &[&str] = &[
     "health_live",
     "health_ready",
     "get_instance",
+    "google_oauth_callback",
 ];
 
 /// Public operations limited per client IP (`LEADGEN_AUTH_RATE_PER_MINUTE`).
@@ -102,6 +104,8 @@ impl Modify for Security {
         crate::providers::routes::instance,
         crate::jobs::routes::list_jobs, crate::jobs::routes::cancel_job, crate::jobs::routes::retry_job,
         crate::jobs::routes::list_my_jobs, crate::jobs::routes::cancel_my_job,
+        crate::providers::mailboxes::list, crate::providers::mailboxes::connect, crate::providers::mailboxes::disconnect,
+        crate::providers::mailboxes::callback, crate::providers::usage::usage,
     ),
     components(schemas(leadgen_core::error::ErrorBody, leadgen_core::error::ErrorInfo, leadgen_core::ErrorCode)),
     modifiers(&Security, &Contract),

@@ -87,6 +87,53 @@ fn base64_of(n: usize) -> String {
     base64::engine::general_purpose::STANDARD.encode(leadgen_core::crypto::random_bytes(n))
 }
 
+/// Every log line the process writes from now on, at TRACE and in the server's JSON format.
+#[derive(Clone, Default)]
+pub struct LogCapture(Arc<Mutex<Vec<u8>>>);
+
+impl LogCapture {
+    pub fn text(&self) -> String {
+        String::from_utf8_lossy(&self.0.lock().expect("lock")).into_owned()
+    }
+}
+
+impl std::io::Write for LogCapture {
+    fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
+        self.0.lock().expect("lock").extend_from_slice(buf);
+        Ok(buf.len())
+    }
+    fn flush(&mut self) -> std::io::Result<()> {
+        Ok(())
+    }
+}
+
+impl<'a> tracing_subscriber::fmt::MakeWriter<'a> for LogCapture {
+    type Writer = LogCapture;
+    fn make_writer(&'a self) -> Self::Writer {
+        self.clone()
+    }
+}
+
+/// Installs a global subscriber that keeps every log line (TRACE, everything) for the test to read. Call it before
+/// the first app starts; it needs a process of its own, which `cargo nextest` gives every test.
+pub fn capture_logs() -> LogCapture {
+    let capture = LogCapture::default();
+    let installed = tracing_subscriber::fmt()
+        .json()
+        .with_env_filter(tracing_subscriber::EnvFilter::new("trace"))
+        .with_current_span(true)
+        .with_span_list(true)
+        .flatten_event(true)
+        .with_writer(capture.clone())
+        .try_init();
+    assert!(
+        installed.is_ok(),
+        "a log subscriber is installed already: run this test in a process of its own (cargo nextest)"
+    );
+    TELEMETRY.call_once(|| {});
+    capture
+}
+
 pub async fn spawn_app() -> TestApp {
     spawn_app_with(|_| {}).await
 }

@@ -131,6 +131,23 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/admin/providers/usage": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Provider usage per user and provider: calls, errors, units (tokens, runs, e-mails) and total duration. */
+        get: operations["get_provider_usage"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/admin/providers/{provider}/test": {
         parameters: {
             query?: never;
@@ -943,6 +960,57 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/me/mailboxes": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Your linked Gmail mailboxes. */
+        get: operations["list_mailboxes"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/me/mailboxes/connect": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Start linking a Gmail mailbox: the Google consent URL, with a single-use state valid for 10 minutes. */
+        post: operations["connect_mailbox"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/me/mailboxes/{id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        post?: never;
+        /** Disconnect a mailbox (its refresh token is deleted with it). */
+        delete: operations["disconnect_mailbox"];
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/me/password": {
         parameters: {
             query?: never;
@@ -1059,6 +1127,27 @@ export interface paths {
         post?: never;
         /** Revoke one of your API tokens. */
         delete: operations["revoke_token"];
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/oauth/google/callback": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Google sends the browser back here after the consent. Always answers with a redirect to the Connections page:
+         *     `?mailbox=connected&address=…`, or `?mailbox_error=<code>` (`state_unknown`, `state_expired`, `state_used`,
+         *     `access_denied`, `not_configured`, `no_refresh_token`, or a provider error code).
+         */
+        get: operations["google_oauth_callback"];
+        put?: never;
+        post?: never;
+        delete?: never;
         options?: never;
         head?: never;
         patch?: never;
@@ -1805,6 +1894,33 @@ export interface components {
             /** @description Only right after 2FA setup: shown once. */
             backup_codes?: string[] | null;
         };
+        MailboxConsent: {
+            /** @description Send the browser here: Google's consent page (offline access, gmail.send/readonly/compose). */
+            authorize_url: string;
+            /** Format: date-time */
+            expires_at: string;
+        };
+        MailboxList: {
+            items: components["schemas"]["MailboxView"][];
+            /** @description Whether an administrator has set the Google OAuth client (without it, connecting is refused). */
+            can_connect: boolean;
+        };
+        MailboxView: {
+            id: string;
+            /** @description The Gmail address. */
+            address: string;
+            /** @description `connected`, or `needs_reconnect` once Google refused the stored token (connect the address again). */
+            status: string;
+            /** Format: date-time */
+            connected_at: string;
+            /**
+             * Format: date-time
+             * @description When leadgen last used the mailbox (a send, a sync); null until then.
+             */
+            last_used_at?: string | null;
+            /** @description The scopes Google granted. */
+            scopes: string[];
+        };
         MappingInput: {
             /** @description Per column: a lead field or null. */
             mapping: (string | null)[];
@@ -1960,6 +2076,12 @@ export interface components {
             sandbox: boolean;
             providers: components["schemas"]["ProviderView"][];
         };
+        ProviderUsage: {
+            /** Format: date-time */
+            since: string;
+            /** @description One entry per user and provider, by provider then username. */
+            items: components["schemas"]["UsageItem"][];
+        };
         ProviderView: {
             /** @description `openai`, `perplexity`, `apify`, `instagram`, `google`, `telegram` or `sidecar`. */
             provider: string;
@@ -2108,6 +2230,12 @@ export interface components {
             /** @description Leads changed by someone else since the edit; left as they are. */
             skipped: number;
         };
+        UnitCount: {
+            /** @description What is counted: `tokens`, `runs`, `emails`, `messages`. */
+            unit: string;
+            /** Format: int64 */
+            count: number;
+        };
         UpdateMe: {
             email?: string | null;
         };
@@ -2119,6 +2247,28 @@ export interface components {
             role?: null | components["schemas"]["Role"];
             active?: boolean | null;
             email?: string | null;
+        };
+        UsageItem: {
+            /** @description Null for calls made without a user (background work of the system). */
+            user_id?: string | null;
+            /** @description Null when the user was deleted or for calls made without a user. */
+            username?: string | null;
+            provider: string;
+            provider_label: string;
+            /** Format: int64 */
+            calls: number;
+            /**
+             * Format: int64
+             * @description Calls that ended with an error.
+             */
+            errors: number;
+            /** @description What the calls cost, per unit (empty when nothing countable was used). */
+            units: components["schemas"]["UnitCount"][];
+            /**
+             * Format: int64
+             * @description The time the calls took, added up.
+             */
+            duration_ms: number;
         };
         UserPage: {
             items: components["schemas"]["AdminUser"][];
@@ -2756,6 +2906,79 @@ export interface operations {
                 content: {
                     "application/json": components["schemas"]["ErrorBody"];
                 };
+            };
+        };
+    };
+    get_provider_usage: {
+        parameters: {
+            query?: {
+                /** @description Count calls from this time on (default: the last 30 days). */
+                since?: string;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ProviderUsage"];
+                };
+            };
+            /** @description The request head could not be read (a very long query string with large headers) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Not signed in, or the session or token has ended (`unauthenticated`) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description A field is not valid; `details.fields` names it (`validation_failed`) */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Too many requests (`rate_limited`); wait `Retry-After` seconds */
+            429: {
+                headers: {
+                    /** @description Seconds to wait before trying again */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description The request line and headers are too large (a very long query string) */
+            431: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
             };
         };
     };
@@ -6705,6 +6928,168 @@ export interface operations {
             };
         };
     };
+    list_mailboxes: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["MailboxList"];
+                };
+            };
+            /** @description Not signed in, or the session or token has ended (`unauthenticated`) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Not allowed (`forbidden`: a viewer writing or a non-admin on an admin route; `token_scope_insufficient`: a read token writing; `csrf_failed`: a cookie write without `X-CSRF-Token`; `password_change_required`) */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Too many requests (`rate_limited`); wait `Retry-After` seconds */
+            429: {
+                headers: {
+                    /** @description Seconds to wait before trying again */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    connect_mailbox: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["MailboxConsent"];
+                };
+            };
+            /** @description Not signed in, or the session or token has ended (`unauthenticated`) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Not allowed (`forbidden`: a viewer writing or a non-admin on an admin route; `token_scope_insufficient`: a read token writing; `csrf_failed`: a cookie write without `X-CSRF-Token`; `password_change_required`) */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description The Google OAuth client is not set (`conflict`) */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Too many requests (`rate_limited`); wait `Retry-After` seconds */
+            429: {
+                headers: {
+                    /** @description Seconds to wait before trying again */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    disconnect_mailbox: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Disconnected */
+            204: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Not signed in, or the session or token has ended (`unauthenticated`) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Not allowed (`forbidden`: a viewer writing or a non-admin on an admin route; `token_scope_insufficient`: a read token writing; `csrf_failed`: a cookie write without `X-CSRF-Token`; `password_change_required`) */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Too many requests (`rate_limited`); wait `Retry-After` seconds */
+            429: {
+                headers: {
+                    /** @description Seconds to wait before trying again */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
     change_password: {
         parameters: {
             query?: never;
@@ -7274,6 +7659,58 @@ export interface operations {
                 content: {
                     "application/json": components["schemas"]["ErrorBody"];
                 };
+            };
+        };
+    };
+    google_oauth_callback: {
+        parameters: {
+            query?: {
+                /** @description The state sent to Google. */
+                state?: string;
+                /** @description The authorization code (on consent). */
+                code?: string;
+                /** @description Why there is no code (e.g. `access_denied`). */
+                error?: string;
+                /** @description The scopes granted. */
+                scope?: string;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Back to the SPA's Connections page with the outcome in the query */
+            303: {
+                headers: {
+                    /** @description /settings/connections?mailbox=connected&address=… or ?mailbox_error=… */
+                    Location?: string;
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description The request head could not be read (a very long query string with large headers) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description A field is not valid; `details.fields` names it (`validation_failed`) */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description The request line and headers are too large (a very long query string) */
+            431: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
             };
         };
     };

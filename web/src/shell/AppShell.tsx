@@ -7,6 +7,7 @@ import { signedOut, useCurrentUser } from "../features/auth/session";
 import { Badge } from "../ui/misc";
 import { PageSpinner, Spinner } from "../ui/Spinner";
 import { useToast } from "../ui/Toasts";
+import { SandboxBanner } from "../features/providers/SandboxBanner";
 import { navFor, type NavItem } from "./nav";
 import { ThemeToggle } from "./theme";
 import { BackgroundWorkButton } from "../features/jobs/BackgroundWork";
@@ -53,6 +54,8 @@ export function AppShell() {
   const sidebarClass = ["sidebar", collapsed ? "collapsed" : "", phone ? "drawer" : "", drawerOpen ? "open" : ""].join(" ");
 
   return (
+    <>
+    <SandboxBanner />
     <div className={["shell", collapsed ? "shell-collapsed" : "", phone ? "shell-phone" : ""].join(" ")}>
       <a className="skip-link" href="#main">
         Skip to content
@@ -94,6 +97,7 @@ export function AppShell() {
         </main>
       </div>
     </div>
+    </>
   );
 }
 

@@ -1,7 +1,21 @@
 // The one list of areas: the sidebar, the dashboard cards and the role checks read it.
 // Later issues add Leads, Pipeline, Accounts and Bot here (plus their routes in App.tsx).
 import type { LucideIcon } from "lucide-react";
-import { Ban, Boxes, Cog, FileText, LayoutDashboard, ScrollText, ShieldCheck, Sheet, UserRound, Users } from "lucide-react";
+import {
+  Ban,
+  BarChart3,
+  Boxes,
+  Cog,
+  FileText,
+  KeyRound,
+  LayoutDashboard,
+  Plug,
+  ScrollText,
+  ShieldCheck,
+  Sheet,
+  UserRound,
+  Users,
+} from "lucide-react";
 import type { Role } from "../api/types";
 
 export interface NavItem {
@@ -48,6 +62,23 @@ export const NAV: NavItem[] = [
     description: "System prompts for outreach emails, with live preview on a lead.",
   },
   {
+    to: "/settings/connections",
+    label: "Connections",
+    icon: Plug,
+    section: "Settings",
+    // Viewers only read: they send nothing and use no AI keys of their own.
+    roles: ["admin", "user"],
+    description: "Connect your Gmail mailboxes and set your own AI keys.",
+  },
+  {
+    to: "/settings/providers",
+    label: "Providers",
+    icon: KeyRound,
+    section: "Settings",
+    roles: ["admin"],
+    description: "Credentials of the outside services, with a connection test for each.",
+  },
+  {
     to: "/profile",
     label: "Profile",
     icon: UserRound,
@@ -76,6 +107,14 @@ export const NAV: NavItem[] = [
     section: "Admin",
     roles: ["admin"],
     description: "Background work of every user: queues, progress, failures; retry or cancel.",
+  },
+  {
+    to: "/admin/usage",
+    label: "Usage",
+    icon: BarChart3,
+    section: "Admin",
+    roles: ["admin"],
+    description: "Provider calls, failures, tokens and time per user and provider.",
   },
   {
     to: "/admin/policy",

@@ -10,6 +10,7 @@ pub mod job;
 pub mod lead;
 pub mod lead_span;
 pub mod login;
+pub mod mailbox;
 pub mod product;
 pub mod provider_setting;
 pub mod seed;

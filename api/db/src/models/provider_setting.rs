@@ -193,3 +193,44 @@ impl ProviderCall {
         Ok(q.load(conn)?)
     }
 }
+
+/// Calls of one user (None: calls made without a user) to one provider counting one kind of unit, since a time.
+#[derive(Debug, Clone, QueryableByName)]
+pub struct UsageRow {
+    #[diesel(sql_type = diesel::sql_types::Nullable<diesel::sql_types::Text>)]
+    pub user_id: Option<String>,
+    #[diesel(sql_type = diesel::sql_types::Text)]
+    pub provider: String,
+    #[diesel(sql_type = diesel::sql_types::Nullable<diesel::sql_types::Text>)]
+    pub unit: Option<String>,
+    #[diesel(sql_type = diesel::sql_types::BigInt)]
+    pub calls: i64,
+    /// Calls that ended with an error code.
+    #[diesel(sql_type = diesel::sql_types::BigInt)]
+    pub errors: i64,
+    #[diesel(sql_type = diesel::sql_types::BigInt)]
+    pub units: i64,
+    #[diesel(sql_type = diesel::sql_types::BigInt)]
+    pub duration_ms: i64,
+}
+
+impl ProviderCall {
+    /// Usage since `since`: one row per user, provider and unit, counted in the database.
+    pub fn usage(conn: &mut DbConn, since: NaiveDateTime) -> ApiResult<Vec<UsageRow>> {
+        let sql = format!(
+            "SELECT user_id, provider, unit, \
+             CAST(COUNT(*) AS BIGINT) AS calls, \
+             CAST(SUM(CASE WHEN status = 'ok' THEN 0 ELSE 1 END) AS BIGINT) AS errors, \
+             CAST(SUM(units) AS BIGINT) AS units, \
+             CAST(SUM(duration_ms) AS BIGINT) AS duration_ms \
+             FROM provider_calls WHERE at >= {} \
+             GROUP BY user_id, provider, unit ORDER BY provider, user_id, unit",
+            crate::sql::ts(since)
+        );
+        // The same portable SQL on either backend (sql_query needs the concrete connection).
+        Ok(match conn {
+            DbConn::Sqlite(c) => diesel::sql_query(sql).load(c)?,
+            DbConn::Postgresql(c) => diesel::sql_query(sql).load(c)?,
+        })
+    }
+}

@@ -1,7 +1,9 @@
 //! Provider settings: the credentials and options of every outside service (global ones set by admins, a user's own
 //! AI keys), kept encrypted and shown only as a hint; "test connection"; and the record of every provider call.
 
+pub mod mailboxes;
 pub mod routes;
+pub mod usage;
 
 use crate::state::AppState;
 use leadgen_core::{ApiError, ApiResult};
@@ -9,8 +11,12 @@ use leadgen_db::models::provider_setting::{
     NewProviderCall, ProviderCall, ProviderSetting, SettingValue,
 };
 use leadgen_providers::apify::Apify;
+use leadgen_providers::google::{GoogleApp, GoogleOAuth};
 use leadgen_providers::openai::{Message, OpenAi, StructuredRequest};
 use leadgen_providers::perplexity::{AnswerRequest, Perplexity};
+use leadgen_providers::sidecar::Sidecar;
+use leadgen_providers::telegram::Telegram;
+use leadgen_providers::HttpPolicy;
 use leadgen_providers::{ProviderError, ProviderErrorKind};
 use secrecy::SecretString;
 use serde_json::{json, Value};
@@ -284,6 +290,24 @@ pub struct TestOutcome {
     pub duration_ms: i64,
 }
 
+/// The providers "test connection" makes a real call for (Instagram has no token of its own to test with).
+pub const TESTABLE: &[&str] = &[
+    "openai",
+    "perplexity",
+    "apify",
+    "google",
+    "telegram",
+    "sidecar",
+];
+
+/// What a connection test calls with.
+enum Creds {
+    /// An API key or token, and the model (AI providers).
+    Key(SecretString, Option<String>),
+    Google(GoogleApp),
+    Url(String),
+}
+
 /// What a test call did, for the usage record.
 struct Called {
     operation: &'static str,
@@ -304,49 +328,75 @@ pub async fn test_connection(
     let creds = state
         .db
         .run(move |c| {
-            let key = match provider {
-                "openai" | "perplexity" => effective(&st, c, uid.as_deref(), provider, "api_key")?,
-                "apify" => effective(&st, c, None, provider, "token")?,
-                _ => None,
+            let get = |c: &mut leadgen_db::DbConn, name: &str, user: Option<&str>| {
+                effective(&st, c, user, provider, name)
             };
-            let model = effective(&st, c, None, provider, "model")?;
-            Ok((key, model))
+            Ok(match provider {
+                "openai" | "perplexity" => match get(c, "api_key", uid.as_deref())? {
+                    Some(k) => Some(Creds::Key(SecretString::from(k), get(c, "model", None)?)),
+                    None => None,
+                },
+                "apify" => get(c, "token", None)?.map(|k| Creds::Key(SecretString::from(k), None)),
+                "telegram" => {
+                    get(c, "bot_token", None)?.map(|k| Creds::Key(SecretString::from(k), None))
+                }
+                "google" => match (get(c, "client_id", None)?, get(c, "client_secret", None)?) {
+                    (Some(id), Some(secret)) => Some(Creds::Google(GoogleApp {
+                        client_id: id,
+                        client_secret: SecretString::from(secret),
+                        redirect_uri: String::new(),
+                    })),
+                    _ => None,
+                },
+                "sidecar" => get(c, "base_url", None)?
+                    .or_else(|| st.settings.sidecar_base_url.clone())
+                    .map(Creds::Url),
+                _ => None,
+            })
         })
         .await?;
-    let (key, model) = creds;
-    if !matches!(provider, "openai" | "perplexity" | "apify") {
+    if !TESTABLE.contains(&provider) {
         return Ok(TestOutcome {
             ok: false,
             code: Some("not_supported".into()),
             message: format!(
-                "{} has no test call yet; its settings are checked when they are first used.",
+                "{} has no test call: it is checked when an Instagram account is connected.",
                 provider_label(provider).unwrap_or(provider)
             ),
             duration_ms: 0,
         });
     }
-    let Some(key) = key else {
+    let Some(creds) = creds else {
+        let what = match provider {
+            "apify" => "API token",
+            "telegram" => "bot token",
+            "google" => "OAuth client id and secret",
+            "sidecar" => "sidecar URL",
+            _ => "API key",
+        };
         return Ok(TestOutcome {
             ok: false,
             code: Some("not_configured".into()),
             message: format!(
-                "No {} is set for {}.",
-                if provider == "apify" {
-                    "API token"
-                } else {
-                    "API key"
-                },
+                "No {what} is set for {}.",
                 provider_label(provider).unwrap_or(provider)
             ),
             duration_ms: 0,
         });
     };
-    let key = SecretString::from(key);
     let started = Instant::now();
-    let result = match provider {
-        "openai" => test_openai(state, key, model).await,
-        "perplexity" => test_perplexity(state, key, model).await,
-        _ => test_apify(state, key).await,
+    let result = match (provider, creds) {
+        ("openai", Creds::Key(key, model)) => test_openai(state, key, model).await,
+        ("perplexity", Creds::Key(key, model)) => test_perplexity(state, key, model).await,
+        ("apify", Creds::Key(key, _)) => test_apify(state, key).await,
+        ("telegram", Creds::Key(key, _)) => test_telegram(state, key).await,
+        ("google", Creds::Google(app)) => test_google(state, app).await,
+        ("sidecar", Creds::Url(url)) => test_sidecar(state, &url).await,
+        _ => {
+            return Err(ApiError::internal(anyhow::anyhow!(
+                "credentials of another provider"
+            )))
+        }
     };
     let duration_ms = i64::try_from(started.elapsed().as_millis()).unwrap_or(i64::MAX);
     let (outcome, called) = match result {
@@ -354,10 +404,14 @@ pub async fn test_connection(
             TestOutcome {
                 ok: true,
                 code: None,
-                message: format!(
-                    "Connected: {} accepted the credentials.",
-                    provider_label(provider).unwrap_or(provider)
-                ),
+                message: if provider == "sidecar" {
+                    "Connected: the Instagram session sidecar answers.".into()
+                } else {
+                    format!(
+                        "Connected: {} accepted the credentials.",
+                        provider_label(provider).unwrap_or(provider)
+                    )
+                },
                 duration_ms,
             },
             Ok(called),
@@ -472,4 +526,48 @@ async fn test_apify(state: &AppState, key: SecretString) -> Result<Called, Provi
         Err(e) if e.kind == ProviderErrorKind::NotFound => Ok(called),
         Err(e) => Err(e),
     }
+}
+
+/// Asks who the bot is: proves the token and sends nothing.
+async fn test_telegram(state: &AppState, key: SecretString) -> Result<Called, ProviderError> {
+    Telegram::from_settings(key, &state.settings)?
+        .get_me()
+        .await?;
+    Ok(Called {
+        operation: "get_me",
+        units: 0,
+        unit: None,
+    })
+}
+
+/// Refreshes a token that does not exist: Google checks the client first, so `invalid_client` means the id or
+/// secret is wrong and `invalid_grant` (the made-up token) means the client was accepted.
+async fn test_google(state: &AppState, app: GoogleApp) -> Result<Called, ProviderError> {
+    let called = Called {
+        operation: "token",
+        units: 0,
+        unit: None,
+    };
+    let oauth = GoogleOAuth::from_settings(app, &state.settings)?;
+    match oauth
+        .refresh(&SecretString::from(
+            "1//leadgen-connection-test-invalid".to_owned(),
+        ))
+        .await
+    {
+        Ok(_) => Ok(called),
+        Err(e) if e.kind == ProviderErrorKind::TokenExpired => Ok(called),
+        Err(e) => Err(e),
+    }
+}
+
+/// The sidecar's version route: it is there and answers.
+async fn test_sidecar(state: &AppState, base_url: &str) -> Result<Called, ProviderError> {
+    let policy = HttpPolicy::for_provider(leadgen_providers::Provider::Sidecar, &state.settings);
+    Sidecar::new(base_url, policy)?.version().await?;
+    Ok(Called {
+        operation: "version",
+        units: 0,
+        unit: None,
+    })
 }

@@ -3,6 +3,7 @@
 
 use super::{
     check_value, field, provider_label, seal, test_connection, TestOutcome, FIELDS, PROVIDERS,
+    TESTABLE,
 };
 use crate::audit::event;
 use crate::extract::Body;
@@ -90,8 +91,6 @@ pub struct Instance {
     /// Every provider points at the built-in provider sandbox (`leadgen serve --sandbox`): no real requests are made.
     pub sandbox: bool,
 }
-
-const TESTABLE: &[&str] = &["openai", "perplexity", "apify"];
 
 fn views(
     c: &mut DbConn,

@@ -10,6 +10,7 @@ mod lead_queries;
 mod leads;
 mod lists;
 mod login;
+mod mailboxes;
 mod parity;
 mod prompts;
 mod providers;

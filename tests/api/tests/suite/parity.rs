@@ -164,3 +164,91 @@ async fn every_table_round_trips() {
     assert!(Session::find(c, "s1").unwrap().is_none());
     assert!(ApiToken::find_by_hash(c, "ah").unwrap().is_none());
 }
+
+/// Mailboxes (binary ciphertext, nullable timestamp) and OAuth states (claimed once) on the backend under test.
+#[tokio::test]
+async fn mailboxes_and_oauth_states_round_trip() {
+    use leadgen_db::models::mailbox::{ConnectedMailbox, Mailbox, OAuthState, StateRefusal};
+    let app = spawn_app().await;
+    let mut c = app.state.db.get().unwrap();
+    let c = &mut *c;
+    let u = User::create(c, "maila", None, "$2b$04$hash", Role::User, false).unwrap();
+    let at = leadgen_db::now();
+    let blob: Vec<u8> = (0u8..=255).rev().collect();
+    let m = Mailbox::upsert(
+        c,
+        &ConnectedMailbox {
+            id: "mb-1",
+            user_id: &u.id,
+            address: "Maila@Example.com",
+            refresh_token_enc: &blob,
+            scopes: "a b",
+            at,
+        },
+    )
+    .unwrap();
+    assert_eq!(
+        (m.refresh_token_enc.clone(), m.connected_at, m.last_used_at),
+        (blob.clone(), at, None)
+    );
+    assert_eq!(m.address_key, "maila@example.com");
+    assert_eq!(
+        Mailbox::id_for_address(c, &u.id, "MAILA@example.com")
+            .unwrap()
+            .as_deref(),
+        Some("mb-1")
+    );
+    Mailbox::touch(c, "mb-1", at).unwrap();
+    assert_eq!(Mailbox::list(c, &u.id).unwrap()[0].last_used_at, Some(at));
+    assert!(Mailbox::find_owned(c, "someone-else", "mb-1")
+        .unwrap()
+        .is_none());
+
+    OAuthState::create(
+        c,
+        "hash-1",
+        &u.id,
+        "gmail",
+        "http://x/cb",
+        at,
+        at + chrono::Duration::minutes(10),
+    )
+    .unwrap();
+    let claimed = OAuthState::claim(c, "hash-1", "gmail", at)
+        .unwrap()
+        .unwrap();
+    assert_eq!(
+        (claimed.user_id.as_str(), claimed.used_at),
+        (u.id.as_str(), Some(at))
+    );
+    assert_eq!(
+        OAuthState::claim(c, "hash-1", "gmail", at)
+            .unwrap()
+            .unwrap_err(),
+        StateRefusal::Used
+    );
+    assert_eq!(
+        OAuthState::claim(c, "hash-1", "other", at)
+            .unwrap()
+            .unwrap_err(),
+        StateRefusal::Unknown
+    );
+    OAuthState::create(
+        c,
+        "hash-2",
+        &u.id,
+        "gmail",
+        "http://x/cb",
+        at,
+        at + chrono::Duration::minutes(10),
+    )
+    .unwrap();
+    let late = at + chrono::Duration::minutes(10);
+    assert_eq!(
+        OAuthState::claim(c, "hash-2", "gmail", late)
+            .unwrap()
+            .unwrap_err(),
+        StateRefusal::Expired
+    );
+    assert!(Mailbox::delete_owned(c, &u.id, "mb-1").unwrap());
+}

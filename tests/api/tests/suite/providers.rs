@@ -452,3 +452,265 @@ async fn instance_says_whether_sandbox_mode_is_on() {
     assert_eq!(status, StatusCode::OK);
     assert_eq!(body["sandbox"], false);
 }
+
+#[tokio::test]
+async fn test_connection_checks_google_telegram_and_the_sidecar_without_side_effects() {
+    let (app, sim) = app_with_sim().await;
+    let admin = app.first_admin().await;
+    let test = |p: &'static str| {
+        let b = admin.b.clone();
+        async move {
+            let (status, r) = status_json(
+                b.post_empty(&format!("/api/v1/admin/providers/{p}/test"))
+                    .await,
+            )
+            .await;
+            assert_eq!(status, StatusCode::OK, "{r}");
+            r
+        }
+    };
+    // Nothing set: Google and Telegram say what is missing; the sidecar uses the configured URL (the sandbox).
+    assert_eq!(test("google").await["code"], "not_configured");
+    assert_eq!(test("telegram").await["code"], "not_configured");
+    let r = test("sidecar").await;
+    assert_eq!(r["ok"], true, "{r}");
+    let r = test("instagram").await;
+    assert_eq!(r["code"], "not_supported", "{r}");
+    assert!(sim_requests(&sim, "instagram").await.is_empty());
+
+    let bot = "7000000001:AAE-sandbox-bot-token-1234";
+    set(
+        &admin.b,
+        "/api/v1/admin/providers",
+        "telegram",
+        "bot_token",
+        json!(bot),
+    )
+    .await;
+    let r = test("telegram").await;
+    assert_eq!(r["ok"], true, "{r}");
+    let sent = sim_requests(&sim, "telegram").await;
+    assert_eq!(sent.len(), 1);
+    assert_eq!(sent[0]["route"], "get_me", "getMe sends no message");
+    set(
+        &admin.b,
+        "/api/v1/admin/providers",
+        "telegram",
+        "bot_token",
+        json!("7000000001:AAE-invalid-bot-token"),
+    )
+    .await;
+    assert_eq!(test("telegram").await["code"], "provider_auth_failed");
+
+    set(
+        &admin.b,
+        "/api/v1/admin/providers",
+        "google",
+        "client_id",
+        json!("1234-sandbox.apps.googleusercontent.com"),
+    )
+    .await;
+    assert_eq!(
+        test("google").await["code"],
+        "not_configured",
+        "the secret is missing"
+    );
+    set(
+        &admin.b,
+        "/api/v1/admin/providers",
+        "google",
+        "client_secret",
+        json!("GOCSPX-good-secret-0001"),
+    )
+    .await;
+    let r = test("google").await;
+    assert_eq!(r["ok"], true, "{r}");
+    set(
+        &admin.b,
+        "/api/v1/admin/providers",
+        "google",
+        "client_secret",
+        json!("GOCSPX-invalid-secret-01"),
+    )
+    .await;
+    let r = test("google").await;
+    assert_eq!(r["code"], "provider_auth_failed", "{r}");
+    assert!(
+        sim_requests(&sim, "gmail").await.is_empty(),
+        "no mailbox is touched"
+    );
+
+    // A sidecar URL set in the settings wins over the configured one; one that does not answer is reported.
+    set(
+        &admin.b,
+        "/api/v1/admin/providers",
+        "sidecar",
+        "base_url",
+        json!("http://127.0.0.1:9"),
+    )
+    .await;
+    let r = test("sidecar").await;
+    assert_eq!(r["ok"], false, "{r}");
+    assert_eq!(r["code"], "provider_unavailable", "{r}");
+
+    let page = status_json(admin.b.get("/api/v1/admin/providers").await)
+        .await
+        .1;
+    let testable: Vec<(&str, bool)> = page["providers"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|p| {
+            (
+                p["provider"].as_str().unwrap(),
+                p["testable"].as_bool().unwrap(),
+            )
+        })
+        .collect();
+    assert!(testable.contains(&("google", true)) && testable.contains(&("instagram", false)));
+}
+
+#[tokio::test]
+async fn usage_adds_up_calls_errors_units_and_time_per_user_and_provider() {
+    let (app, _sim) = app_with_sim().await;
+    let admin = app.first_admin().await;
+    let user = app.user(&admin, "ulla", "user").await;
+    set(
+        &admin.b,
+        "/api/v1/admin/providers",
+        "openai",
+        "api_key",
+        json!(OPENAI_KEY),
+    )
+    .await;
+    admin
+        .b
+        .post_empty("/api/v1/admin/providers/openai/test")
+        .await;
+    admin
+        .b
+        .post_empty("/api/v1/admin/providers/openai/test")
+        .await;
+    set(
+        &user.b,
+        "/api/v1/me/providers",
+        "openai",
+        "api_key",
+        json!(BAD_KEY),
+    )
+    .await;
+    user.b.post_empty("/api/v1/me/providers/openai/test").await;
+    set(
+        &admin.b,
+        "/api/v1/admin/providers",
+        "apify",
+        "token",
+        json!("apify_api_good_token_0001"),
+    )
+    .await;
+    admin
+        .b
+        .post_empty("/api/v1/admin/providers/apify/test")
+        .await;
+    // A call from 40 days ago counts only when asked for.
+    {
+        use diesel::prelude::*;
+        use leadgen_db::schema::provider_calls as pc;
+        let mut c = app.state.db.get().unwrap();
+        diesel::insert_into(pc::table)
+            .values((
+                pc::id.eq("old-call"),
+                pc::at.eq(chrono::Utc::now().naive_utc() - chrono::Duration::days(40)),
+                pc::provider.eq("openai"),
+                pc::operation.eq("chat_completions"),
+                pc::user_id.eq(Some(user.id.as_str())),
+                pc::status.eq("ok"),
+                pc::duration_ms.eq(1000_i64),
+                pc::units.eq(500_i64),
+                pc::unit.eq(Some("tokens")),
+            ))
+            .execute(&mut *c)
+            .unwrap();
+    }
+    let recorded = calls(&app).await;
+
+    let (status, usage) = status_json(admin.b.get("/api/v1/admin/providers/usage").await).await;
+    assert_eq!(status, StatusCode::OK, "{usage}");
+    let item = |usage: &Value, who: &str, provider: &str| -> Value {
+        usage["items"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|i| i["username"] == who && i["provider"] == provider)
+            .cloned()
+            .unwrap_or_else(|| panic!("{who}/{provider} in {usage}"))
+    };
+    let a = item(&usage, "admin", "openai");
+    assert_eq!(
+        (a["calls"].clone(), a["errors"].clone()),
+        (json!(2), json!(0)),
+        "{a}"
+    );
+    let tokens: i64 = recorded
+        .iter()
+        .filter(|c| {
+            c.provider == "openai"
+                && c.status == "ok"
+                && c.user_id.as_deref() == Some(admin.id.as_str())
+        })
+        .map(|c| c.units)
+        .sum();
+    assert!(tokens > 0);
+    assert_eq!(
+        a["units"],
+        json!([{"unit": "tokens", "count": tokens}]),
+        "{a}"
+    );
+    let admin_ms: i64 = recorded
+        .iter()
+        .filter(|c| c.provider == "openai" && c.user_id.as_deref() == Some(admin.id.as_str()))
+        .map(|c| c.duration_ms)
+        .sum();
+    assert_eq!(a["duration_ms"], admin_ms);
+    assert_eq!(a["provider_label"], "OpenAI");
+    let u = item(&usage, "ulla", "openai");
+    assert_eq!(
+        (u["calls"].clone(), u["errors"].clone(), u["units"].clone()),
+        (json!(1), json!(1), json!([])),
+        "{u}"
+    );
+    let ap = item(&usage, "admin", "apify");
+    assert_eq!(ap["calls"], 1);
+    assert_eq!(usage["items"].as_array().unwrap().len(), 3, "{usage}");
+
+    let since = (chrono::Utc::now() - chrono::Duration::days(60))
+        .to_rfc3339_opts(chrono::SecondsFormat::Secs, true);
+    let (_, older) = status_json(
+        admin
+            .b
+            .get(&format!("/api/v1/admin/providers/usage?since={since}"))
+            .await,
+    )
+    .await;
+    let u = item(&older, "ulla", "openai");
+    assert_eq!(u["calls"], 2, "{u}");
+    assert_eq!(u["units"], json!([{"unit": "tokens", "count": 500}]));
+    assert!(u["duration_ms"].as_i64().unwrap() >= 1000, "{u}");
+
+    let future = (chrono::Utc::now() + chrono::Duration::days(1))
+        .to_rfc3339_opts(chrono::SecondsFormat::Secs, true);
+    let (status, body) = status_json(
+        admin
+            .b
+            .get(&format!("/api/v1/admin/providers/usage?since={future}"))
+            .await,
+    )
+    .await;
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(
+        body["error"]["details"]["fields"]["since"].is_array(),
+        "{body}"
+    );
+    let status = user.b.get("/api/v1/admin/providers/usage").await.status();
+    assert_eq!(status, StatusCode::FORBIDDEN);
+}

@@ -163,3 +163,221 @@ async fn key_rotation_reencrypts_to_the_active_key() {
     let (_, audit) = status_json(b.get("/api/v1/admin/audit?action=keys.rotated").await).await;
     assert_eq!(audit["items"][0]["details"]["rewritten"], 1);
 }
+
+/// Acceptance 3 of the providers issue: every credential set (globally and as a user's own AI keys), every "test
+/// connection" run (successes and an auth failure), a Gmail mailbox linked; then no credential is in any column of
+/// any table, in any API answer, or in the logs written at TRACE.
+#[tokio::test]
+async fn no_provider_credential_in_the_database_the_answers_or_the_logs() {
+    let logs = capture_logs();
+    let sim = provider_sim::spawn(1);
+    let base = sim.base_url();
+    let app = spawn_app_with(|s| leadgen_server::cli::point_at_sandbox(s, &base)).await;
+    let admin = app.first_admin().await;
+    let user = app.user(&admin, "sina", "user").await;
+
+    let global: Vec<(&str, &str, String)> = vec![
+        ("openai", "api_key", "sk-proj-acceptance-openai-1111".into()),
+        (
+            "perplexity",
+            "api_key",
+            "pplx-acceptance-perplexity-2222".into(),
+        ),
+        ("apify", "token", "apify_api_acceptance_token_3333".into()),
+        (
+            "instagram",
+            "app_secret",
+            "ig-app-secret-acceptance-4444".into(),
+        ),
+        (
+            "instagram",
+            "webhook_verify_token",
+            "ig-verify-acceptance-5555".into(),
+        ),
+        (
+            "google",
+            "client_secret",
+            "GOCSPX-acceptance-google-6666".into(),
+        ),
+        (
+            "telegram",
+            "bot_token",
+            "7000000001:AAE-acceptance-telegram-7777".into(),
+        ),
+    ];
+    let plain: Vec<(&str, &str, String)> = vec![
+        ("openai", "model", "gpt-4o-mini".into()),
+        ("perplexity", "model", "sonar".into()),
+        ("instagram", "app_id", "1234567890".into()),
+        (
+            "google",
+            "client_id",
+            "1234-acceptance.apps.googleusercontent.com".into(),
+        ),
+        ("sidecar", "base_url", format!("{base}/sidecar")),
+    ];
+    let own: Vec<(&str, &str, String)> = vec![
+        ("openai", "api_key", "sk-own-acceptance-openai-8888".into()),
+        ("perplexity", "api_key", "pplx-own-acceptance-9999".into()),
+    ];
+    let changes = |list: &[(&str, &str, String)]| json!({"settings": list.iter().map(|(p, f, v)| json!({"provider": p, "field": f, "value": v})).collect::<Vec<_>>()});
+    let mut answers = String::new();
+    let mut keep = |(status, body): (StatusCode, serde_json::Value)| {
+        answers.push_str(&body.to_string());
+        (status, body)
+    };
+    let all: Vec<_> = global.iter().chain(plain.iter()).cloned().collect();
+    let (status, body) =
+        keep(status_json(admin.b.put("/api/v1/admin/providers", &changes(&all)).await).await);
+    assert_eq!(status, StatusCode::OK, "{body}");
+    let (status, body) =
+        keep(status_json(user.b.put("/api/v1/me/providers", &changes(&own)).await).await);
+    assert_eq!(status, StatusCode::OK, "{body}");
+
+    for p in [
+        "openai",
+        "perplexity",
+        "apify",
+        "instagram",
+        "google",
+        "telegram",
+        "sidecar",
+    ] {
+        let (status, r) = keep(
+            status_json(
+                admin
+                    .b
+                    .post_empty(&format!("/api/v1/admin/providers/{p}/test"))
+                    .await,
+            )
+            .await,
+        );
+        assert_eq!(status, StatusCode::OK, "{r}");
+        if p == "instagram" {
+            assert_eq!(r["code"], "not_supported", "{r}");
+        } else {
+            assert_eq!(r["ok"], true, "{p}: {r}");
+        }
+    }
+    for p in ["openai", "perplexity"] {
+        let (_, r) = keep(
+            status_json(
+                user.b
+                    .post_empty(&format!("/api/v1/me/providers/{p}/test"))
+                    .await,
+            )
+            .await,
+        );
+        assert_eq!(r["ok"], true, "{p}: {r}");
+    }
+    // A failing test connection (the error path is logged too).
+    let rejected = "sk-proj-invalid-acceptance-0000".to_owned();
+    keep(
+        status_json(
+            admin
+                .b
+                .put(
+                    "/api/v1/admin/providers",
+                    &changes(&[("openai", "api_key", rejected.clone())]),
+                )
+                .await,
+        )
+        .await,
+    );
+    let (_, r) = keep(
+        status_json(
+            admin
+                .b
+                .post_empty("/api/v1/admin/providers/openai/test")
+                .await,
+        )
+        .await,
+    );
+    assert_eq!(r["code"], "provider_auth_failed", "{r}");
+
+    // A Gmail mailbox linked through the sandbox consent.
+    let (_, consent) =
+        keep(status_json(user.b.post_empty("/api/v1/me/mailboxes/connect").await).await);
+    let plain_client = reqwest::Client::builder()
+        .redirect(reqwest::redirect::Policy::none())
+        .build()
+        .unwrap();
+    let res = plain_client
+        .get(consent["authorize_url"].as_str().unwrap())
+        .send()
+        .await
+        .unwrap();
+    let back = res.headers()["location"].to_str().unwrap().to_owned();
+    // The one-time code and the state ride in the callback's query string; the request log prints only the path.
+    let callback = url::Url::parse(&back).unwrap();
+    let one_time: Vec<String> = callback
+        .query_pairs()
+        .filter(|(k, _)| k == "code" || k == "state")
+        .map(|(_, v)| v.into_owned())
+        .collect();
+    assert_eq!(one_time.len(), 2, "{back}");
+    let res = plain_client.get(&back).send().await.unwrap();
+    assert!(res.headers()["location"]
+        .to_str()
+        .unwrap()
+        .contains("mailbox=connected"));
+    let (_, list) = keep(status_json(user.b.get("/api/v1/me/mailboxes").await).await);
+    let id = list["items"][0]["id"].as_str().unwrap().to_owned();
+    let blob = {
+        use diesel::prelude::*;
+        use leadgen_db::schema::mailboxes;
+        let mut c = app.state.db.get().unwrap();
+        mailboxes::table
+            .find(&id)
+            .select(mailboxes::refresh_token_enc)
+            .first::<Vec<u8>>(&mut *c)
+            .unwrap()
+    };
+    let refresh = app
+        .state
+        .secrets
+        .keyring
+        .decrypt_str(&blob, leadgen_db::models::mailbox::Mailbox::slot(&id))
+        .unwrap();
+    keep(status_json(admin.b.get("/api/v1/admin/providers").await).await);
+    keep(status_json(user.b.get("/api/v1/me/providers").await).await);
+    keep(status_json(admin.b.get("/api/v1/admin/providers/usage").await).await);
+
+    let mut secrets: Vec<String> = global
+        .iter()
+        .chain(own.iter())
+        .map(|(_, _, v)| v.clone())
+        .collect();
+    secrets.push(rejected);
+    secrets.push(refresh);
+    let dump = app.dump_database();
+    let logged = logs.text();
+    let address = list["items"][0]["address"].as_str().unwrap();
+    assert!(
+        dump.contains(address),
+        "the dump reads the mailboxes: {address}"
+    );
+    assert!(
+        logged.contains("connection test failed")
+            && logged.contains("/api/v1/admin/providers/openai/test"),
+        "the logs were captured at TRACE"
+    );
+    assert!(answers.contains("••••"), "the answers were kept");
+    for s in &secrets {
+        assert!(!dump.contains(s.as_str()), "in clear in the database: {s}");
+        assert!(!answers.contains(s.as_str()), "in an API answer: {s}");
+        assert!(!logged.contains(s.as_str()), "in the logs: {s}");
+    }
+    // The consent's code and state are not kept in clear, nor logged (the state is in the consent URL answered).
+    for s in &one_time {
+        assert!(!dump.contains(s.as_str()), "in clear in the database: {s}");
+        assert!(!logged.contains(s.as_str()), "in the logs: {s}");
+    }
+    // Google's tokens of the consent (the sandbox's access and refresh tokens) are nowhere in clear either.
+    for marker in ["ya29.sim.", "1//sim."] {
+        assert!(
+            !dump.contains(marker) && !answers.contains(marker) && !logged.contains(marker),
+            "{marker}"
+        );
+    }
+}

@@ -24,7 +24,11 @@ pub struct IssuedCode {
 #[derive(Default)]
 pub struct GoogleState {
     pub codes: HashMap<String, IssuedCode>,
+    /// Numbers codes and tokens.
     pub counter: u64,
+    /// Consents given without a `login_hint`: the first is `sandbox.user@gmail.com`, the next `sandbox.user2@…`
+    /// (token calls do not move it).
+    pub consents: u64,
 }
 
 /// The mailbox address a code or token (`…sim.<base64url(email)>.<n>…`) stands for.
@@ -100,8 +104,15 @@ fn authorize(st: &mut State, req: &Req) -> Reply {
     st.google.counter += 1;
     let email = match req.q("login_hint").filter(|h| h.contains('@')) {
         Some(h) => h.to_string(),
-        None if n == 0 => DEFAULT_MAILBOX.to_string(),
-        None => format!("sandbox.user{}@gmail.com", n + 1),
+        None => {
+            let k = st.google.consents;
+            st.google.consents += 1;
+            if k == 0 {
+                DEFAULT_MAILBOX.to_string()
+            } else {
+                format!("sandbox.user{}@gmail.com", k + 1)
+            }
+        }
     };
     let offline = req.q("access_type") == Some("offline");
     let code = format!("4/0Asim.{}.{n}", URL_SAFE_NO_PAD.encode(email.as_bytes()));

@@ -67,8 +67,9 @@ pub fn routes(provider: &str) -> &'static [&'static str] {
             "hashtag_medias_top",
             "hashtag_medias_recent",
             "direct_message",
+            "version",
         ],
-        "telegram" => &["send_message"],
+        "telegram" => &["send_message", "get_me"],
         _ => &[],
     }
 }
@@ -193,10 +194,12 @@ pub fn route_of(prefix: &str, method: &str, rest: &str) -> Option<&'static str> 
             ("GET", ["hashtag", "medias", "top"]) => "hashtag_medias_top",
             ("GET", ["hashtag", "medias", "recent"]) => "hashtag_medias_recent",
             ("POST", ["direct", "message"]) => "direct_message",
+            ("GET", ["version"]) => "version",
             _ => return None,
         },
         "telegram" => match (m, s.as_slice()) {
             ("POST" | "GET", [bot, "sendMessage"]) if bot.starts_with("bot") => "send_message",
+            ("POST" | "GET", [bot, "getMe"]) if bot.starts_with("bot") => "get_me",
             _ => return None,
         },
         _ => return None,
@@ -213,7 +216,7 @@ pub fn handle(st: &mut State, provider: &str, route: &str, req: &Req) -> Reply {
         "google" => google::handle(st, route, req),
         "gmail" => gmail::handle(st, route, req),
         "sidecar" => sidecar::handle(st, route, req),
-        "telegram" => telegram::handle(st, req),
+        "telegram" => telegram::handle(st, route, req),
         _ => not_found(st, provider, route),
     }
 }

@@ -91,6 +91,10 @@ pub fn handle(st: &mut State, route: &str, req: &Req) -> Reply {
     let form = req.form();
     match route {
         "auth_login" => login(st, &form),
+        // The versions of the libraries the sidecar runs (no session needed): what a health check asks.
+        "version" => {
+            Reply::ok(json!({"aiograpi": "0.0.4", "aiograpi-rest": "2.0.0", "fastapi": "0.115.0"}))
+        }
         "auth_login_by_sessionid" => {
             let Some(sid) = first(&form, "sessionid")
                 .filter(|s| !s.is_empty())

@@ -1,4 +1,4 @@
-//! Telegram Bot API: `sendMessage`.
+//! Telegram Bot API: `sendMessage` and `getMe`.
 
 use serde_json::json;
 
@@ -7,7 +7,7 @@ use crate::errors::{check_credential, Kind};
 use crate::http::{first, Reply, Req};
 use crate::state::State;
 
-pub fn handle(st: &mut State, req: &Req) -> Reply {
+pub fn handle(st: &mut State, route: &str, req: &Req) -> Reply {
     let segs = segments(req);
     let token = segs
         .first()
@@ -23,7 +23,21 @@ pub fn handle(st: &mut State, req: &Req) -> Reply {
         );
     }
     if let Err(k) = check_credential(Some(&token)) {
-        return err(st, "telegram", "send_message", k);
+        return err(st, "telegram", route, k);
+    }
+    let bot_id: i64 = token
+        .split(':')
+        .next()
+        .and_then(|s| s.parse().ok())
+        .unwrap_or(7_000_000_001);
+    if route == "get_me" {
+        return Reply::ok(json!({
+            "ok": true,
+            "result": {
+                "id": bot_id, "is_bot": true, "first_name": "Leadgen Bot", "username": "leadgen_sim_bot",
+                "can_join_groups": true, "can_read_all_group_messages": false, "supports_inline_queries": false,
+            }
+        }));
     }
     let mut fields = req.fields();
     fields.extend(req.query.iter().cloned());
@@ -65,11 +79,6 @@ pub fn handle(st: &mut State, req: &Req) -> Reply {
             Kind::BadRequest("chat not found".into()),
         );
     }
-    let bot_id: i64 = token
-        .split(':')
-        .next()
-        .and_then(|s| s.parse().ok())
-        .unwrap_or(7_000_000_001);
     let chat: serde_json::Value = chat_id
         .parse::<i64>()
         .map(|n| json!(n))
