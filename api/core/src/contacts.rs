@@ -31,40 +31,46 @@ const WORD_FORM_TLDS: &str = "de|com|at|ch|net|org|eu|io|co|uk|info|biz|me|shop|
 
 static BRACKET_AT: LazyLock<Regex> = LazyLock::new(|| {
     // "[at]", "(at)", "{at}", "<at>", "(ät)", "[ at ]", "(a)", "[@]" — with or without spaces around.
-    Regex::new(r"(?i)\s*[\[\(\{<]\s*(?:at|ät|a|@)\s*[\]\)\}>]\s*").unwrap()
+    re(r"(?i)\s*[\[\(\{<]\s*(?:at|ät|a|@)\s*[\]\)\}>]\s*")
 });
 static BRACKET_DOT: LazyLock<Regex> =
-    LazyLock::new(|| Regex::new(r"(?i)\s*[\[\(\{<]\s*(?:dot|punkt|\.)\s*[\]\)\}>]\s*").unwrap());
+    LazyLock::new(|| re(r"(?i)\s*[\[\(\{<]\s*(?:dot|punkt|\.)\s*[\]\)\}>]\s*"));
 static WORD_FORM: LazyLock<Regex> = LazyLock::new(|| {
     // "name at domain dot de", "name ät domain punkt de", "name at domain.de", "name AT sub domain DOT co DOT uk".
-    Regex::new(&format!(
+    re(&format!(
         r"(?i)\b([a-z0-9][a-z0-9._%+-]*)\s+(?:at|ät)\s+([a-z0-9][a-z0-9-]*(?:(?:\s*\.\s*|\s+(?:dot|punkt)\s+)[a-z0-9][a-z0-9-]*)*)(?:\s*\.\s*|\s+(?:dot|punkt)\s+)({WORD_FORM_TLDS})\b"
     ))
-    .unwrap()
 });
-static WORD_DOT: LazyLock<Regex> =
-    LazyLock::new(|| Regex::new(r"(?i)\s*\.\s*|\s+(?:dot|punkt)\s+").unwrap());
+static WORD_DOT: LazyLock<Regex> = LazyLock::new(|| re(r"(?i)\s*\.\s*|\s+(?:dot|punkt)\s+"));
 static SPACED_AT: LazyLock<Regex> = LazyLock::new(|| {
     // "name @ domain.de" (spaces around a real @, but never "@handle" alone).
-    Regex::new(r"([A-Za-z0-9._%+-])\s+@\s+([A-Za-z0-9-])").unwrap()
+    re(r"([A-Za-z0-9._%+-])\s+@\s+([A-Za-z0-9-])")
 });
 static EMAIL: LazyLock<Regex> = LazyLock::new(|| {
-    Regex::new(r"(?i)[a-z0-9][a-z0-9._%+-]*@[a-z0-9](?:[a-z0-9-]*[a-z0-9])?(?:\.[a-z0-9](?:[a-z0-9-]*[a-z0-9])?)*\.[a-z]{2,24}\b")
-        .unwrap()
+    re(
+        r"(?i)[a-z0-9][a-z0-9._%+-]*@[a-z0-9](?:[a-z0-9-]*[a-z0-9])?(?:\.[a-z0-9](?:[a-z0-9-]*[a-z0-9])?)*\.[a-z]{2,24}\b",
+    )
 });
 static PHONE: LazyLock<Regex> = LazyLock::new(|| {
     // International (+49 …, 0049 …) or national (0171 …, (030) …), digits grouped by spaces, dots, slashes, dashes or
     // parentheses.
-    Regex::new(r"(?:\+|\b00|\(0|\b0)\d[\d \t./()\-]{5,22}\d").unwrap()
+    re(r"(?:\+|\b00|\(0|\b0)\d[\d \t./()\-]{5,22}\d")
 });
-static URL: LazyLock<Regex> = LazyLock::new(|| {
-    Regex::new(r"(?i)\bhttps?://[^\s<>()\[\]{}|,;]+|\bwww\.[^\s<>()\[\]{}|,;]+").unwrap()
-});
+static URL: LazyLock<Regex> =
+    LazyLock::new(|| re(r"(?i)\bhttps?://[^\s<>()\[\]{}|,;]+|\bwww\.[^\s<>()\[\]{}|,;]+"));
 static BARE_DOMAIN: LazyLock<Regex> = LazyLock::new(|| {
     // "linktr.ee/anna", "atelier-koeln.de", "shop.example.com/sale" — no scheme, no www.
-    Regex::new(r"(?i)\b[a-z0-9](?:[a-z0-9-]*[a-z0-9])?(?:\.[a-z0-9](?:[a-z0-9-]*[a-z0-9])?)*\.(?:de|com|at|ch|net|org|eu|io|co|shop|store|studio|online|info|me|ee|bio|link|page|ai|cc|app|berlin|koeln|hamburg)\b(?:/[^\s<>()\[\]{}|,;]*)?")
-        .unwrap()
+    re(
+        r"(?i)\b[a-z0-9](?:[a-z0-9-]*[a-z0-9])?(?:\.[a-z0-9](?:[a-z0-9-]*[a-z0-9])?)*\.(?:de|com|at|ch|net|org|eu|io|co|shop|store|studio|online|info|me|ee|bio|link|page|ai|cc|app|berlin|koeln|hamburg)\b(?:/[^\s<>()\[\]{}|,;]*)?",
+    )
 });
+
+/// Compiles one of this file's constant patterns. Each is compiled by every test below, so an invalid one cannot
+/// pass the suite; panicking on it here is a programming error, not input.
+#[allow(clippy::expect_used)]
+fn re(pattern: &str) -> Regex {
+    Regex::new(pattern).expect("a constant pattern of contacts.rs")
+}
 
 /// Hosts that are not the lead's own website.
 const NOT_A_WEBSITE: [&str; 4] = ["instagram.com", "instagr.am", "www.instagram.com", "ig.me"];
@@ -140,8 +146,7 @@ fn phone_digits(s: &str) -> String {
 
 /// "01.02.2024" or "2019 - 2023" are dates, not numbers to call.
 fn looks_like_a_date(s: &str) -> bool {
-    static DATE: LazyLock<Regex> =
-        LazyLock::new(|| Regex::new(r"^\d{1,2}\.\d{1,2}\.(?:\d{2}|\d{4})$").unwrap());
+    static DATE: LazyLock<Regex> = LazyLock::new(|| re(r"^\d{1,2}\.\d{1,2}\.(?:\d{2}|\d{4})$"));
     DATE.is_match(s.trim())
 }
 
