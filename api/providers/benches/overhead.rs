@@ -1,7 +1,13 @@
-//! Client overhead: 10,000 calls at concurrency 32 to the same sandbox route (Telegram `sendMessage`), through the
-//! Telegram client (retry layer + rate limiter + classification + tracing spans) and through plain reqwest, in the
-//! same run. Prints calls/s and p50/p95 per round. Run: `cargo bench -p leadgen-providers --bench overhead`.
+//! Client overhead: for each client, 10,000 calls at concurrency 32 to one sandbox route through the client (retry
+//! layer + rate limiter + classification + tracing spans + parsing) and through plain reqwest sending the very request
+//! the client sent (read back from the sandbox's record: method, path, query, headers, body), in the same run, in
+//! alternating rounds. Prints calls/s and p50/p95 per round and the layers' cost per client.
+//! Run: `cargo bench -p leadgen-providers --bench overhead` (`CALLS` to change the 10,000).
 
+use futures_util::future::BoxFuture;
+use leadgen_providers::openai::{Message, OpenAi, StructuredRequest};
+use leadgen_providers::perplexity::{AnswerRequest, Perplexity};
+use leadgen_providers::sidecar::Sidecar;
 use leadgen_providers::telegram::Telegram;
 use leadgen_providers::HttpPolicy;
 use secrecy::SecretString;
@@ -10,9 +16,10 @@ use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
-const CALLS: usize = 10_000;
 const CONCURRENCY: usize = 32;
 const TOKEN: &str = "123456:AAbenchToken";
+
+type Call = Arc<dyn Fn() -> BoxFuture<'static, ()> + Send + Sync>;
 
 struct Figures {
     calls_per_sec: f64,
@@ -20,12 +27,7 @@ struct Figures {
     p95: Duration,
 }
 
-async fn run<F, Fut>(calls: usize, call: F) -> Figures
-where
-    F: Fn() -> Fut + Send + Sync + 'static,
-    Fut: std::future::Future<Output = ()> + Send,
-{
-    let call = Arc::new(call);
+async fn run(calls: usize, call: Call) -> Figures {
     let next = Arc::new(AtomicUsize::new(0));
     let t0 = Instant::now();
     let mut tasks = Vec::new();
@@ -58,17 +60,68 @@ where
 
 fn show(name: &str, f: &Figures) {
     println!(
-        "{name:<28} {:>9.0} calls/s   p50 {:>7.3} ms   p95 {:>7.3} ms",
+        "{name:<34} {:>9.0} calls/s   p50 {:>7.3} ms   p95 {:>7.3} ms",
         f.calls_per_sec,
         f.p50.as_secs_f64() * 1e3,
         f.p95.as_secs_f64() * 1e3
     );
 }
 
+/// Plain reqwest sending what the sandbox last recorded for `provider` (the client's own request).
+async fn replay(control: &reqwest::Client, sim_base: &str, provider: &str) -> Call {
+    let list: Value = control
+        .get(format!("{sim_base}/_sim/requests?provider={provider}"))
+        .send()
+        .await
+        .and_then(|r| r.error_for_status())
+        .expect("sim requests")
+        .json()
+        .await
+        .expect("sim requests body");
+    let last = list["requests"]
+        .as_array()
+        .and_then(|a| a.last())
+        .cloned()
+        .expect("the client's request was recorded");
+    let method = reqwest::Method::from_bytes(last["method"].as_str().unwrap_or("GET").as_bytes())
+        .expect("method");
+    let query = last["query"].as_str().unwrap_or_default();
+    let url = format!(
+        "{sim_base}{}{}{query}",
+        last["path"].as_str().unwrap_or_default(),
+        if query.is_empty() { "" } else { "?" }
+    );
+    let mut headers = reqwest::header::HeaderMap::new();
+    for name in ["authorization", "content-type", "x-session-id"] {
+        if let Some(v) = last["headers"][name].as_str() {
+            headers.insert(name, v.parse().expect("header value"));
+        }
+    }
+    // A JSON body is sent the way a plain reqwest caller would: from a value, serialised on each call.
+    let body = last["body"].as_str().unwrap_or_default().to_owned();
+    let json_body: Option<Value> = serde_json::from_str(&body).ok();
+    let plain = reqwest::Client::new();
+    Arc::new(move || {
+        let req = plain.request(method.clone(), &url).headers(headers.clone());
+        let req = match &json_body {
+            Some(v) => req.json(v),
+            None => req.body(body.clone()),
+        };
+        Box::pin(async move {
+            let res = req.send().await.expect("plain call");
+            assert!(res.status().is_success(), "plain call: {}", res.status());
+            let _: Value = res.json().await.expect("plain body");
+        })
+    })
+}
+
 #[allow(clippy::unwrap_used, clippy::expect_used)]
 fn main() {
+    let calls: usize = std::env::var("CALLS")
+        .ok()
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(10_000);
     let sim = provider_sim::spawn(1);
-    let base = sim.url("telegram");
     let rt = tokio::runtime::Builder::new_multi_thread()
         .enable_all()
         .build()
@@ -79,58 +132,99 @@ fn main() {
             burst: 1_000_000,
             ..HttpPolicy::default()
         };
-        let client = Telegram::new(&base, SecretString::from(TOKEN), policy).expect("client");
-        let plain = reqwest::Client::new();
-        let url = format!("{base}/bot{TOKEN}/sendMessage");
-        let body = json!({"chat_id": "42", "text": "hello"});
-
-        let through_client = {
-            let client = client.clone();
-            move || {
-                let client = client.clone();
-                async move {
-                    client
-                        .send_message("42", "hello", None)
-                        .await
-                        .expect("client call");
-                }
+        let key = || SecretString::from("sk-bench-key-0000");
+        let telegram = Telegram::new(&sim.url("telegram"), SecretString::from(TOKEN), policy.clone())
+            .expect("telegram");
+        let openai = OpenAi::new(&sim.url("openai"), key(), policy.clone()).expect("openai");
+        let perplexity =
+            Perplexity::new(&sim.url("perplexity"), key(), policy.clone()).expect("perplexity");
+        let sidecar = Sidecar::new(&sim.url("sidecar"), policy.clone()).expect("sidecar");
+        let schema = json!({"type": "object", "properties": {"ok": {"type": "boolean"}},
+            "required": ["ok"], "additionalProperties": false});
+        let cases: Vec<(&str, &str, Call)> = vec![
+            ("telegram sendMessage", "telegram", {
+                let c = telegram.clone();
+                Arc::new(move || {
+                    let c = c.clone();
+                    Box::pin(async move {
+                        c.send_message("42", "hello", None).await.expect("telegram");
+                    })
+                })
+            }),
+            ("openai structured", "openai", {
+                let (c, schema) = (openai.clone(), schema.clone());
+                Arc::new(move || {
+                    let (c, r) = (
+                        c.clone(),
+                        StructuredRequest {
+                            messages: vec![Message::user("Answer ok.")],
+                            schema_name: "bench".into(),
+                            schema: schema.clone(),
+                            model: None,
+                            temperature: None,
+                            max_completion_tokens: Some(16),
+                        },
+                    );
+                    Box::pin(async move {
+                        c.structured::<Value>(&r).await.expect("openai");
+                    })
+                })
+            }),
+            ("perplexity answer", "perplexity", {
+                let (c, schema) = (perplexity.clone(), schema.clone());
+                Arc::new(move || {
+                    let (c, r) = (
+                        c.clone(),
+                        AnswerRequest {
+                            messages: vec![Message::user("Find the contact of lead_1.")],
+                            schema: schema.clone(),
+                            model: None,
+                            search_recency_filter: None,
+                            search_domain_filter: vec![],
+                        },
+                    );
+                    Box::pin(async move {
+                        c.answer::<Value>(&r).await.expect("perplexity");
+                    })
+                })
+            }),
+            ("sidecar version", "sidecar", {
+                let c = sidecar.clone();
+                Arc::new(move || {
+                    let c = c.clone();
+                    Box::pin(async move {
+                        c.version().await.expect("sidecar");
+                    })
+                })
+            }),
+        ];
+        let control = reqwest::Client::new();
+        let sim_base = sim.base_url();
+        println!("{calls} calls per round at concurrency {CONCURRENCY}, through the client and as the same request through plain reqwest");
+        let mut summary = Vec::new();
+        for (name, provider, through_client) in cases {
+            // One call through the client, then the same request without it; warm both (connections, allocator).
+            through_client().await;
+            let through_reqwest = replay(&control, &sim_base, provider).await;
+            run(500, through_reqwest.clone()).await;
+            run(500, through_client.clone()).await;
+            let (mut c_rates, mut p_rates) = (Vec::new(), Vec::new());
+            for round in 1..=2 {
+                let p = run(calls, through_reqwest.clone()).await;
+                show(&format!("{name}: plain ({round})"), &p);
+                let c = run(calls, through_client.clone()).await;
+                show(&format!("{name}: client ({round})"), &c);
+                p_rates.push(p.calls_per_sec);
+                c_rates.push(c.calls_per_sec);
             }
-        };
-        let through_reqwest = {
-            let (plain, url, body) = (plain.clone(), url.clone(), body.clone());
-            move || {
-                let (plain, url, body) = (plain.clone(), url.clone(), body.clone());
-                async move {
-                    let res = plain
-                        .post(&url)
-                        .json(&body)
-                        .send()
-                        .await
-                        .expect("plain call");
-                    let v: Value = res.json().await.expect("plain body");
-                    assert_eq!(v["ok"], true);
-                }
-            }
-        };
-        // Warm both paths (connections, allocator), then alternate rounds so drift hits both alike.
-        run(500, through_reqwest.clone()).await;
-        run(500, through_client.clone()).await;
-        println!("{CALLS} calls at concurrency {CONCURRENCY} to /telegram/bot…/sendMessage");
-        let mut c_rates = Vec::new();
-        let mut p_rates = Vec::new();
-        for round in 1..=2 {
-            let p = run(CALLS, through_reqwest.clone()).await;
-            show(&format!("plain reqwest (round {round})"), &p);
-            let c = run(CALLS, through_client.clone()).await;
-            show(&format!("client+retry+limiter ({round})"), &c);
-            p_rates.push(p.calls_per_sec);
-            c_rates.push(c.calls_per_sec);
+            // The sandbox keeps every request: clear them between clients.
+            let _ = control.delete(format!("{sim_base}/_sim/requests")).send().await;
+            let p: f64 = p_rates.iter().sum::<f64>() / p_rates.len() as f64;
+            let c: f64 = c_rates.iter().sum::<f64>() / c_rates.len() as f64;
+            summary.push((name, (c - p) / p * 100.0));
         }
-        let p: f64 = p_rates.iter().sum::<f64>() / p_rates.len() as f64;
-        let c: f64 = c_rates.iter().sum::<f64>() / c_rates.len() as f64;
-        println!(
-            "overhead of the layers: {:+.1} % calls/s",
-            (c - p) / p * 100.0
-        );
+        for (name, pct) in summary {
+            println!("overhead of the layers, {name:<22} {pct:+.1} % calls/s");
+        }
     });
 }
