@@ -4,6 +4,8 @@
 //! alternating rounds. Prints calls/s and p50/p95 per round and the layers' cost per client.
 //! Run: `cargo bench -p leadgen-providers --bench overhead` (`CALLS` to change the 10,000).
 
+#![allow(clippy::unwrap_used, clippy::expect_used)] // a benchmark: a failed call ends the run
+
 use futures_util::future::BoxFuture;
 use leadgen_providers::openai::{Message, OpenAi, StructuredRequest};
 use leadgen_providers::perplexity::{AnswerRequest, Perplexity};
@@ -115,7 +117,6 @@ async fn replay(control: &reqwest::Client, sim_base: &str, provider: &str) -> Ca
     })
 }
 
-#[allow(clippy::unwrap_used, clippy::expect_used)]
 fn main() {
     let calls: usize = std::env::var("CALLS")
         .ok()
