@@ -592,16 +592,7 @@ async fn an_import_whose_worker_died_resumes_by_itself() {
     }
     let (_, p) = crate::import::upload(&admin.b, csv).await;
     let id = p["id"].as_str().unwrap().to_owned();
-    let (st, s) = status_json(
-        admin
-            .b
-            .post(
-                &format!("/api/v1/imports/{id}/run"),
-                &json!({"mapping": ["username", "full_name"], "dedupe": "skip", "key": "username"}),
-            )
-            .await,
-    )
-    .await;
+    let (st, s) = run_import(&admin.b, &id).await;
     assert_eq!((st.as_u16(), s["status"].as_str()), (202, Some("running")));
     {
         let mut c = app.state.db.get().unwrap();
@@ -1089,17 +1080,22 @@ fn upload_file(app: &TestApp, id: &str) -> std::path::PathBuf {
     leadgen_server::leads::import::file_in(&app.settings.data_dir, id)
 }
 
-async fn start_import(b: &Browser, rows: usize) -> String {
-    let (_, p) = crate::import::upload(b, csv_of(rows)).await;
-    let id = p["id"].as_str().unwrap().to_owned();
-    let (st, s) = status_json(
+/// Asks to run an uploaded import with the username and full-name columns, skipping repeats.
+async fn run_import(b: &Browser, id: &str) -> (reqwest::StatusCode, serde_json::Value) {
+    status_json(
         b.post(
             &format!("/api/v1/imports/{id}/run"),
             &json!({"mapping": ["username", "full_name"], "dedupe": "skip", "key": "username"}),
         )
         .await,
     )
-    .await;
+    .await
+}
+
+async fn start_import(b: &Browser, rows: usize) -> String {
+    let (_, p) = crate::import::upload(b, csv_of(rows)).await;
+    let id = p["id"].as_str().unwrap().to_owned();
+    let (st, s) = run_import(b, &id).await;
     assert_eq!(
         (st.as_u16(), s["status"].as_str()),
         (202, Some("running")),
@@ -1187,16 +1183,7 @@ async fn cancelling_a_running_import_stops_it_keeps_its_rows_and_removes_its_fil
         (409, "conflict"),
         "it has ended"
     );
-    let (st, _) = status_json(
-        admin
-            .b
-            .post(
-                &format!("/api/v1/imports/{id}/run"),
-                &json!({"mapping": ["username", "full_name"], "dedupe": "skip", "key": "username"}),
-            )
-            .await,
-    )
-    .await;
+    let (st, _) = run_import(&admin.b, &id).await;
     assert_eq!(st, 409, "a cancelled import does not run again");
     let (_, mine) = status_json(admin.b.get("/api/v1/me/jobs").await).await;
     let job = &mine["items"][0];
