@@ -101,7 +101,13 @@ impl Application {
         let clock = leadgen_core::clock::Clock::system();
         let counts: Arc<crate::leads::counts::CountCache> = Arc::default();
         let job_metrics = crate::jobs::metrics::JobMetrics::new()?;
+        let secrets = Arc::new(secrets);
+        let settings = Arc::new(settings);
         let jobs = crate::jobs::build(crate::jobs::Registry {
+            providers: crate::providers::ProviderAccess {
+                settings: settings.clone(),
+                secrets: secrets.clone(),
+            },
             settings: &settings,
             db: db.clone(),
             clock: clock.clone(),
@@ -112,9 +118,9 @@ impl Application {
         });
         let state = AppState {
             limits: Arc::new(RateLimits::new(&settings)),
-            settings: Arc::new(settings),
+            settings,
             db,
-            secrets: Arc::new(secrets),
+            secrets,
             dummy_hash: Arc::new(dummy_hash),
             sandbox,
             counts,

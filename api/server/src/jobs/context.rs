@@ -164,6 +164,11 @@ impl JobContext {
         }
     }
 
+    /// Runs a future (a provider client's call) to its end on this blocking thread, on the engine's runtime.
+    pub fn block_on<F: std::future::Future>(&self, f: F) -> F::Output {
+        tokio::runtime::Handle::current().block_on(f)
+    }
+
     /// True once someone asked the job to stop (without ending it: use `checkpoint` for that).
     pub fn is_cancelled(&self) -> bool {
         self.flags.cancel.load(Ordering::SeqCst)

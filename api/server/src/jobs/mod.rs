@@ -33,6 +33,8 @@ pub struct Registry<'a> {
     pub clock: Clock,
     pub metrics: metrics::JobMetrics,
     pub counts: std::sync::Arc<crate::leads::counts::CountCache>,
+    /// Settings and key ring for the handlers that call providers.
+    pub providers: crate::providers::ProviderAccess,
     /// `leadgen worker --queues` (empty: all).
     pub only_queues: Vec<String>,
     /// `leadgen worker --concurrency` (the default queue's).

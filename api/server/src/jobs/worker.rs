@@ -27,7 +27,12 @@ pub fn run(
         );
         let db = tokio::task::spawn_blocking(move || Db::connect(&url, backend, pool)).await??;
         let metrics = JobMetrics::new()?;
+        let providers = crate::providers::ProviderAccess {
+            settings: std::sync::Arc::new(settings.clone()),
+            secrets: std::sync::Arc::new(leadgen_core::secrets::Secrets::resolve(&settings)?),
+        };
         let engine = crate::jobs::build(crate::jobs::Registry {
+            providers,
             settings: &settings,
             db: db.clone(),
             clock: Clock::system(),

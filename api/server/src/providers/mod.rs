@@ -6,6 +6,8 @@ pub mod routes;
 pub mod usage;
 
 use crate::state::AppState;
+use leadgen_core::config::Settings;
+use leadgen_core::secrets::Secrets;
 use leadgen_core::{ApiError, ApiResult};
 use leadgen_db::models::provider_setting::{
     NewProviderCall, ProviderCall, ProviderSetting, SettingValue,
@@ -20,6 +22,7 @@ use leadgen_providers::HttpPolicy;
 use leadgen_providers::{ProviderError, ProviderErrorKind};
 use secrecy::SecretString;
 use serde_json::{json, Value};
+use std::sync::Arc;
 use std::time::Instant;
 
 /// One setting of a provider.
@@ -253,6 +256,17 @@ pub fn effective(
     provider: &str,
     name: &str,
 ) -> ApiResult<Option<String>> {
+    effective_with(&state.secrets, c, user_id, provider, name)
+}
+
+/// [`effective`] for code without the app state (job handlers: see [`ProviderAccess`]).
+pub fn effective_with(
+    secrets: &Secrets,
+    c: &mut leadgen_db::DbConn,
+    user_id: Option<&str>,
+    provider: &str,
+    name: &str,
+) -> ApiResult<Option<String>> {
     let Some(f) = field(provider, name) else {
         return Ok(None);
     };
@@ -266,8 +280,7 @@ pub fn effective(
             continue;
         };
         if let Some(blob) = row.value_enc {
-            let v = state
-                .secrets
+            let v = secrets
                 .keyring
                 .decrypt_str(&blob, ProviderSetting::slot(&row.id))
                 .map_err(ApiError::internal)?;
@@ -278,6 +291,27 @@ pub fn effective(
         }
     }
     Ok(None)
+}
+
+/// What a job handler needs to call providers: the settings (base URLs, policies) and the key ring (the
+/// credentials in the database). Handed to every handler by `jobs::build`.
+#[derive(Clone)]
+pub struct ProviderAccess {
+    pub settings: Arc<Settings>,
+    pub secrets: Arc<Secrets>,
+}
+
+impl ProviderAccess {
+    /// A setting's value in clear (the user's override first; see [`effective`]).
+    pub fn effective(
+        &self,
+        c: &mut leadgen_db::DbConn,
+        user_id: Option<&str>,
+        provider: &str,
+        name: &str,
+    ) -> ApiResult<Option<String>> {
+        effective_with(&self.secrets, c, user_id, provider, name)
+    }
 }
 
 /// The outcome of "test connection", in words.
