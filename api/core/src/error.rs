@@ -298,6 +298,14 @@ impl ApiError {
     pub fn cause(&self) -> Option<&anyhow::Error> {
         self.cause.as_ref()
     }
+
+    /// SQLite's "database is locked" (a writer waited out the busy timeout): worth trying again.
+    pub fn is_busy(&self) -> bool {
+        self.cause.as_ref().is_some_and(|c| {
+            let s = c.to_string();
+            s.contains("database is locked") || s.contains("database is busy")
+        })
+    }
 }
 
 impl fmt::Debug for ApiError {

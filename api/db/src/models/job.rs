@@ -423,34 +423,49 @@ impl Job {
         if limit <= 0 {
             return Ok(vec![]);
         }
-        let owner_rule =
-            " AND (j.owner_id IS NULL OR (SELECT count(*) FROM jobs r WHERE r.queue = j.queue \
-             AND r.owner_id = j.owner_id AND r.state = 'running') < ";
-        match per_owner {
-            None => write_tx(conn, |c| {
-                claim_some(c, queue, worker, limit, "", lease_until, now)
-            }),
-            Some(n) => write_tx(conn, |c| {
-                if let DbConn::Postgresql(pg) = c {
-                    // Claims of an owner-limited queue take turns, so two processes cannot both see an owner
-                    // below the limit.
-                    diesel::sql_query("SELECT pg_advisory_xact_lock(hashtext($1))")
-                        .bind::<Text, _>(format!("leadgen_jobs:{queue}"))
-                        .execute(pg)?;
-                }
-                // One at a time, so the count sees the jobs claimed just before.
-                let rule = format!("{owner_rule}{n})");
-                let mut claimed = vec![];
-                while (claimed.len() as i64) < limit {
-                    let one = claim_some(c, queue, worker, 1, &rule, lease_until, now)?;
-                    if one.is_empty() {
-                        break;
-                    }
-                    claimed.extend(one);
-                }
-                Ok(claimed)
-            }),
+        write_tx(conn, |c| {
+            Job::claim_in_tx(c, queue, worker, limit, per_owner, lease_until, now)
+        })
+    }
+
+    /// [`Job::claim`] inside the caller's write transaction (a worker ends its job and claims the next one in
+    /// one transaction).
+    pub fn claim_in_tx(
+        c: &mut DbConn,
+        queue: &str,
+        worker: &str,
+        limit: i64,
+        per_owner: Option<i64>,
+        lease_until: NaiveDateTime,
+        now: NaiveDateTime,
+    ) -> ApiResult<Vec<Job>> {
+        if limit <= 0 {
+            return Ok(vec![]);
         }
+        let Some(n) = per_owner else {
+            return claim_some(c, queue, worker, limit, "", lease_until, now);
+        };
+        if let DbConn::Postgresql(pg) = c {
+            // Claims of an owner-limited queue take turns, so two processes cannot both see an owner below the
+            // limit.
+            diesel::sql_query("SELECT pg_advisory_xact_lock(hashtext($1))")
+                .bind::<Text, _>(format!("leadgen_jobs:{queue}"))
+                .execute(pg)?;
+        }
+        // One at a time, so the count sees the jobs claimed just before.
+        let rule = format!(
+            " AND (j.owner_id IS NULL OR (SELECT count(*) FROM jobs r WHERE r.queue = j.queue \
+             AND r.owner_id = j.owner_id AND r.state = 'running') < {n})"
+        );
+        let mut claimed = vec![];
+        while (claimed.len() as i64) < limit {
+            let one = claim_some(c, queue, worker, 1, &rule, lease_until, now)?;
+            if one.is_empty() {
+                break;
+            }
+            claimed.extend(one);
+        }
+        Ok(claimed)
     }
 
     /// Extends the lease of a job still held with `token`, and tells whether it was asked to stop.

@@ -359,7 +359,7 @@ async fn queue_loop(inner: Arc<Inner>, q: QueueConfig) {
                             give_back(&inner, j).await;
                             continue;
                         };
-                        spawn_run(inner.clone(), j, permit, freed.clone());
+                        spawn_run(inner.clone(), q.clone(), j, permit, freed.clone());
                     }
                 }
                 Err(e) => {
@@ -412,36 +412,62 @@ async fn give_back(inner: &Arc<Inner>, j: Job) {
 
 fn spawn_run(
     inner: Arc<Inner>,
+    q: QueueConfig,
     j: Job,
     permit: tokio::sync::OwnedSemaphorePermit,
     freed: Arc<Notify>,
 ) {
-    let flags = Arc::new(RunFlags::default());
-    if j.cancel_requested {
-        flags.cancel.store(true, Ordering::SeqCst);
-    }
-    inner.running().insert(
-        j.id.clone(),
-        Running {
-            token: j.token,
-            queue: j.queue.clone(),
-            flags: flags.clone(),
-        },
-    );
-    inner.metrics.running.with_label_values(&[&j.queue]).inc();
     tokio::task::spawn_blocking(move || {
-        let (id, queue) = (j.id.clone(), j.queue.clone());
-        execute(&inner, j, flags);
-        inner.running().remove(&id);
-        inner.metrics.running.with_label_values(&[&queue]).dec();
+        // The slot's thread works jobs one after the other: the end of one and the claim of the next are one
+        // transaction, until the queue has nothing due (or the engine stops).
+        let mut next = Some(j);
+        while let Some(j) = next.take() {
+            let flags = Arc::new(RunFlags::default());
+            if j.cancel_requested {
+                flags.cancel.store(true, Ordering::SeqCst);
+            }
+            let (id, queue) = (j.id.clone(), j.queue.clone());
+            inner.running().insert(
+                id.clone(),
+                Running {
+                    token: j.token,
+                    queue: queue.clone(),
+                    flags: flags.clone(),
+                },
+            );
+            inner.metrics.running.with_label_values(&[&queue]).inc();
+            // Registered before this look, so a shutdown either sees the job or is seen here.
+            if inner.stopping() {
+                release_now(&inner, &j);
+            } else {
+                next = execute(&inner, &q, j, flags);
+            }
+            inner.running().remove(&id);
+            inner.metrics.running.with_label_values(&[&queue]).dec();
+            inner.idle.notify_waiters();
+        }
         drop(permit);
         freed.notify_one();
         inner.idle.notify_waiters();
     });
 }
 
-/// Runs one claimed job and records how it ended.
-fn execute(inner: &Inner, j: Job, flags: Arc<RunFlags>) {
+/// A job claimed while stopping goes straight back (on the job's own thread).
+fn release_now(inner: &Inner, j: &Job) {
+    let r = inner.db.get().and_then(|mut c| {
+        if Job::release(&mut c, &j.id, j.token, inner.clock.now())? {
+            job::notify(&mut c, &j.queue)?;
+        }
+        Ok(())
+    });
+    if let Err(e) = r {
+        tracing::warn!(error = ?e, "could not give a job back; the rescuer will");
+    }
+}
+
+/// Runs one claimed job and records how it ended; with the end, claims the queue's next due job for this
+/// thread (unless the engine is stopping).
+fn execute(inner: &Inner, q: &QueueConfig, j: Job, flags: Arc<RunFlags>) -> Option<Job> {
     let m = &inner.metrics;
     m.event(&j.queue, "claimed");
     if let Some(at) = j.attempted_at {
@@ -472,14 +498,16 @@ fn execute(inner: &Inner, j: Job, flags: Arc<RunFlags>) {
             j.kind
         ))),
     };
-    let event = match record_end(inner, &j, &flags, result) {
-        Ok(event) => event,
+    let claim_next = (!inner.stopping()).then_some(q);
+    let (event, next) = match end_and_claim(inner, &j, &flags, result, claim_next) {
+        Ok(done) => done,
         Err(e) => {
             tracing::error!(error = ?e, "could not record the job's end; the rescuer will take it back");
-            "unrecorded"
+            ("unrecorded", None)
         }
     };
     m.event(&j.queue, event);
+    next
 }
 
 fn describe(e: &ApiError) -> String {
@@ -489,17 +517,57 @@ fn describe(e: &ApiError) -> String {
     }
 }
 
-fn record_end(
+/// Records the end of a run and, with `claim_next`, claims the queue's next due job, in one transaction. SQLite
+/// answers "busy" to a writer that waited out the busy timeout: the end is tried again a few times before the
+/// rescuer is left to take the job back.
+fn end_and_claim(
     inner: &Inner,
     j: &Job,
     flags: &RunFlags,
     result: ApiResult<Outcome>,
-) -> ApiResult<&'static str> {
+    claim_next: Option<&QueueConfig>,
+) -> ApiResult<(&'static str, Option<Job>)> {
     let mut c = inner.db.get()?;
+    let mut tries = 0;
+    loop {
+        let r = write_tx(&mut c, |c| {
+            let event = record_end(inner, c, j, flags, &result)?;
+            let next = match claim_next {
+                Some(q) => Job::claim_in_tx(
+                    c,
+                    &q.name,
+                    &inner.worker_id,
+                    1,
+                    q.per_owner,
+                    inner.lease_until(),
+                    inner.clock.now(),
+                )?
+                .pop(),
+                None => None,
+            };
+            Ok((event, next))
+        });
+        match r {
+            Err(e) if tries < 3 && e.is_busy() => {
+                tries += 1;
+                std::thread::sleep(Duration::from_millis(20 * tries));
+            }
+            r => return r,
+        }
+    }
+}
+
+fn record_end(
+    inner: &Inner,
+    c: &mut DbConn,
+    j: &Job,
+    flags: &RunFlags,
+    result: &ApiResult<Outcome>,
+) -> ApiResult<&'static str> {
     let now = inner.clock.now();
     let lost = |ok: bool, event: &'static str| {
         if ok {
-            tracing::info!(state = event, "job run ended");
+            tracing::debug!(state = event, "job run ended");
             event
         } else {
             tracing::warn!("job's lease was lost: its result is not recorded");
@@ -510,31 +578,29 @@ fn record_end(
         return Ok(lost(false, ""));
     }
     Ok(match result {
-        Ok(Outcome::Done) => lost(Job::complete(&mut c, &j.id, j.token, now)?, "completed"),
+        Ok(Outcome::Done) => lost(Job::complete(c, &j.id, j.token, now)?, "completed"),
         Ok(Outcome::Snooze(d)) => {
-            let at = now + chrono::Duration::from_std(d).unwrap_or_default();
-            lost(Job::snooze(&mut c, &j.id, j.token, at)?, "snoozed")
+            let at = now + chrono::Duration::from_std(*d).unwrap_or_default();
+            lost(Job::snooze(c, &j.id, j.token, at)?, "snoozed")
         }
-        Ok(Outcome::Discard(why)) => match Job::fail(&mut c, j, &why, false, now)? {
+        Ok(Outcome::Discard(why)) => match Job::fail(c, j, why, false, now)? {
             Failed::Lost => lost(false, ""),
             _ => lost(true, "discarded"),
         },
         Err(e) => match flags.reported().or_else(|| flags.stop()) {
-            Some(Stop::Cancelled) => {
-                lost(Job::cancelled(&mut c, &j.id, j.token, now)?, "cancelled")
-            }
+            Some(Stop::Cancelled) => lost(Job::cancelled(c, &j.id, j.token, now)?, "cancelled"),
             Some(Stop::ShuttingDown) => {
-                let released = Job::release(&mut c, &j.id, j.token, now)?;
+                let released = Job::release(c, &j.id, j.token, now)?;
                 if released {
-                    job::notify(&mut c, &j.queue)?;
+                    job::notify(c, &j.queue)?;
                 }
                 lost(released, "released")
             }
             Some(Stop::LeaseLost) => lost(false, ""),
             None => {
-                let error = describe(&e);
+                let error = describe(e);
                 tracing::warn!(error = %error, "job attempt failed");
-                match Job::fail(&mut c, j, &error, true, now)? {
+                match Job::fail(c, j, &error, true, now)? {
                     Failed::Retry { .. } => lost(true, "retried"),
                     Failed::Discarded => lost(true, "discarded"),
                     Failed::Lost => lost(false, ""),
