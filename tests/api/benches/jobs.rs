@@ -38,6 +38,26 @@ fn pct(sorted: &[f64], p: f64) -> f64 {
     sorted[((sorted.len() as f64 - 1.0) * p).round() as usize]
 }
 
+/// The secrets of `settings` as the environment a `leadgen worker` reads them from.
+fn secret_env(settings: &leadgen_core::config::Settings) -> Vec<(&'static str, String)> {
+    use secrecy::ExposeSecret;
+    let mut env = Vec::new();
+    for (name, value) in [
+        ("LEADGEN_SESSION_KEY", &settings.session_key),
+        ("LEADGEN_JWT_SECRET", &settings.jwt_secret),
+        ("LEADGEN_HASH_KEY", &settings.hash_key),
+        ("LEADGEN_DATA_KEYS", &settings.data_keys),
+    ] {
+        if let Some(v) = value {
+            env.push((name, v.expose_secret().to_owned()));
+        }
+    }
+    if let Some(active) = &settings.data_key_active {
+        env.push(("LEADGEN_DATA_KEY_ACTIVE", active.clone()));
+    }
+    env
+}
+
 /// Completed no-op jobs.
 fn completed(c: &mut DbConn) -> i64 {
     use leadgen_db::schema::jobs;
@@ -139,6 +159,8 @@ async fn extra_workers(app: &TestApp) -> Workers {
             .env("DATABASE_URL", &app.settings.database_url)
             .env("LEADGEN_WORKER_BIND", format!("127.0.0.1:{port}"))
             .env("LEADGEN_JOBS_TEST_KINDS", "true")
+            // The app's key ring: workers decrypt provider credentials with it.
+            .envs(secret_env(&app.settings))
             .env("LEADGEN_LOG", "error")
             .stdout(Stdio::null())
             .spawn()
