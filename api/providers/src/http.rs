@@ -325,7 +325,7 @@ pub fn is_secret_key(key: &str) -> bool {
 pub struct Reply {
     pub status: StatusCode,
     pub headers: HeaderMap,
-    pub body: Vec<u8>,
+    pub body: bytes::Bytes,
     pub attempts: u32,
 }
 
@@ -555,12 +555,8 @@ impl Http {
         &self,
         req: &Request,
         timeout: Duration,
-    ) -> Result<(StatusCode, HeaderMap, Vec<u8>), String> {
-        let mut rb = self
-            .inner
-            .client
-            .request(req.method.clone(), &req.url)
-            .timeout(timeout);
+    ) -> Result<(StatusCode, HeaderMap, bytes::Bytes), String> {
+        let mut rb = self.inner.client.request(req.method.clone(), &req.url);
         if !req.query.is_empty() {
             rb = rb.query(&req.query);
         }
@@ -578,14 +574,14 @@ impl Http {
             Body::Form(f) => rb.form(f),
         };
         let run = async {
-            let resp = rb.send().await.map_err(describe)?;
+            let mut resp = rb.send().await.map_err(describe)?;
             let status = resp.status();
-            let headers = resp.headers().clone();
+            let headers = std::mem::take(resp.headers_mut());
             let body = resp.bytes().await.map_err(describe)?;
-            Ok((status, headers, body.to_vec()))
+            Ok((status, headers, body))
         };
-        // reqwest's own timeout covers the whole attempt; this one guards against a body that never ends.
-        match tokio::time::timeout(timeout + Duration::from_millis(50), run).await {
+        // One timer for the whole attempt: connecting, sending, the answer and its body to the last byte.
+        match tokio::time::timeout(timeout, run).await {
             Ok(r) => r,
             Err(_) => Err(format!("timed out after {} ms", timeout.as_millis())),
         }
