@@ -218,8 +218,8 @@ async fn mailboxes_and_oauth_states_round_trip() {
         .unwrap()
         .unwrap();
     assert_eq!(
-        (claimed.user_id.as_str(), claimed.used_at),
-        (u.id.as_str(), Some(at))
+        (claimed.user_id.as_deref(), claimed.used_at),
+        (Some(u.id.as_str()), Some(at))
     );
     assert_eq!(
         OAuthState::claim(c, "hash-1", "gmail", at)
