@@ -12,7 +12,7 @@ import "./accounts.css";
  * browser). Account-scoped pages and calls use its id.
  */
 export function useSelectedAccount() {
-  const q = useQuery({ queryKey: accountKeys.list, queryFn: accountsApi.list, staleTime: 30_000 });
+  const q = useQuery({ queryKey: accountKeys.list, queryFn: accountsApi.list });
   return { ...q, account: selectedAccount(q.data?.items) };
 }
 

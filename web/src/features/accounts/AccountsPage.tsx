@@ -27,7 +27,8 @@ export function useConnectInstagram() {
 export default function AccountsPage() {
   const user = useCurrentUser();
   const writer = user.role !== "viewer";
-  const q = useQuery({ queryKey: accountKeys.list, queryFn: accountsApi.list });
+  // Always fresh on arrival: whether linking is possible depends on provider settings changed elsewhere.
+  const q = useQuery({ queryKey: accountKeys.list, queryFn: accountsApi.list, refetchOnMount: "always" });
   const connect = useConnectInstagram();
   const [adding, setAdding] = useState(false);
   const data = q.data;

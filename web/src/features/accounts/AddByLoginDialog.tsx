@@ -29,7 +29,7 @@ export function AddByLoginDialog({ onClose, initialUsername = "" }: { onClose: (
     onSuccess: (out) => {
       void qc.invalidateQueries({ queryKey: accountKeys.all });
       onClose();
-      if (out.challenge) {
+      if (out.challenge && out.challenge.status === "open") {
         toast.info(`Instagram asks @${out.account.username} for a code: enter it here.`);
         navigate(`/challenges?focus=${encodeURIComponent(out.challenge.id)}`);
       } else {

@@ -53,7 +53,10 @@ function ChallengeItem({ challenge: c, autoFocus }: { challenge: ChallengeView; 
   const answer = useMutation({
     mutationFn: (v: string) => accountsApi.answer(c.id, v),
     onSuccess: (out) => {
-      if (out.challenge) toast.info(`Instagram asks @${out.account.username} for another code.`);
+      // The answer carries the item it answered (now resolved), or the next open one when Instagram asks again.
+      if (out.challenge && out.challenge.status === "open" && out.challenge.id !== c.id) {
+        toast.info(`Instagram asks @${out.account.username} for another code.`);
+      }
       else toast.success(`@${out.account.username} is logged in.`);
       void qc.invalidateQueries({ queryKey: accountKeys.all });
     },
