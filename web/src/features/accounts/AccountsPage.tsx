@@ -116,11 +116,7 @@ function AccountRow({ account: a }: { account: AccountView }) {
             </Badge>
           )}
         </div>
-        <div className="muted small ig-sub">
-          {a.full_name ? `${a.full_name} · ` : ""}
-          {a.followers_count !== null && a.followers_count !== undefined ? `${a.followers_count.toLocaleString()} followers · ` : ""}
-          {a.vault.notice ?? (a.vault.last_error_code ? `Last error: ${a.vault.last_error_code}` : "")}
-        </div>
+        <div className="muted small ig-sub">{subline(a)}</div>
       </div>
       <div className="ig-tags">
         <KindBadges kinds={a.vault.link_kinds} />
@@ -139,6 +135,13 @@ function AccountRow({ account: a }: { account: AccountView }) {
       </div>
     </li>
   );
+}
+
+/** Name, followers and what needs attention, joined with dots. */
+function subline(a: AccountView): string {
+  const followers = a.followers_count === null || a.followers_count === undefined ? null : `${a.followers_count.toLocaleString()} followers`;
+  const issue = a.vault.notice ?? (a.vault.last_error_code ? `Last error: ${a.vault.last_error_code}` : null);
+  return [a.full_name, followers, issue].filter(Boolean).join(" · ");
 }
 
 /** The message the return from Instagram's consent carried; removed from the address once read. */

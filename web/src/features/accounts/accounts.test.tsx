@@ -7,6 +7,7 @@ import AccountsPage from "./AccountsPage";
 import AccountDetailPage from "./AccountDetailPage";
 import ChallengesPage from "./ChallengesPage";
 import { AccountSwitcher } from "./AccountSwitcher";
+import { LoginPage } from "../auth/LoginPage";
 import { ME, apiError, mockFetch, renderApp } from "../../test/utils";
 
 const vault = (over: Partial<Vault> = {}): Vault => ({
@@ -233,5 +234,40 @@ describe("accounts pages", () => {
     await user.click(screen.getByRole("option", { name: /@shop/ }));
     await waitFor(() => expect(screen.getByTestId("selected-account")).toHaveTextContent("@shop"));
     expect(calls.find((c) => c.method === "PATCH")?.body).toEqual({ primary: true });
+  });
+});
+
+describe("sign in with Instagram", () => {
+  const unauth = apiError(401, "unauthenticated", "Sign in");
+
+  it("continues with the TOTP step the callback handed over, and signs in with the code", async () => {
+    window.history.replaceState(null, "", "/login#instagram_pending=pend-1&status=totp_required");
+    const calls = mockFetch({
+      "GET /api/v1/me": unauth,
+      "POST /api/v1/auth/login/totp": { body: { status: "ok", user: ME, csrf_token: "c" } },
+    });
+    renderApp(<LoginPage />, { route: "/login", path: "/login" });
+    const user = userEvent.setup();
+    expect(await screen.findByRole("heading", { name: "Two-factor authentication" })).toBeInTheDocument();
+    // The pending token does not stay in the address.
+    expect(window.location.hash).toBe("");
+    await user.type(screen.getByLabelText("6-digit code from your authenticator app"), "123456");
+    await user.click(screen.getByRole("button", { name: "Verify" }));
+    expect(await screen.findByText("HOME PAGE")).toBeInTheDocument();
+    expect(calls.find((c) => c.url.endsWith("/auth/login/totp"))?.body).toEqual({ pending_token: "pend-1", code: "123456" });
+  });
+
+  it("explains an Instagram identity no user linked, and offers the button next to the password form", async () => {
+    window.history.replaceState(null, "", "/login");
+    const calls = mockFetch({
+      "GET /api/v1/me": unauth,
+      "POST /api/v1/auth/instagram/start": apiError(409, "conflict", "Instagram sign-in is not set up."),
+    });
+    renderApp(<LoginPage />, { route: "/login?error=instagram_unknown", path: "/login" });
+    expect(await screen.findByTestId("instagram-error")).toHaveTextContent("No leadgen user has linked this Instagram account");
+    const user = userEvent.setup();
+    await user.click(screen.getByRole("button", { name: "Continue with Instagram" }));
+    expect(await screen.findByText("Instagram sign-in is not set up.")).toBeInTheDocument();
+    expect(calls.some((c) => c.method === "POST" && c.url.endsWith("/auth/instagram/start"))).toBe(true);
   });
 });
