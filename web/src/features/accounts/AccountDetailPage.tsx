@@ -245,7 +245,7 @@ function VaultCard({
         </Row>
         <Row label="TOTP seed">{v.totp_seed_stored ? "stored: 2FA answered without you" : "not stored"}</Row>
         <Row label="Proxy" testId="vault-proxy">
-          {v.proxy ?? <span className="muted">none</span>}
+          <ProxyValue account={a} manager={manager} />
         </Row>
         <Row label="Last challenge">{formatDateTime(v.last_challenge_at)}</Row>
         <Row label="Last error" testId="vault-error">
@@ -262,6 +262,75 @@ function VaultCard({
         <Row label="Last synced">{formatDateTime(a.last_synced_at)}</Row>
       </dl>
     </Card>
+  );
+}
+
+/** The proxy the sidecar uses (its password never shown); owners and admins change or remove it in place. */
+function ProxyValue({ account: a, manager }: { account: AccountView; manager: boolean }) {
+  const [editing, setEditing] = useState(false);
+  const [value, setValue] = useState("");
+  const qc = useQueryClient();
+  const toast = useToast();
+  const save = useMutation({
+    mutationFn: (proxy: string) => accountsApi.update(a.id, { proxy }),
+    onSuccess: (updated) => {
+      qc.setQueryData(accountKeys.one(a.id), updated);
+      void qc.invalidateQueries({ queryKey: accountKeys.list });
+      toast.success(updated.vault.proxy ? `@${a.username} uses the proxy now.` : `@${a.username} uses no proxy now.`);
+      setEditing(false);
+      setValue("");
+    },
+  });
+  if (!editing) {
+    return (
+      <>
+        {a.vault.proxy ?? <span className="muted">none</span>}
+        {manager && (
+          <>
+            {" "}
+            <button type="button" className="link-btn" onClick={() => setEditing(true)}>
+              {a.vault.proxy ? "Change" : "Set"}
+            </button>
+          </>
+        )}
+      </>
+    );
+  }
+  const fe = fieldErrors(save.error);
+  return (
+    <form
+      className="proxy-form"
+      onSubmit={(e) => {
+        e.preventDefault();
+        if (value.trim()) save.mutate(value.trim());
+      }}
+      noValidate
+    >
+      <TextField
+        label="Proxy"
+        name="proxy"
+        autoComplete="off"
+        spellCheck={false}
+        placeholder="http://user:password@host:port"
+        value={value}
+        onChange={(e) => setValue(e.target.value)}
+        errors={fe.proxy ?? (save.error ? [errorMessage(save.error)] : undefined)}
+        autoFocus
+      />
+      <div className="proxy-actions">
+        <Button type="submit" size="sm" variant="primary" loading={save.isPending} disabled={!value.trim()}>
+          Save
+        </Button>
+        {a.vault.proxy && (
+          <Button size="sm" variant="ghost" disabled={save.isPending} onClick={() => save.mutate("")}>
+            Remove proxy
+          </Button>
+        )}
+        <Button size="sm" variant="ghost" onClick={() => setEditing(false)}>
+          Cancel
+        </Button>
+      </div>
+    </form>
   );
 }
 

@@ -206,6 +206,29 @@ describe("accounts pages", () => {
     expect(await screen.findByText(/keeps exactly one owner/)).toBeInTheDocument();
   });
 
+  it("an owner sets the proxy in place; the API's field error shows next to it", async () => {
+    const user = userEvent.setup();
+    const calls = mockFetch({
+      "GET /api/v1/accounts/a1": { body: account() },
+      "GET /api/v1/accounts/a1/members": { body: { items: [] } },
+      "PATCH /api/v1/accounts/a1": (c) =>
+        (c.body as { proxy: string }).proxy.startsWith("ftp")
+          ? apiError(422, "validation_failed", "Invalid input.", { fields: { proxy: [{ code: "invalid", message: "A proxy URL: http://, https:// or socks5://." }] } })
+          : { body: account({ vault: vault({ proxy: "socks5://host:1080" }) }) },
+    });
+    renderApp(<AccountDetailPage />, { route: "/accounts/a1", path: "/accounts/:id", me: ME });
+    await user.click(await screen.findByRole("button", { name: "Set" }));
+    await user.type(screen.getByLabelText("Proxy"), "ftp://nope");
+    await user.click(screen.getByRole("button", { name: "Save" }));
+    expect(await screen.findByText("A proxy URL: http://, https:// or socks5://.")).toBeInTheDocument();
+    await user.clear(screen.getByLabelText("Proxy"));
+    await user.type(screen.getByLabelText("Proxy"), "socks5://u:secret@host:1080");
+    await user.click(screen.getByRole("button", { name: "Save" }));
+    await waitFor(() => expect(screen.getByTestId("vault-proxy")).toHaveTextContent("socks5://host:1080"));
+    expect(screen.getByTestId("vault-proxy")).not.toHaveTextContent("secret");
+    expect(calls.filter((c) => c.method === "PATCH").map((c) => c.body)).toEqual([{ proxy: "ftp://nope" }, { proxy: "socks5://u:secret@host:1080" }]);
+  });
+
   it("a member who is not the owner leaves instead of unlinking", async () => {
     mockFetch({
       "GET /api/v1/accounts/a1": { body: account({ role: "viewer" }) },
