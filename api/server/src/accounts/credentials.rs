@@ -347,11 +347,17 @@ pub async fn link(
     let existing = state
         .db
         .run(move |c| {
+            // Prefer one the caller is a member of (a stale row of a renamed account may share the name).
+            let mut first = None;
             for a in IgAccount::find_by_username(c, &name)? {
-                let m = AccountMember::find(c, &a.id, &uid)?;
-                return Ok(Some((a, m)));
+                match AccountMember::find(c, &a.id, &uid)? {
+                    Some(m) => return Ok(Some((a, Some(m)))),
+                    None => {
+                        first.get_or_insert(a);
+                    }
+                }
             }
-            Ok(None)
+            Ok(first.map(|a| (a, None)))
         })
         .await?;
     let existing = match existing {
