@@ -143,7 +143,19 @@ pub async fn login(
         }
         (None, None) => None,
     };
-    Ok(attempt(sidecar, &account.username, &password, code.as_deref()).await)
+    let proxy = account
+        .proxy_enc
+        .as_ref()
+        .map(|blob| unseal(&env.secrets.keyring, &account.id, "proxy_enc", blob))
+        .transpose()?;
+    Ok(attempt(
+        sidecar,
+        &account.username,
+        &password,
+        code.as_deref(),
+        proxy.as_ref(),
+    )
+    .await)
 }
 
 async fn attempt(
@@ -151,8 +163,9 @@ async fn attempt(
     username: &str,
     password: &SecretString,
     code: Option<&str>,
+    proxy: Option<&SecretString>,
 ) -> Result<Login, ProviderError> {
-    match sidecar.login(username, password, code).await {
+    match sidecar.login_via(username, password, code, proxy).await {
         Ok(sid) => Ok(Login::Session(sid)),
         Err(e) if e.kind == ProviderErrorKind::TwoFactorRequired => {
             Ok(Login::Asked(KIND_TWO_FACTOR))
@@ -347,11 +360,17 @@ pub async fn link(
     let existing = state
         .db
         .run(move |c| {
+            // Prefer one the caller is a member of (a stale row of a renamed account may share the name).
+            let mut first = None;
             for a in IgAccount::find_by_username(c, &name)? {
-                let m = AccountMember::find(c, &a.id, &uid)?;
-                return Ok(Some((a, m)));
+                match AccountMember::find(c, &a.id, &uid)? {
+                    Some(m) => return Ok(Some((a, Some(m)))),
+                    None => {
+                        first.get_or_insert(a);
+                    }
+                }
             }
-            Ok(None)
+            Ok(first.map(|a| (a, None)))
         })
         .await?;
     let existing = match existing {
@@ -373,7 +392,23 @@ pub async fn link(
     // Log in before anything is stored: a wrong password leaves no trace.
     let password = SecretString::from(b.password.clone());
     let code = seed.as_deref().map(totp_code).transpose()?;
-    let outcome = attempt(&sidecar, &username, &password, code.as_deref()).await;
+    // The proxy given now, else the one the account has.
+    let proxy_secret = match (&proxy, existing.as_ref().and_then(|a| a.proxy_enc.as_ref())) {
+        (Some((p, _)), _) => Some(SecretString::from(p.clone())),
+        (None, Some(blob)) => {
+            let a = existing.as_ref().map(|a| a.id.as_str()).unwrap_or_default();
+            Some(unseal(&state.secrets.keyring, a, "proxy_enc", blob)?)
+        }
+        (None, None) => None,
+    };
+    let outcome = attempt(
+        &sidecar,
+        &username,
+        &password,
+        code.as_deref(),
+        proxy_secret.as_ref(),
+    )
+    .await;
     let outcome = match outcome {
         Ok(o) => o,
         Err(e) => {

@@ -949,7 +949,7 @@ async fn sign_in_with_instagram_signs_in_the_owner_then_asks_for_the_totp_code()
 
 #[tokio::test]
 async fn admins_see_every_account_and_force_a_session_logout() {
-    let (app, _sim, admin) = app_with_instagram().await;
+    let (app, sim, admin) = app_with_instagram().await;
     let anna = app.user(&admin, "anna", "user").await;
     let (_, out) =
         link_credentials(&anna, json!({"username": "fay.f", "password": "pass-3"})).await;
