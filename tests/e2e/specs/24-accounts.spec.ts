@@ -66,6 +66,13 @@ test("link by consent and by credentials with a 2FA code, switch, vault views, u
   await expect(item).toContainText("two-factor code");
   await expect(item.getByLabel("Code")).toBeFocused();
   await shoot(page, "accounts-challenge-inbox");
+  // On a phone the top bar still fits with the switcher and the indicator in it.
+  await page.setViewportSize({ width: 390, height: 844 });
+  await expect(page.getByTestId("challenge-indicator")).toBeVisible();
+  const overflow = await page.locator(".topbar").evaluate((el) => el.scrollWidth - el.clientWidth);
+  expect(overflow).toBeLessThanOrEqual(0);
+  expect(await page.evaluate(() => document.documentElement.scrollWidth)).toBeLessThanOrEqual(390);
+  await page.setViewportSize({ width: 1280, height: 800 });
   // A wrong code: said next to the field, the item stays open.
   await item.getByLabel("Code").fill("654321");
   await item.getByRole("button", { name: "Submit code" }).click();
