@@ -20,6 +20,10 @@ const PromptsPage = lazy(() => import("./features/prompts/PromptsPage"));
 const ProvidersPage = lazy(() => import("./features/providers/ProvidersPage"));
 const ConnectionsPage = lazy(() => import("./features/providers/ConnectionsPage"));
 const UsagePage = lazy(() => import("./features/providers/UsagePage"));
+const AccountsPage = lazy(() => import("./features/accounts/AccountsPage"));
+const AccountDetailPage = lazy(() => import("./features/accounts/AccountDetailPage"));
+const ChallengesPage = lazy(() => import("./features/accounts/ChallengesPage"));
+const AdminAccountsPage = lazy(() => import("./features/accounts/AdminAccountsPage"));
 
 export function App() {
   return (
@@ -35,6 +39,9 @@ export function App() {
         <Route index element={<DashboardPage />} />
         <Route path="profile" element={<ProfilePage />} />
         <Route path="leads" element={<LeadsPage />} />
+        <Route path="accounts" element={<AccountsPage />} />
+        <Route path="accounts/:id" element={<AccountDetailPage />} />
+        <Route path="challenges" element={<ChallengesPage />} />
         <Route path="do-not-contact" element={<DoNotContactPage />} />
         <Route path="products" element={<ProductsPage />} />
         <Route path="prompts" element={<PromptsPage />} />
@@ -73,6 +80,14 @@ export function App() {
             element={
               <RequireRole roles={["admin"]}>
                 <AuditPage />
+              </RequireRole>
+            }
+          />
+          <Route
+            path="accounts"
+            element={
+              <RequireRole roles={["admin"]}>
+                <AdminAccountsPage />
               </RequireRole>
             }
           />

@@ -46,6 +46,7 @@ pub enum ErrorCode {
     InstagramLoginRequired,
     InstagramActionBlocked,
     InstagramPleaseWait,
+    LastOwner,
 }
 
 impl ErrorCode {
@@ -86,6 +87,7 @@ impl ErrorCode {
         ErrorCode::InstagramLoginRequired,
         ErrorCode::InstagramActionBlocked,
         ErrorCode::InstagramPleaseWait,
+        ErrorCode::LastOwner,
     ];
 
     pub fn as_str(self) -> &'static str {
@@ -126,6 +128,7 @@ impl ErrorCode {
             ErrorCode::InstagramLoginRequired => "instagram_login_required",
             ErrorCode::InstagramActionBlocked => "instagram_action_blocked",
             ErrorCode::InstagramPleaseWait => "instagram_please_wait",
+            ErrorCode::LastOwner => "last_owner",
         }
     }
 
@@ -167,6 +170,7 @@ impl ErrorCode {
             ErrorCode::InstagramLoginRequired => StatusCode::CONFLICT,
             ErrorCode::InstagramActionBlocked => StatusCode::SERVICE_UNAVAILABLE,
             ErrorCode::InstagramPleaseWait => StatusCode::SERVICE_UNAVAILABLE,
+            ErrorCode::LastOwner => StatusCode::CONFLICT,
         }
     }
 
@@ -222,6 +226,7 @@ impl ErrorCode {
             ErrorCode::InstagramPleaseWait => {
                 "Instagram asks to wait a few minutes before trying again."
             }
+            ErrorCode::LastOwner => "An account keeps exactly one owner.",
         }
     }
 }

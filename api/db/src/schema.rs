@@ -54,6 +54,7 @@ diesel::table! {
         code_hash -> Text,
         created_at -> Timestamp,
         used_at -> Nullable<Timestamp>,
+        binding_hash -> Nullable<Text>,
     }
 }
 
@@ -445,13 +446,82 @@ diesel::table! {
     oauth_states (id) {
         id -> Text,
         state_hash -> Text,
-        user_id -> Text,
+        user_id -> Nullable<Text>,
         purpose -> Text,
         redirect_uri -> Text,
         created_at -> Timestamp,
         expires_at -> Timestamp,
         used_at -> Nullable<Timestamp>,
+        binding_hash -> Nullable<Text>,
     }
 }
 
 diesel::allow_tables_to_appear_in_same_query!(users, provider_calls);
+
+diesel::table! {
+    ig_accounts (id) {
+        id -> Text,
+        ig_user_id -> Nullable<Text>,
+        ig_pk -> Nullable<Text>,
+        username -> Text,
+        username_key -> Text,
+        full_name -> Nullable<Text>,
+        profile_picture_url -> Nullable<Text>,
+        biography -> Nullable<Text>,
+        followers_count -> Nullable<BigInt>,
+        follows_count -> Nullable<BigInt>,
+        media_count -> Nullable<BigInt>,
+        account_type -> Nullable<Text>,
+        last_synced_at -> Nullable<Timestamp>,
+        token_enc -> Nullable<Binary>,
+        token_scopes -> Nullable<Text>,
+        token_obtained_at -> Nullable<Timestamp>,
+        token_expires_at -> Nullable<Timestamp>,
+        needs_reconnect -> Bool,
+        notice -> Nullable<Text>,
+        password_enc -> Nullable<Binary>,
+        totp_seed_enc -> Nullable<Binary>,
+        session_enc -> Nullable<Binary>,
+        device_enc -> Nullable<Binary>,
+        proxy_enc -> Nullable<Binary>,
+        proxy_display -> Nullable<Text>,
+        session_status -> Text,
+        session_started_at -> Nullable<Timestamp>,
+        session_checked_at -> Nullable<Timestamp>,
+        last_challenge_at -> Nullable<Timestamp>,
+        last_error_code -> Nullable<Text>,
+        last_error -> Nullable<Text>,
+        last_error_at -> Nullable<Timestamp>,
+        created_at -> Timestamp,
+        updated_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    account_members (id) {
+        id -> Text,
+        account_id -> Text,
+        user_id -> Text,
+        role -> Text,
+        is_primary -> Bool,
+        created_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    challenges (id) {
+        id -> Text,
+        account_id -> Text,
+        user_id -> Text,
+        kind -> Text,
+        prompt -> Text,
+        status -> Text,
+        error -> Nullable<Text>,
+        created_at -> Timestamp,
+        resolved_at -> Nullable<Timestamp>,
+    }
+}
+
+diesel::joinable!(account_members -> ig_accounts (account_id));
+diesel::joinable!(account_members -> users (user_id));
+diesel::allow_tables_to_appear_in_same_query!(ig_accounts, account_members, users);

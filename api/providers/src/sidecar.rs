@@ -151,6 +151,19 @@ impl Sidecar {
         password: &SecretString,
         verification_code: Option<&str>,
     ) -> ProviderResult<SecretString> {
+        self.login_via(username, password, verification_code, None)
+            .await
+    }
+
+    /// [`Sidecar::login`] through the account's proxy (`proxy`, a URL that may carry a password: redacted from
+    /// traces like the password).
+    pub async fn login_via(
+        &self,
+        username: &str,
+        password: &SecretString,
+        verification_code: Option<&str>,
+        proxy: Option<&SecretString>,
+    ) -> ProviderResult<SecretString> {
         let mut form = vec![
             ("username".to_owned(), username.to_owned()),
             ("password".to_owned(), password.expose_secret().to_owned()),
@@ -158,10 +171,16 @@ impl Sidecar {
         if let Some(code) = verification_code {
             form.push(("verification_code".to_owned(), code.to_owned()));
         }
-        let req = self
+        if let Some(p) = proxy {
+            form.push(("proxy".to_owned(), p.expose_secret().to_owned()));
+        }
+        let mut req = self
             .req(Method::POST, "auth_login", "/auth/login", None)
             .form(form)
             .secret(password.expose_secret());
+        if let Some(p) = proxy {
+            req = req.secret(p.expose_secret());
+        }
         self.session_call(req).await
     }
 

@@ -3,7 +3,7 @@
 use crate::openapi::ApiDoc;
 use crate::security::{self, RateLimits};
 use crate::state::AppState;
-use crate::{identity, leads, ops, prompts, providers, spa, telemetry};
+use crate::{accounts, challenges, identity, leads, ops, prompts, providers, spa, telemetry};
 use actix_identity::IdentityMiddleware;
 use actix_session::config::PersistentSession;
 use actix_session::storage::CookieSessionStore;
@@ -210,8 +210,10 @@ fn run(listener: TcpListener, state: AppState) -> anyhow::Result<Server> {
             .wrap(metrics.clone())
             .wrap(TracingLogger::default())
             .wrap(from_fn(providers::mailboxes::hide_callback_query))
+            .wrap(from_fn(accounts::oauth::hide_callback_query))
             .route("/health/live", web::get().to(ops::live))
             .route("/health/ready", web::get().to(ops::ready))
+            .configure(accounts::oauth::callback_route)
             .route(
                 "/api/docs",
                 web::get().to(|| async {
@@ -230,6 +232,9 @@ fn run(listener: TcpListener, state: AppState) -> anyhow::Result<Server> {
                     .configure(crate::jobs::routes::routes)
                     .configure(providers::mailboxes::routes)
                     .configure(providers::usage::routes)
+                    // Before identity's `/auth` and `/admin` scopes.
+                    .configure(accounts::routes)
+                    .configure(challenges::routes)
                     .configure(identity::routes)
                     .configure(leads::routes)
                     .configure(prompts::routes),

@@ -51,6 +51,20 @@ pub const ACTIONS: &[&str] = &[
     "job.retried",
     "mailbox.connected",
     "mailbox.disconnected",
+    "account.linked",
+    "account.unlinked",
+    "account.left",
+    "account.member_added",
+    "account.member_removed",
+    "account.role_changed",
+    "account.proxy_changed",
+    "account.login",
+    "account.signin",
+    "account.oauth_refused",
+    "account.session_logout",
+    "challenge.opened",
+    "challenge.resolved",
+    "challenge.failed",
 ];
 
 /// An event by a signed-in user (or the system when `actor` is None), from this client.

@@ -348,6 +348,18 @@ fn rotate_keys(settings: Settings, generate: bool) -> anyhow::Result<()> {
                 n += 1;
             }
         }
+        for (id, column, blob) in leadgen_db::models::ig_account::IgAccount::encrypted(c)? {
+            let slot = leadgen_db::models::ig_account::IgAccount::slot(&id, column);
+            if let Some(new) = ring
+                .reencrypt(&blob, slot)
+                .map_err(leadgen_core::ApiError::internal)?
+            {
+                leadgen_db::models::ig_account::IgAccount::replace_ciphertext(
+                    c, &id, column, &new,
+                )?;
+                n += 1;
+            }
+        }
         for (id, blob) in Mailbox::encrypted(c)? {
             if let Some(new) = ring
                 .reencrypt(&blob, Mailbox::slot(&id))

@@ -1,7 +1,9 @@
 //! The leadgen server: actix-web API, SPA hosting and the operator CLI.
 
+pub mod accounts;
 pub mod app;
 pub mod audit;
+pub mod challenges;
 pub mod cli;
 pub mod extract;
 pub mod identity;

@@ -33,6 +33,8 @@ pub const PUBLIC_OPERATIONS: &[&str] = &[
     "health_ready",
     "get_instance",
     "google_oauth_callback",
+    "instagram_oauth_callback",
+    "start_instagram_signin",
 ];
 
 /// Public operations limited per client IP (`LEADGEN_AUTH_RATE_PER_MINUTE`).
@@ -44,6 +46,7 @@ const AUTH_RATE_LIMITED: &[&str] = &[
     "login_totp_confirm",
     "token",
     "refresh",
+    "start_instagram_signin",
 ];
 
 struct Security;
@@ -106,6 +109,14 @@ impl Modify for Security {
         crate::jobs::routes::list_my_jobs, crate::jobs::routes::cancel_my_job,
         crate::providers::mailboxes::list, crate::providers::mailboxes::connect, crate::providers::mailboxes::disconnect,
         crate::providers::mailboxes::callback, crate::providers::usage::usage,
+        crate::accounts::routes::list, crate::accounts::routes::get, crate::accounts::routes::update,
+        crate::accounts::routes::unlink, crate::accounts::routes::list_members, crate::accounts::routes::add_member,
+        crate::accounts::routes::update_member, crate::accounts::routes::remove_member,
+        crate::accounts::routes::test_session, crate::accounts::routes::admin_list,
+        crate::accounts::routes::admin_logout_session,
+        crate::accounts::oauth::start, crate::accounts::oauth::signin_start, crate::accounts::oauth::callback,
+        crate::accounts::credentials::link,
+        crate::challenges::list, crate::challenges::answer,
     ),
     components(schemas(leadgen_core::error::ErrorBody, leadgen_core::error::ErrorInfo, leadgen_core::ErrorCode)),
     modifiers(&Security, &Contract),
@@ -117,6 +128,7 @@ impl Modify for Security {
         (name = "leads", description = "The leads workspace"),
         (name = "prompts", description = "Products and system prompts (the template language)"),
         (name = "providers", description = "Provider credentials (admins), your own AI keys, test connection, sandbox mode"),
+        (name = "accounts", description = "Instagram accounts: official and credential links, members, the session vault, the challenge inbox"),
         (name = "operations", description = "Health"),
     )
 )]

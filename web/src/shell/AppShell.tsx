@@ -11,6 +11,8 @@ import { SandboxBanner } from "../features/providers/SandboxBanner";
 import { navFor, type NavItem } from "./nav";
 import { ThemeToggle } from "./theme";
 import { BackgroundWorkButton } from "../features/jobs/BackgroundWork";
+import { AccountSwitcher } from "../features/accounts/AccountSwitcher";
+import { ChallengeIndicator } from "../features/accounts/ChallengeIndicator";
 import { useMediaQuery } from "./useMediaQuery";
 
 const COLLAPSE_KEY = "leadgen.sidebar.collapsed";
@@ -160,7 +162,9 @@ function TopBar({ phone, onMenu, drawerOpen }: { phone: boolean; onMenu: () => v
           <Menu size={18} aria-hidden />
         </button>
       )}
+      <AccountSwitcher />
       <div className="topbar-spacer" />
+      <ChallengeIndicator />
       <BackgroundWorkButton canWrite={user.role !== "viewer"} />
       <ThemeToggle />
       <div className="topbar-user" data-testid="topbar-user">

@@ -1,7 +1,8 @@
 // The one list of areas: the sidebar, the dashboard cards and the role checks read it.
-// Later issues add Leads, Pipeline, Accounts and Bot here (plus their routes in App.tsx).
+// Later issues add Pipeline and Bot here (plus their routes in App.tsx).
 import type { LucideIcon } from "lucide-react";
 import {
+  AtSign,
   Ban,
   BarChart3,
   Boxes,
@@ -33,6 +34,13 @@ export interface NavItem {
 
 export const NAV: NavItem[] = [
   { to: "/", label: "Dashboard", icon: LayoutDashboard, end: true },
+  {
+    to: "/accounts",
+    label: "Accounts",
+    icon: AtSign,
+    section: "Instagram",
+    description: "Link your Instagram accounts, see each one's session vault, share them with your team.",
+  },
   {
     to: "/leads",
     label: "Leads",
@@ -99,6 +107,14 @@ export const NAV: NavItem[] = [
     section: "Admin",
     roles: ["admin"],
     description: "Security-relevant events: sign-ins, changes, revocations.",
+  },
+  {
+    to: "/admin/accounts",
+    label: "IG accounts",
+    icon: AtSign,
+    section: "Admin",
+    roles: ["admin"],
+    description: "Every user's Instagram accounts: owner, links, health, last error; force a session logout.",
   },
   {
     to: "/admin/jobs",

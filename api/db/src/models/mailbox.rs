@@ -1,9 +1,11 @@
-//! A user's linked Gmail mailboxes and the OAuth states of consents in flight. Refresh tokens arrive here already
+//! A user's linked Gmail mailboxes (the OAuth states of consents in flight are in `oauth_state`). Refresh tokens arrive here already
 //! encrypted: the caller binds them to [`Mailbox::slot`]. Every query names the owner, so one user never reaches
 //! another's mailbox.
 
-use crate::schema::{mailboxes, oauth_states};
+use crate::schema::mailboxes;
 use crate::{new_id, DbConn};
+
+pub use super::oauth_state::{OAuthState, StateRefusal};
 use chrono::NaiveDateTime;
 use diesel::prelude::*;
 use leadgen_core::crypto::Slot;
@@ -172,89 +174,5 @@ impl Mailbox {
             .set(mailboxes::refresh_token_enc.eq(enc))
             .execute(conn)?;
         Ok(())
-    }
-}
-
-#[derive(Debug, Clone, Queryable, Selectable)]
-#[diesel(table_name = oauth_states)]
-pub struct OAuthState {
-    pub id: String,
-    pub state_hash: String,
-    pub user_id: String,
-    /// What the consent is for, e.g. `gmail`.
-    pub purpose: String,
-    pub redirect_uri: String,
-    pub created_at: NaiveDateTime,
-    pub expires_at: NaiveDateTime,
-    pub used_at: Option<NaiveDateTime>,
-}
-
-/// Why a state could not be claimed.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum StateRefusal {
-    Unknown,
-    Expired,
-    Used,
-}
-
-impl OAuthState {
-    pub fn create(
-        conn: &mut DbConn,
-        state_hash: &str,
-        user_id: &str,
-        purpose: &str,
-        redirect_uri: &str,
-        now: NaiveDateTime,
-        expires_at: NaiveDateTime,
-    ) -> ApiResult<()> {
-        // States nobody came back for are useless once expired: drop them as new ones are made.
-        diesel::delete(
-            oauth_states::table
-                .filter(oauth_states::expires_at.lt(now - chrono::Duration::days(1))),
-        )
-        .execute(conn)?;
-        diesel::insert_into(oauth_states::table)
-            .values((
-                oauth_states::id.eq(new_id()),
-                oauth_states::state_hash.eq(state_hash),
-                oauth_states::user_id.eq(user_id),
-                oauth_states::purpose.eq(purpose),
-                oauth_states::redirect_uri.eq(redirect_uri),
-                oauth_states::created_at.eq(now),
-                oauth_states::expires_at.eq(expires_at),
-            ))
-            .execute(conn)?;
-        Ok(())
-    }
-
-    /// Claims a state for `purpose` exactly once: the one UPDATE that sets `used_at` wins; any later (or
-    /// concurrent) claim, an expired state and an unknown one are refused with the reason.
-    pub fn claim(
-        conn: &mut DbConn,
-        state_hash: &str,
-        purpose: &str,
-        now: NaiveDateTime,
-    ) -> ApiResult<Result<OAuthState, StateRefusal>> {
-        let n = diesel::update(
-            oauth_states::table
-                .filter(oauth_states::state_hash.eq(state_hash))
-                .filter(oauth_states::purpose.eq(purpose))
-                .filter(oauth_states::used_at.is_null())
-                .filter(oauth_states::expires_at.gt(now)),
-        )
-        .set(oauth_states::used_at.eq(now))
-        .execute(conn)?;
-        let row: Option<OAuthState> = oauth_states::table
-            .filter(oauth_states::state_hash.eq(state_hash))
-            .filter(oauth_states::purpose.eq(purpose))
-            .select(OAuthState::as_select())
-            .first(conn)
-            .optional()?;
-        Ok(match (n, row) {
-            (1, Some(row)) => Ok(row),
-            (_, None) => Err(StateRefusal::Unknown),
-            (_, Some(row)) if row.used_at.is_some() => Err(StateRefusal::Used),
-            (_, Some(_)) => Err(StateRefusal::Expired),
-        })
     }
 }

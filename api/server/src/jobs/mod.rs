@@ -69,6 +69,28 @@ pub fn build(r: Registry) -> Engine {
             crate::leads::sweep_job::SCHEDULE,
             crate::leads::sweep_job::EVERY,
             |_tick| crate::leads::sweep_job::new_job(),
+        )
+        .handler(
+            crate::accounts::jobs::REFRESH_KIND,
+            crate::accounts::jobs::RefreshTokens {
+                access: r.providers.clone(),
+            },
+        )
+        .periodic(
+            crate::accounts::jobs::REFRESH_SCHEDULE,
+            crate::accounts::jobs::REFRESH_EVERY,
+            |_tick| crate::accounts::jobs::refresh_job(),
+        )
+        .handler(
+            crate::accounts::jobs::CHECK_KIND,
+            crate::accounts::jobs::CheckSessions {
+                access: r.providers.clone(),
+            },
+        )
+        .periodic(
+            crate::accounts::jobs::CHECK_SCHEDULE,
+            crate::accounts::jobs::CHECK_EVERY,
+            |_tick| crate::accounts::jobs::check_job(),
         );
     if s.jobs_test_kinds {
         b = testing::register(b);

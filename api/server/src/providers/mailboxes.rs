@@ -298,7 +298,7 @@ pub async fn callback(
             let user = state
                 .db
                 .run({
-                    let uid = row.user_id.clone();
+                    let uid = row.owner().to_owned();
                     move |c| leadgen_db::models::user::User::find(c, &uid)
                 })
                 .await?;
@@ -330,7 +330,7 @@ async fn link(
         state,
         "google",
         "token",
-        &row.user_id,
+        row.owner(),
         started,
         tokens.as_ref().err(),
     )
@@ -351,7 +351,7 @@ async fn link(
         state,
         "gmail",
         "profile",
-        &row.user_id,
+        row.owner(),
         started,
         profile.as_ref().err(),
     )
@@ -362,7 +362,7 @@ async fn link(
     };
     let scopes = tokens.scope.or(granted).unwrap_or_else(|| SCOPES.join(" "));
     let st = state.clone();
-    let uid = row.user_id.clone();
+    let uid = row.owner().to_owned();
     let now = state.clock.now();
     let address = profile.email_address;
     let mailbox = state

@@ -1,6 +1,7 @@
 //! The HTTP suite. Every test starts the real app on a random port with a fresh database; the backend is chosen
 //! by `LEADGEN_TEST_BACKEND` (sqlite by default, or postgres), and `.ci/run` runs the suite on both.
 
+mod accounts;
 mod admin;
 mod bulk;
 mod contract;

@@ -218,8 +218,8 @@ async fn mailboxes_and_oauth_states_round_trip() {
         .unwrap()
         .unwrap();
     assert_eq!(
-        (claimed.user_id.as_str(), claimed.used_at),
-        (u.id.as_str(), Some(at))
+        (claimed.user_id.as_deref(), claimed.used_at),
+        (Some(u.id.as_str()), Some(at))
     );
     assert_eq!(
         OAuthState::claim(c, "hash-1", "gmail", at)
@@ -251,4 +251,144 @@ async fn mailboxes_and_oauth_states_round_trip() {
         StateRefusal::Expired
     );
     assert!(Mailbox::delete_owned(c, &u.id, "mb-1").unwrap());
+}
+
+/// Instagram accounts (nullable ids, binary secrets, big counts), members (one owner, one primary), challenges,
+/// and an OAuth state without a user (a sign-in), on the backend under test.
+#[tokio::test]
+async fn instagram_accounts_members_challenges_and_signin_states_round_trip() {
+    use leadgen_db::models::account_member::{AccountMember, ROLE_OWNER, ROLE_VIEWER};
+    use leadgen_db::models::challenge::{Challenge, KIND_TWO_FACTOR, STATUS_RESOLVED};
+    use leadgen_db::models::ig_account::{IgAccount, OfficialToken, ProfileUpdate};
+    use leadgen_db::models::oauth_state::{NewOAuthState, OAuthState};
+    let app = spawn_app().await;
+    let mut c = app.state.db.get().unwrap();
+    let c = &mut *c;
+    let u = User::create(c, "iga", None, "$2b$04$hash", Role::User, false).unwrap();
+    let v = User::create(c, "igb", None, "$2b$04$hash", Role::User, false).unwrap();
+    let at = leadgen_db::now();
+    let a = IgAccount::create(c, "acct-1", "@Some.Name", at).unwrap();
+    assert_eq!(
+        (a.username.as_str(), a.username_key.as_str()),
+        ("Some.Name", "some.name")
+    );
+    assert_eq!(
+        (
+            a.ig_user_id.clone(),
+            a.session_status.as_str(),
+            a.needs_reconnect
+        ),
+        (None, "none", false)
+    );
+    let blob: Vec<u8> = (0u8..=255).collect();
+    IgAccount::set_token(
+        c,
+        "acct-1",
+        &OfficialToken {
+            token_enc: &blob,
+            scopes: "a,b",
+            obtained_at: at,
+            expires_at: at + chrono::Duration::days(60),
+        },
+    )
+    .unwrap();
+    IgAccount::set_ig_user_id(c, "acct-1", "17841400000000001").unwrap();
+    IgAccount::set_profile(
+        c,
+        "acct-1",
+        &ProfileUpdate {
+            username: "some.name".into(),
+            followers_count: Some(3_000_000_000),
+            ..ProfileUpdate::default()
+        },
+        at,
+    )
+    .unwrap();
+    IgAccount::set_session(c, "acct-1", &blob[..10], Some(&blob[10..]), at).unwrap();
+    let back = IgAccount::get(c, "acct-1").unwrap();
+    assert_eq!(back.token_enc.as_deref(), Some(blob.as_slice()));
+    assert_eq!(back.device_enc.as_deref(), Some(&blob[10..]));
+    assert_eq!(
+        (
+            back.followers_count,
+            back.token_obtained_at,
+            back.session_status.as_str()
+        ),
+        (Some(3_000_000_000), Some(at), "valid")
+    );
+    assert_eq!(back.link_kinds(), vec!["official", "session"]);
+    assert_eq!(
+        IgAccount::find_by_ig_user_id(c, "17841400000000001")
+            .unwrap()
+            .unwrap()
+            .id,
+        "acct-1"
+    );
+    assert_eq!(
+        IgAccount::tokens_due(c, at, at + chrono::Duration::days(61))
+            .unwrap()
+            .len(),
+        1
+    );
+    assert!(
+        IgAccount::tokens_due(c, at, at + chrono::Duration::days(10))
+            .unwrap()
+            .is_empty()
+    );
+
+    let owner = AccountMember::add(c, "acct-1", &u.id, ROLE_OWNER, at).unwrap();
+    assert!(
+        owner.is_primary,
+        "a user's first account is their primary one"
+    );
+    AccountMember::add(c, "acct-1", &v.id, ROLE_VIEWER, at).unwrap();
+    assert!(
+        AccountMember::add(c, "acct-1", &v.id, ROLE_OWNER, at).is_err(),
+        "one owner, one membership"
+    );
+    assert!(AccountMember::account_of(c, "acct-1", "stranger")
+        .unwrap()
+        .is_none());
+    let members = AccountMember::list(c, "acct-1").unwrap();
+    assert_eq!((members[0].username.as_str(), members.len()), ("iga", 2));
+    assert_eq!(
+        IgAccount::list_all(c).unwrap()[0].owner_username.as_deref(),
+        Some("iga")
+    );
+
+    let ch = Challenge::open(c, "acct-1", &u.id, KIND_TWO_FACTOR, "code?", at).unwrap();
+    assert_eq!(Challenge::list_open(c, &u.id).unwrap().len(), 1);
+    assert!(Challenge::find_owned(c, &v.id, &ch.id).unwrap().is_none());
+    assert!(Challenge::close(c, &ch.id, STATUS_RESOLVED, None, at).unwrap());
+    assert!(
+        !Challenge::close(c, &ch.id, STATUS_RESOLVED, None, at).unwrap(),
+        "closed once"
+    );
+    assert_eq!(Challenge::get(c, &ch.id).unwrap().resolved_at, Some(at));
+
+    OAuthState::create_bound(
+        c,
+        &NewOAuthState {
+            state_hash: "sh-1",
+            user_id: None,
+            purpose: "instagram_signin",
+            redirect_uri: "http://x/cb",
+            binding_hash: "bh",
+            now: at,
+            expires_at: at + chrono::Duration::minutes(10),
+        },
+    )
+    .unwrap();
+    let s = OAuthState::claim_any(c, "sh-1", &["instagram_link", "instagram_signin"], at)
+        .unwrap()
+        .unwrap();
+    assert_eq!(
+        (s.user_id, s.binding_hash.as_deref(), s.purpose.as_str()),
+        (None, Some("bh"), "instagram_signin")
+    );
+
+    // Deleting the account takes its members and challenges with it.
+    assert!(IgAccount::delete(c, "acct-1").unwrap());
+    assert!(AccountMember::find(c, "acct-1", &u.id).unwrap().is_none());
+    assert!(Challenge::find_owned(c, &u.id, &ch.id).unwrap().is_none());
 }

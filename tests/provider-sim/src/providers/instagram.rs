@@ -147,7 +147,22 @@ fn authorize(st: &mut State, req: &Req) -> Reply {
         }
         return Reply::redirect(format!("{url}#_"));
     }
-    let ig_id = new_account(st);
+    // `login_hint=<username>` (an addition): consent as that Instagram account, the same id every time.
+    let ig_id = match req
+        .q("login_hint")
+        .map(|h| h.trim_start_matches('@'))
+        .filter(|h| !h.is_empty())
+    {
+        Some(username) => {
+            let id = ig_id_of(st.seed(), username);
+            st.instagram
+                .accounts
+                .insert(id.clone(), username.to_string());
+            st.instagram.counter += 1;
+            id
+        }
+        None => new_account(st),
+    };
     let n = st.instagram.counter;
     let code = format!("AQsim{ig_id}c{n}");
     let scope = req.q("scope").unwrap_or(DEFAULT_SCOPE).to_string();

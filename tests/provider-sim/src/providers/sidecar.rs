@@ -135,6 +135,17 @@ pub fn handle(st: &mut State, route: &str, req: &Req) -> Reply {
             Err(r) => r,
         },
         "challenge_resolve" => {
+            // A security code other than 123456 (the one "sent by e-mail") does not pass the check.
+            let code = first(&form, "last_json")
+                .and_then(|s| serde_json::from_str::<Value>(s).ok())
+                .and_then(|lj| {
+                    lj.get("security_code")
+                        .and_then(Value::as_str)
+                        .map(str::to_string)
+                });
+            if code.is_some_and(|c| c != "123456") {
+                return Reply::ok(json!(false));
+            }
             let mut names: Vec<String> = Vec::new();
             if let Some(u) = first(&form, "username") {
                 names.push(u.to_string());
@@ -171,6 +182,29 @@ pub fn handle(st: &mut State, route: &str, req: &Req) -> Reply {
     }
 }
 
+/// The TOTP seed (base32) of every `twofa_` account: its current codes (±1 step) pass the two-factor check.
+pub const SIM_TOTP_SEED: &str = "JBSWY3DPEHPK3PXPJBSWY3DPEHPK3PXP";
+
+fn totp_matches(seed: &str, code: &str) -> bool {
+    let Ok(bytes) = totp_rs::Secret::Encoded(seed.to_string()).to_bytes() else {
+        return false;
+    };
+    let totp = totp_rs::TOTP::new_unchecked(
+        totp_rs::Algorithm::SHA1,
+        6,
+        1,
+        30,
+        bytes,
+        None,
+        String::new(),
+    );
+    let now = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map(|d| d.as_secs())
+        .unwrap_or(0);
+    totp.check(code, now)
+}
+
 fn login(st: &mut State, form: &[(String, String)]) -> Reply {
     let Some(username) = first(form, "username")
         .filter(|s| !s.is_empty())
@@ -194,6 +228,7 @@ fn login(st: &mut State, form: &[(String, String)]) -> Reply {
         match first(form, "verification_code").filter(|c| !c.is_empty()) {
             None => return exc("TwoFactorRequired", "Two-factor authentication required"),
             Some("123456") => {}
+            Some(c) if totp_matches(SIM_TOTP_SEED, c) => {}
             Some(_) => {
                 return exc(
                     "TwoFactorRequired",

@@ -1,6 +1,7 @@
 import { useEffect, useReducer, useRef, useState, type FormEvent } from "react";
 import { useMutation, useQueryClient } from "@tanstack/react-query";
-import { Navigate, useLocation, useNavigate } from "react-router";
+import { Navigate, useLocation, useNavigate, useSearchParams } from "react-router";
+import { AtSign } from "lucide-react";
 import { ApiError, isApiError } from "../../api/client";
 import { authApi, qk } from "../../api/endpoints";
 import type { LoginStep } from "../../api/types";
@@ -14,6 +15,7 @@ import { initialLoginState, loginReducer, type LoginAction, type LoginState } fr
 import { NewPasswordFields, useNewPasswordValid } from "./NewPasswordFields";
 import { useMe } from "./session";
 import { TotpSetupPanel } from "./TotpSetupPanel";
+import { accountsApi, instagramPending, oauthErrorText } from "../accounts/api";
 import "../../styles/login.css";
 
 type Dispatch = (a: LoginAction) => void;
@@ -32,14 +34,37 @@ const TITLES: Record<LoginState["step"], string> = {
   done: "Signing you in…",
 };
 
+/** The first screen: after "Continue with Instagram" the callback may hand over a pending step in the address's
+ * fragment (`#instagram_pending=…&status=totp_required`): the 2FA policy applies as after a password. */
+function initialState(hash: string): LoginState {
+  const pending = instagramPending(hash);
+  if (!pending) return initialLoginState;
+  return loginReducer(initialLoginState, {
+    type: "answer",
+    answer: { status: pending.status as LoginStep["status"], pending_token: pending.pending_token },
+  });
+}
+
 export function LoginPage() {
-  const [state, dispatch] = useReducer(loginReducer, initialLoginState);
+  const [state, dispatch] = useReducer(loginReducer, window.location.hash, initialState);
   const [username, setUsername] = useState("");
   const location = useLocation();
   const navigate = useNavigate();
   const qc = useQueryClient();
   const me = useMe();
   const target = targetFrom(location.state);
+  const [params, setParams] = useSearchParams();
+  // `?error=<code>` from the Instagram sign-in callback: shown once, then removed from the address.
+  const [igError] = useState(() => params.get("error"));
+  useEffect(() => {
+    if (params.has("error")) setParams({}, { replace: true, state: location.state });
+  }, [params, setParams, location.state]);
+  useEffect(() => {
+    // The pending token must not stay in the address (history, screenshots).
+    if (instagramPending(window.location.hash)) {
+      window.history.replaceState(window.history.state, "", window.location.pathname + window.location.search);
+    }
+  }, []);
 
   useEffect(() => {
     if (state.step !== "done") return;
@@ -67,6 +92,7 @@ export function LoginPage() {
         {state.step === "credentials" && (
           <CredentialsStep
             notice={state.notice}
+            igError={igError ? oauthErrorText(igError) : null}
             username={username}
             setUsername={setUsername}
             dispatch={dispatch}
@@ -110,11 +136,13 @@ function useStepMutation<V>(fn: (v: V) => Promise<LoginStep>, dispatch: Dispatch
 
 function CredentialsStep({
   notice,
+  igError,
   username,
   setUsername,
   dispatch,
 }: {
   notice: string | null;
+  igError: string | null;
   username: string;
   setUsername: (v: string) => void;
   dispatch: Dispatch;
@@ -130,12 +158,23 @@ function CredentialsStep({
     if (!username || !password) return;
     m.mutate({ username: username.trim(), password });
   };
+  const instagram = useMutation({
+    mutationFn: accountsApi.startSignin,
+    // Off to Instagram's consent page; the callback signs in (or comes back here with the next step or an error).
+    onSuccess: (c) => window.location.assign(c.authorize_url),
+  });
   const fe = fieldErrors(m.error);
   return (
+    <>
     <form onSubmit={submit} className="stack" noValidate>
       {notice && (
         <div className="notice" role="status">
           {notice}
+        </div>
+      )}
+      {igError && !m.error && (
+        <div className="form-error" role="alert" data-testid="instagram-error">
+          {igError}
         </div>
       )}
       <FormError message={m.error ? errorMessage(m.error) : null} />
@@ -165,6 +204,16 @@ function CredentialsStep({
         Sign in
       </Button>
     </form>
+    <div className="stack signin-instagram">
+      <div className="signin-or" aria-hidden>
+        or
+      </div>
+      <FormError message={instagram.error ? errorMessage(instagram.error) : null} />
+      <Button icon={<AtSign size={16} aria-hidden />} loading={instagram.isPending || instagram.isSuccess} onClick={() => instagram.mutate()}>
+        Continue with Instagram
+      </Button>
+    </div>
+    </>
   );
 }
 

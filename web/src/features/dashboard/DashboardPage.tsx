@@ -9,6 +9,8 @@ import { PageSpinner } from "../../ui/Spinner";
 import { formatDateTime } from "../../ui/format";
 import { statusLabel } from "../leads/api";
 import { BackgroundWork } from "../jobs/BackgroundWork";
+import { AccountsTile } from "../accounts/AccountsTile";
+import "../accounts/accounts.css";
 import { dashboardApi, dashboardKeys, leadsLink, type Dashboard } from "./api";
 import "./dashboard.css";
 
@@ -58,12 +60,16 @@ export function DashboardPage() {
       ) : summary.isError ? (
         <FormError message={errorMessage(summary.error)} />
       ) : empty ? (
-        <FirstSteps viewer={user.role === "viewer"} />
+        <>
+          <FirstSteps viewer={user.role === "viewer"} />
+          <AccountsTile />
+        </>
       ) : (
         d && (
           <div className="dash-grid">
             <ByStatus d={d} />
             <Attention d={d} />
+            <AccountsTile />
             <BackgroundWork canWrite={user.role !== "viewer"} />
             <RecentImports d={d} />
           </div>
