@@ -948,6 +948,61 @@ async fn sign_in_with_instagram_signs_in_the_owner_then_asks_for_the_totp_code()
 }
 
 #[tokio::test]
+async fn without_a_second_factor_owed_sign_in_with_instagram_opens_a_session_at_once() {
+    let (app, _sim, admin) = app_with_instagram().await;
+    let (status, _) = status_json(
+        admin
+            .b
+            .put("/api/v1/admin/policy", &json!({"require_2fa": false}))
+            .await,
+    )
+    .await;
+    assert_eq!(status, StatusCode::OK);
+    let gus = app.user(&admin, "gus", "user").await;
+    assert!(gus.totp_secret.is_none());
+    assert!(link_official(&gus, Some("signin_gus"))
+        .await
+        .starts_with("/accounts?linked="));
+    let b = browser_without_redirects();
+    let res = b
+        .post(app.url("/api/v1/auth/instagram/start"))
+        .send()
+        .await
+        .unwrap();
+    let body: Value = res.json().await.unwrap();
+    let url = format!(
+        "{}&login_hint=signin_gus",
+        body["authorize_url"].as_str().unwrap()
+    );
+    let back = location(&b.get(&url).send().await.unwrap());
+    let res = b.get(&back).send().await.unwrap();
+    assert_eq!(
+        (res.status(), location(&res)),
+        (StatusCode::SEE_OTHER, "/".to_owned())
+    );
+    let csrf = res
+        .cookies()
+        .find(|c| c.name() == "leadgen_csrf")
+        .map(|c| c.value().to_owned())
+        .expect("the CSRF cookie comes with the session");
+    let (status, me) = status_json(b.get(app.url("/api/v1/me")).send().await.unwrap()).await;
+    assert_eq!(
+        (status, me["username"].clone()),
+        (StatusCode::OK, json!("gus")),
+        "{me}"
+    );
+    // The session writes like a password one (with its CSRF token).
+    let res = b
+        .patch(app.url("/api/v1/me"))
+        .header("x-csrf-token", csrf)
+        .json(&json!({}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), StatusCode::OK);
+}
+
+#[tokio::test]
 async fn admins_see_every_account_and_force_a_session_logout() {
     let (app, sim, admin) = app_with_instagram().await;
     let anna = app.user(&admin, "anna", "user").await;
