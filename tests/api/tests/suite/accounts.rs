@@ -1045,3 +1045,97 @@ async fn admins_see_every_account_and_force_a_session_logout() {
     .await;
     assert_eq!(status, StatusCode::NOT_FOUND);
 }
+
+/// `leadgen admin rotate-keys` re-encrypts every secret of every account (six columns) to the active key.
+#[tokio::test]
+async fn key_rotation_reencrypts_every_account_secret() {
+    use leadgen_db::models::ig_account::{IgAccount, OfficialToken};
+    let app = spawn_app().await;
+    let ring = &app.state.secrets.keyring;
+    let now = app.state.clock.now();
+    let clear = [
+        ("token_enc", "tok-1"),
+        ("password_enc", "pw-2"),
+        ("totp_seed_enc", "seed-3"),
+        ("session_enc", "sid-4"),
+        ("device_enc", "{\"device\":5}"),
+        ("proxy_enc", "http://u:p@h:6"),
+    ];
+    let enc = |col: &str, v: &str| ring.encrypt_str(v, IgAccount::slot("acct-r", col)).unwrap();
+    {
+        let mut c = app.state.db.get().unwrap();
+        let c = &mut *c;
+        IgAccount::create(c, "acct-r", "rot", now).unwrap();
+        let token = enc("token_enc", "tok-1");
+        IgAccount::set_token(
+            c,
+            "acct-r",
+            &OfficialToken {
+                token_enc: &token,
+                scopes: "",
+                obtained_at: now,
+                expires_at: now,
+            },
+        )
+        .unwrap();
+        IgAccount::set_credentials(
+            c,
+            "acct-r",
+            &enc("password_enc", "pw-2"),
+            Some(&enc("totp_seed_enc", "seed-3")),
+            now,
+        )
+        .unwrap();
+        IgAccount::set_session(
+            c,
+            "acct-r",
+            &enc("session_enc", "sid-4"),
+            Some(&enc("device_enc", "{\"device\":5}")),
+            now,
+        )
+        .unwrap();
+        IgAccount::set_proxy(
+            c,
+            "acct-r",
+            Some((&enc("proxy_enc", "http://u:p@h:6"), "http://h:6")),
+            now,
+        )
+        .unwrap();
+    }
+    let mut settings = app.settings.clone();
+    let old =
+        secrecy::ExposeSecret::expose_secret(app.settings.data_keys.as_ref().unwrap()).to_owned();
+    settings.data_keys =
+        Some(format!("k2:{},{old}", leadgen_core::crypto::random_key_b64()).into());
+    settings.data_key_active = Some("k2".into());
+    let s2 = settings.clone();
+    tokio::task::spawn_blocking(move || {
+        leadgen_server::cli::admin(
+            s2,
+            leadgen_server::cli::AdminCommand::RotateKeys { generate: false },
+        )
+    })
+    .await
+    .unwrap()
+    .unwrap();
+    let new_ring = leadgen_core::secrets::Secrets::resolve(&settings)
+        .unwrap()
+        .keyring;
+    let mut c = app.state.db.get().unwrap();
+    let blobs = IgAccount::encrypted(&mut c).unwrap();
+    assert_eq!(blobs.len(), 6);
+    for (id, col, blob) in blobs {
+        assert_eq!(
+            leadgen_core::crypto::KeyRing::key_id_of(&blob).unwrap(),
+            "k2",
+            "{col}"
+        );
+        let v = new_ring
+            .decrypt_str(&blob, IgAccount::slot(&id, col))
+            .unwrap();
+        assert_eq!(
+            Some(v.as_str()),
+            clear.iter().find(|(c, _)| *c == col).map(|(_, v)| *v)
+        );
+    }
+}
