@@ -1044,6 +1044,52 @@ async fn admins_see_every_account_and_force_a_session_logout() {
     )
     .await;
     assert_eq!(status, StatusCode::NOT_FOUND);
+    // Logging in again (the same link with the password) restores the pinned device instead of a new one, and
+    // goes through the account's proxy.
+    let (status, _) = status_json(
+        anna.b
+            .patch(
+                &format!("/api/v1/accounts/{id}"),
+                &json!({"proxy": "socks5://proxy.example:1080"}),
+            )
+            .await,
+    )
+    .await;
+    assert_eq!(status, StatusCode::OK);
+    let (status, out) =
+        link_credentials(&anna, json!({"username": "fay.f", "password": "pass-3"})).await;
+    assert_eq!(status, StatusCode::CREATED, "{out}");
+    assert_eq!(out["account"]["id"], id.as_str());
+    assert_eq!(out["account"]["vault"]["session_status"], "valid");
+    let set = sim_get(
+        &sim,
+        "/_sim/requests?provider=sidecar&route=auth_settings_set",
+    )
+    .await;
+    let set = set["requests"].as_array().unwrap();
+    assert_eq!(set.len(), 1, "the pinned device was restored");
+    assert!(
+        set[0]["body"]
+            .as_str()
+            .unwrap_or_default()
+            .contains("device_settings"),
+        "{}",
+        set[0]
+    );
+    let logins = sim_get(&sim, "/_sim/requests?provider=sidecar&route=auth_login").await;
+    let last = logins["requests"]
+        .as_array()
+        .unwrap()
+        .last()
+        .unwrap()
+        .clone();
+    assert!(
+        last["body"]
+            .as_str()
+            .unwrap_or_default()
+            .contains("proxy=socks5"),
+        "{last}"
+    );
 }
 
 /// `leadgen admin rotate-keys` re-encrypts every secret of every account (six columns) to the active key.
