@@ -613,6 +613,28 @@ async fn test_session_and_the_health_job_record_the_session_and_mark_it_invalid(
         t["account"]["vault"]["last_error_code"],
         "instagram_login_required"
     );
+    assert!(t["account"]["vault"]["last_challenge_at"].is_null());
+    // A checkpoint instead: recorded as the last challenge, with its code.
+    let res = reqwest::Client::new()
+        .delete(format!("{}/_sim/faults", sim.base_url()))
+        .send()
+        .await
+        .unwrap();
+    assert!(res.status().is_success());
+    sim_post(
+        &sim,
+        "/_sim/faults",
+        json!({"provider": "sidecar", "route": null, "kind": "challenge_required", "times": 0}),
+    )
+    .await;
+    let (_, t) = status_json(
+        anna.b
+            .post_empty(&format!("/api/v1/accounts/{id}/test-session"))
+            .await,
+    )
+    .await;
+    assert_eq!(t["code"], "instagram_challenge_required", "{t}");
+    assert!(t["account"]["vault"]["last_challenge_at"].is_string());
 }
 
 #[tokio::test]
