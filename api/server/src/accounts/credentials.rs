@@ -297,18 +297,27 @@ pub async fn record_failure(
     e: &ProviderError,
     now: NaiveDateTime,
 ) -> ApiResult<()> {
+    // A session Instagram stopped with a login or a challenge is over: linking again (the same credentials)
+    // logs in on the pinned device and opens the inbox item when Instagram asks for a code.
+    let challenged = matches!(
+        e.kind,
+        ProviderErrorKind::ChallengeRequired | ProviderErrorKind::TwoFactorRequired
+    );
     let status = match e.kind {
         ProviderErrorKind::LoginRequired | ProviderErrorKind::Auth => Some(SESSION_INVALID),
-        ProviderErrorKind::ChallengeRequired | ProviderErrorKind::TwoFactorRequired => {
-            Some(SESSION_PENDING)
-        }
+        _ if challenged => Some(SESSION_INVALID),
         _ => None,
     };
     let code = e.code().as_str().to_owned();
     let message = ApiError::new(e.code()).message;
     let aid = account_id.to_owned();
     env.db
-        .run(move |c| IgAccount::session_failed(c, &aid, status, &code, &message, now))
+        .run(move |c| {
+            if challenged {
+                IgAccount::challenge_seen(c, &aid, now)?;
+            }
+            IgAccount::session_failed(c, &aid, status, &code, &message, now)
+        })
         .await
 }
 

@@ -613,6 +613,28 @@ async fn test_session_and_the_health_job_record_the_session_and_mark_it_invalid(
         t["account"]["vault"]["last_error_code"],
         "instagram_login_required"
     );
+    assert!(t["account"]["vault"]["last_challenge_at"].is_null());
+    // A checkpoint instead: recorded as the last challenge, with its code.
+    let res = reqwest::Client::new()
+        .delete(format!("{}/_sim/faults", sim.base_url()))
+        .send()
+        .await
+        .unwrap();
+    assert!(res.status().is_success());
+    sim_post(
+        &sim,
+        "/_sim/faults",
+        json!({"provider": "sidecar", "route": null, "kind": "challenge_required", "times": 0}),
+    )
+    .await;
+    let (_, t) = status_json(
+        anna.b
+            .post_empty(&format!("/api/v1/accounts/{id}/test-session"))
+            .await,
+    )
+    .await;
+    assert_eq!(t["code"], "instagram_challenge_required", "{t}");
+    assert!(t["account"]["vault"]["last_challenge_at"].is_string());
 }
 
 #[tokio::test]
@@ -948,6 +970,61 @@ async fn sign_in_with_instagram_signs_in_the_owner_then_asks_for_the_totp_code()
 }
 
 #[tokio::test]
+async fn without_a_second_factor_owed_sign_in_with_instagram_opens_a_session_at_once() {
+    let (app, _sim, admin) = app_with_instagram().await;
+    let (status, _) = status_json(
+        admin
+            .b
+            .put("/api/v1/admin/policy", &json!({"require_2fa": false}))
+            .await,
+    )
+    .await;
+    assert_eq!(status, StatusCode::OK);
+    let gus = app.user(&admin, "gus", "user").await;
+    assert!(gus.totp_secret.is_none());
+    assert!(link_official(&gus, Some("signin_gus"))
+        .await
+        .starts_with("/accounts?linked="));
+    let b = browser_without_redirects();
+    let res = b
+        .post(app.url("/api/v1/auth/instagram/start"))
+        .send()
+        .await
+        .unwrap();
+    let body: Value = res.json().await.unwrap();
+    let url = format!(
+        "{}&login_hint=signin_gus",
+        body["authorize_url"].as_str().unwrap()
+    );
+    let back = location(&b.get(&url).send().await.unwrap());
+    let res = b.get(&back).send().await.unwrap();
+    assert_eq!(
+        (res.status(), location(&res)),
+        (StatusCode::SEE_OTHER, "/".to_owned())
+    );
+    let csrf = res
+        .cookies()
+        .find(|c| c.name() == "leadgen_csrf")
+        .map(|c| c.value().to_owned())
+        .expect("the CSRF cookie comes with the session");
+    let (status, me) = status_json(b.get(app.url("/api/v1/me")).send().await.unwrap()).await;
+    assert_eq!(
+        (status, me["username"].clone()),
+        (StatusCode::OK, json!("gus")),
+        "{me}"
+    );
+    // The session writes like a password one (with its CSRF token).
+    let res = b
+        .patch(app.url("/api/v1/me"))
+        .header("x-csrf-token", csrf)
+        .json(&json!({}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), StatusCode::OK);
+}
+
+#[tokio::test]
 async fn admins_see_every_account_and_force_a_session_logout() {
     let (app, sim, admin) = app_with_instagram().await;
     let anna = app.user(&admin, "anna", "user").await;
@@ -989,4 +1066,144 @@ async fn admins_see_every_account_and_force_a_session_logout() {
     )
     .await;
     assert_eq!(status, StatusCode::NOT_FOUND);
+    // Logging in again (the same link with the password) restores the pinned device instead of a new one, and
+    // goes through the account's proxy.
+    let (status, _) = status_json(
+        anna.b
+            .patch(
+                &format!("/api/v1/accounts/{id}"),
+                &json!({"proxy": "socks5://proxy.example:1080"}),
+            )
+            .await,
+    )
+    .await;
+    assert_eq!(status, StatusCode::OK);
+    let (status, out) =
+        link_credentials(&anna, json!({"username": "fay.f", "password": "pass-3"})).await;
+    assert_eq!(status, StatusCode::CREATED, "{out}");
+    assert_eq!(out["account"]["id"], id.as_str());
+    assert_eq!(out["account"]["vault"]["session_status"], "valid");
+    let set = sim_get(
+        &sim,
+        "/_sim/requests?provider=sidecar&route=auth_settings_set",
+    )
+    .await;
+    let set = set["requests"].as_array().unwrap();
+    assert_eq!(set.len(), 1, "the pinned device was restored");
+    assert!(
+        set[0]["body"]
+            .as_str()
+            .unwrap_or_default()
+            .contains("device_settings"),
+        "{}",
+        set[0]
+    );
+    let logins = sim_get(&sim, "/_sim/requests?provider=sidecar&route=auth_login").await;
+    let last = logins["requests"]
+        .as_array()
+        .unwrap()
+        .last()
+        .unwrap()
+        .clone();
+    assert!(
+        last["body"]
+            .as_str()
+            .unwrap_or_default()
+            .contains("proxy=socks5"),
+        "{last}"
+    );
+}
+
+/// `leadgen admin rotate-keys` re-encrypts every secret of every account (six columns) to the active key.
+#[tokio::test]
+async fn key_rotation_reencrypts_every_account_secret() {
+    use leadgen_db::models::ig_account::{IgAccount, OfficialToken};
+    let app = spawn_app().await;
+    let ring = &app.state.secrets.keyring;
+    let now = app.state.clock.now();
+    let clear = [
+        ("token_enc", "tok-1"),
+        ("password_enc", "pw-2"),
+        ("totp_seed_enc", "seed-3"),
+        ("session_enc", "sid-4"),
+        ("device_enc", "{\"device\":5}"),
+        ("proxy_enc", "http://u:p@h:6"),
+    ];
+    let enc = |col: &str, v: &str| ring.encrypt_str(v, IgAccount::slot("acct-r", col)).unwrap();
+    {
+        let mut c = app.state.db.get().unwrap();
+        let c = &mut *c;
+        IgAccount::create(c, "acct-r", "rot", now).unwrap();
+        let token = enc("token_enc", "tok-1");
+        IgAccount::set_token(
+            c,
+            "acct-r",
+            &OfficialToken {
+                token_enc: &token,
+                scopes: "",
+                obtained_at: now,
+                expires_at: now,
+            },
+        )
+        .unwrap();
+        IgAccount::set_credentials(
+            c,
+            "acct-r",
+            &enc("password_enc", "pw-2"),
+            Some(&enc("totp_seed_enc", "seed-3")),
+            now,
+        )
+        .unwrap();
+        IgAccount::set_session(
+            c,
+            "acct-r",
+            &enc("session_enc", "sid-4"),
+            Some(&enc("device_enc", "{\"device\":5}")),
+            now,
+        )
+        .unwrap();
+        IgAccount::set_proxy(
+            c,
+            "acct-r",
+            Some((&enc("proxy_enc", "http://u:p@h:6"), "http://h:6")),
+            now,
+        )
+        .unwrap();
+    }
+    let mut settings = app.settings.clone();
+    let old =
+        secrecy::ExposeSecret::expose_secret(app.settings.data_keys.as_ref().unwrap()).to_owned();
+    settings.data_keys =
+        Some(format!("k2:{},{old}", leadgen_core::crypto::random_key_b64()).into());
+    settings.data_key_active = Some("k2".into());
+    let s2 = settings.clone();
+    tokio::task::spawn_blocking(move || {
+        leadgen_server::cli::admin(
+            s2,
+            leadgen_server::cli::AdminCommand::RotateKeys { generate: false },
+        )
+    })
+    .await
+    .unwrap()
+    .unwrap();
+    let new_ring = leadgen_core::secrets::Secrets::resolve(&settings)
+        .unwrap()
+        .keyring;
+    let mut c = app.state.db.get().unwrap();
+    let blobs = IgAccount::encrypted(&mut c).unwrap();
+    assert_eq!(blobs.len(), 6);
+    for (id, col, blob) in blobs {
+        assert_eq!(
+            leadgen_core::crypto::KeyRing::key_id_of(&blob).unwrap(),
+            "k2",
+            "{col}"
+        );
+        let v = new_ring
+            .decrypt_str(&blob, IgAccount::slot(&id, col))
+            .unwrap();
+        assert_eq!(
+            Some(v.as_str()),
+            clear.iter().find(|(c, _)| *c == col).map(|(_, v)| *v)
+        );
+    }
 }
