@@ -3,6 +3,7 @@
 pub mod app;
 pub mod audit;
 pub mod cli;
+pub mod drafts;
 pub mod extract;
 pub mod identity;
 pub mod jobs;

@@ -106,6 +106,8 @@ impl Modify for Security {
         crate::jobs::routes::list_my_jobs, crate::jobs::routes::cancel_my_job,
         crate::providers::mailboxes::list, crate::providers::mailboxes::connect, crate::providers::mailboxes::disconnect,
         crate::providers::mailboxes::callback, crate::providers::usage::usage,
+        crate::drafts::routes::list, crate::drafts::routes::facets, crate::drafts::routes::get, crate::drafts::routes::update,
+        crate::drafts::routes::approve, crate::drafts::routes::reject, crate::drafts::routes::regenerate,
     ),
     components(schemas(leadgen_core::error::ErrorBody, leadgen_core::error::ErrorInfo, leadgen_core::ErrorCode)),
     modifiers(&Security, &Contract),
@@ -117,6 +119,7 @@ impl Modify for Security {
         (name = "leads", description = "The leads workspace"),
         (name = "prompts", description = "Products and system prompts (the template language)"),
         (name = "providers", description = "Provider credentials (admins), your own AI keys, test connection, sandbox mode"),
+        (name = "drafts", description = "E-mail drafts and their review"),
         (name = "operations", description = "Health"),
     )
 )]

@@ -3,6 +3,7 @@
 pub mod audit;
 pub mod auth_tokens;
 pub mod dnc;
+pub mod draft;
 pub mod effect;
 pub mod hashtag;
 pub mod import;

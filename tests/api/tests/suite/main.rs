@@ -4,6 +4,7 @@
 mod admin;
 mod bulk;
 mod contract;
+mod drafts;
 mod import;
 mod jobs;
 mod lead_queries;
