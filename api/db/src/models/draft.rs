@@ -343,7 +343,7 @@ impl Draft {
             .into_iter()
             .filter_map(|(s, n, at)| Some((s?, n, at?)))
             .collect();
-        sessions.sort_by(|a, b| b.2.cmp(&a.2));
+        sessions.sort_by_key(|s| std::cmp::Reverse(s.2));
         let by_product: Vec<(String, i64)> = joined()
             .group_by(drafts::product_id)
             .select((drafts::product_id, count_star()))

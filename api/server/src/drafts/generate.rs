@@ -56,7 +56,10 @@ pub struct DraftRequest<'a> {
 
 #[derive(Debug, Clone, PartialEq)]
 pub enum DraftResult {
-    Created { draft_id: String, cost_usd: f64 },
+    Created {
+        draft_id: String,
+        cost_usd: f64,
+    },
     /// Nothing written, nothing paid; the reason: `lead_missing`, `do_not_contact`, `no_email`, `product_missing`.
     Skipped(&'static str),
 }
@@ -401,10 +404,9 @@ pub fn effect_key(session_id: Option<&str>, job_id: &str, lead_id: &str) -> Stri
 
 fn recorded(v: Option<Value>) -> ApiResult<DraftResult> {
     let v = v.unwrap_or(Value::Null);
-    let draft_id = v
-        .get("draft_id")
-        .and_then(Value::as_str)
-        .ok_or_else(|| ApiError::internal(anyhow::anyhow!("a draft effect without its draft id")))?;
+    let draft_id = v.get("draft_id").and_then(Value::as_str).ok_or_else(|| {
+        ApiError::internal(anyhow::anyhow!("a draft effect without its draft id"))
+    })?;
     Ok(DraftResult::Created {
         draft_id: draft_id.to_owned(),
         cost_usd: v.get("cost_usd").and_then(Value::as_f64).unwrap_or(0.0),

@@ -88,7 +88,8 @@ pub async fn update(
             write_tx(c, |c| {
                 let subject = b.subject.as_deref().map(str::trim);
                 let body = b.body.as_deref().map(|s| s.trim_end());
-                let d = Draft::edit(c, &uid, &id, subject, body)?.ok_or_else(ApiError::not_found)?;
+                let d =
+                    Draft::edit(c, &uid, &id, subject, body)?.ok_or_else(ApiError::not_found)?;
                 generate::copy_to_lead(c, &uid, &d.lead_id, &d.subject, &d.body)?;
                 Draft::find_visible(c, &uid, &id)?.ok_or_else(ApiError::not_found)
             })
@@ -97,7 +98,12 @@ pub async fn update(
     Ok(Json(row.into()))
 }
 
-async fn review(me: CurrentUser, state: &AppState, ids: Vec<String>, status: &'static str) -> ApiResult<Json<ReviewOutcome>> {
+async fn review(
+    me: CurrentUser,
+    state: &AppState,
+    ids: Vec<String>,
+    status: &'static str,
+) -> ApiResult<Json<ReviewOutcome>> {
     me.require_writer()?;
     let uid = me.user.id.clone();
     let updated = state
@@ -170,13 +176,11 @@ pub async fn regenerate(
         .await?;
     let p = match prep {
         Prep::Ready(p) => p,
-        Prep::Skip(reason) => {
-            return Err(ApiError::msg(
-                ErrorCode::Conflict,
-                "This lead can no longer get an e-mail (no address, or on the do-not-contact list).",
-            )
-            .with_details(json!({ "reason": reason })))
-        }
+        Prep::Skip(reason) => return Err(ApiError::msg(
+            ErrorCode::Conflict,
+            "This lead can no longer get an e-mail (no address, or on the do-not-contact list).",
+        )
+        .with_details(json!({ "reason": reason }))),
     };
     let (result, ms) = generate::call(&state.settings, &p).await;
     let (owner, outcome) = (p.owner_id.clone(), generate::call_outcome(&result));

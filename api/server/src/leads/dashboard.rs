@@ -83,7 +83,12 @@ pub async fn dashboard(me: CurrentUser, state: web::Data<AppState>) -> ApiResult
     let uid = me.user.id.clone();
     let s = state
         .db
-        .run(move |c| Ok((LeadSummary::for_owner(c, &uid)?, Draft::count_pending(c, &uid)?)))
+        .run(move |c| {
+            Ok((
+                LeadSummary::for_owner(c, &uid)?,
+                Draft::count_pending(c, &uid)?,
+            ))
+        })
         .await?;
     let (s, drafts_to_review) = s;
     Ok(Json(Dashboard {

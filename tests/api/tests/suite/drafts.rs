@@ -220,7 +220,10 @@ async fn a_job_writes_one_draft_per_qualifying_lead_and_a_repeat_pays_nothing() 
     let user = body["messages"][1]["content"].as_str().unwrap();
     assert!(user.contains("Language: German"), "{user}");
     assert!(user.contains("\"discount\": \"15 % off\""), "{user}");
-    assert!(!user.contains("free shipping"), "a disabled variable stays out: {user}");
+    assert!(
+        !user.contains("free shipping"),
+        "a disabled variable stays out: {user}"
+    );
     assert!(user.contains("\"username\": \"anna.fitness\""), "{user}");
     let format = &body["response_format"]["json_schema"];
     assert_eq!(format["strict"], true);
@@ -242,7 +245,12 @@ async fn a_job_writes_one_draft_per_qualifying_lead_and_a_repeat_pays_nothing() 
         )
     );
     assert_eq!(
-        (&d["product_name"], &d["prompt_version"], &d["model"], &d["language"]),
+        (
+            &d["product_name"],
+            &d["prompt_version"],
+            &d["model"],
+            &d["language"]
+        ),
         (
             &json!("Yoga mats"),
             &json!(1),
@@ -284,7 +292,11 @@ async fn a_job_writes_one_draft_per_qualifying_lead_and_a_repeat_pays_nothing() 
     // The same session's stage run again (a resumed or repeated job): no new call, the same draft.
     let again = run_drafts(&app, &mia, &pid, &[&anna, &ben, &carl], Some("sess-1")).await;
     assert_eq!(again[0]["draft_id"], draft_id.as_str());
-    assert_eq!(openai_requests(&sim).await.len(), 1, "OpenAI was not asked again");
+    assert_eq!(
+        openai_requests(&sim).await.len(),
+        1,
+        "OpenAI was not asked again"
+    );
     let mut c = app.state.db.get().unwrap();
     assert_eq!(Effect::count(&mut c, "openai.draft").unwrap(), 1);
     drop(c);
@@ -346,7 +358,10 @@ async fn the_review_queue_filters_edits_and_approves_only_your_drafts() {
     run_drafts(&app, &mia, &english, &[&leads[3]], Some("s2")).await;
 
     assert_eq!(drafts(b, "").await["total"], 4);
-    assert_eq!(usernames(&drafts(b, "?session_id=s1").await), ["ben", "anna"]);
+    assert_eq!(
+        usernames(&drafts(b, "?session_id=s1").await),
+        ["ben", "anna"]
+    );
     assert_eq!(
         usernames(&drafts(b, &format!("?session_id=s2&product_id={mats}")).await),
         ["cleo"]
@@ -370,7 +385,10 @@ async fn the_review_queue_filters_edits_and_approves_only_your_drafts() {
             .as_array()
             .unwrap()
             .iter()
-            .map(|s| (s["session_id"].as_str().unwrap(), s["drafts"].as_i64().unwrap()))
+            .map(|s| (
+                s["session_id"].as_str().unwrap(),
+                s["drafts"].as_i64().unwrap()
+            ))
             .collect::<Vec<_>>(),
         [("s2", 2), ("s1", 2)]
     );
@@ -412,11 +430,8 @@ async fn the_review_queue_filters_edits_and_approves_only_your_drafts() {
     let anna = ok(b.get(&format!("/api/v1/leads/{}", leads[0])).await).await;
     assert_eq!(anna["email_subject"], "Hello Anna");
     for patch in [json!({"subject": "   "}), json!({"body": ""})] {
-        let (status, body) = status_json(
-            b.patch(&format!("/api/v1/drafts/{first}"), &patch)
-                .await,
-        )
-        .await;
+        let (status, body) =
+            status_json(b.patch(&format!("/api/v1/drafts/{first}"), &patch).await).await;
         assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "{body}");
         assert_eq!(
             field_of(&body),
@@ -515,11 +530,7 @@ async fn do_not_contact_leads_never_appear_in_the_review_queue() {
     } = setup().await;
     let b = &mia.b;
     let pid = product(b, "Yoga mats", json!([])).await;
-    let anna = lead(
-        b,
-        json!({"username": "anna", "email": "anna@example.com"}),
-    )
-    .await;
+    let anna = lead(b, json!({"username": "anna", "email": "anna@example.com"})).await;
     let ben = lead(b, json!({"username": "ben", "email": "ben@example.com"})).await;
     run_drafts(&app, &mia, &pid, &[&anna, &ben], None).await;
     let page = drafts(b, "").await;
@@ -544,7 +555,9 @@ async fn do_not_contact_leads_never_appear_in_the_review_queue() {
     .await;
     assert_eq!(usernames(&drafts(b, "").await), ["ben"]);
     assert_eq!(
-        b.get(&format!("/api/v1/drafts/{anna_draft}")).await.status(),
+        b.get(&format!("/api/v1/drafts/{anna_draft}"))
+            .await
+            .status(),
         StatusCode::NOT_FOUND
     );
     let out = ok(b
@@ -562,7 +575,10 @@ async fn do_not_contact_leads_never_appear_in_the_review_queue() {
         StatusCode::NOT_FOUND
     );
     let facets = ok(b.get("/api/v1/drafts/facets").await).await;
-    assert_eq!(facets["statuses"], json!([{"status": "pending", "drafts": 1}]));
+    assert_eq!(
+        facets["statuses"],
+        json!([{"status": "pending", "drafts": 1}])
+    );
     assert_eq!(
         ok(b.get("/api/v1/dashboard").await).await["attention"]["drafts_to_review"],
         1

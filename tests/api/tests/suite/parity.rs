@@ -303,9 +303,19 @@ async fn drafts_round_trip() {
             d.prompt_version,
             d.status.as_str()
         ),
-        (body.as_str(), 0.000_123_456_789, 5_678_901_234, None, Some(3), "pending")
+        (
+            body.as_str(),
+            0.000_123_456_789,
+            5_678_901_234,
+            None,
+            Some(3),
+            "pending"
+        )
     );
-    assert_eq!(Draft::review_many(c, &u.id, &[d.id.clone()], APPROVED).unwrap(), 1);
+    assert_eq!(
+        Draft::review_many(c, &u.id, std::slice::from_ref(&d.id), APPROVED).unwrap(),
+        1
+    );
     let again = Draft::save(
         c,
         &NewDraft {
@@ -316,12 +326,24 @@ async fn drafts_round_trip() {
     )
     .unwrap();
     assert_eq!(
-        (again.id.as_str(), again.subject.as_str(), again.status.as_str(), again.session_id.as_deref()),
+        (
+            again.id.as_str(),
+            again.subject.as_str(),
+            again.status.as_str(),
+            again.session_id.as_deref()
+        ),
         (d.id.as_str(), "Neu", "pending", Some("sess")),
         "the same row, back to pending"
     );
     let (rows, total) = Draft::list(c, &u.id, &DraftFilter::default(), 10, 0).unwrap();
-    assert_eq!((total, rows[0].username.as_str(), rows[0].product_name.as_str()), (1, "anna", "Mätten"));
+    assert_eq!(
+        (
+            total,
+            rows[0].username.as_str(),
+            rows[0].product_name.as_str()
+        ),
+        (1, "anna", "Mätten")
+    );
     assert_eq!(Draft::count_pending(c, &u.id).unwrap(), 1);
     // Deleting the product deletes its drafts.
     Product::delete(c, &u.id, &p.id).unwrap();
