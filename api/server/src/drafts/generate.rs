@@ -24,6 +24,8 @@ use leadgen_providers::ProviderError;
 use secrecy::SecretString;
 use serde::Deserialize;
 use serde_json::{json, Map, Value};
+use std::collections::HashMap;
+use std::sync::{Mutex, OnceLock};
 use std::time::Instant;
 
 /// The effects ledger's kind for a generated draft.
@@ -281,11 +283,30 @@ fn tidy(s: &str, max: usize) -> String {
         .collect()
 }
 
-/// The paid call, and how long it took.
-pub async fn call(settings: &Settings, p: &Prepared) -> (Result<Generated, ProviderError>, i64) {
+/// The OpenAI client of the job workers: one per process (and base URL), so that drafts written by many jobs share
+/// its connection pool and its rate limiter; each call brings its user's key.
+pub fn shared_client(settings: &Settings) -> Result<OpenAi, ProviderError> {
+    static CLIENTS: OnceLock<Mutex<HashMap<String, OpenAi>>> = OnceLock::new();
+    let mut clients = CLIENTS
+        .get_or_init(Mutex::default)
+        .lock()
+        .unwrap_or_else(|e| e.into_inner());
+    if let Some(c) = clients.get(&settings.openai_base_url) {
+        return Ok(c.clone());
+    }
+    let c = OpenAi::from_settings(SecretString::from(String::new()), settings)?;
+    clients.insert(settings.openai_base_url.clone(), c.clone());
+    Ok(c)
+}
+
+/// The paid call with `client` (and the prepared key), and how long it took.
+pub async fn call(
+    client: Result<OpenAi, ProviderError>,
+    p: &Prepared,
+) -> (Result<Generated, ProviderError>, i64) {
     let started = Instant::now();
     let result = async {
-        let client = OpenAi::from_settings(p.key.clone(), settings)?;
+        let client = client?.with_key(p.key.clone());
         let r = StructuredRequest {
             messages: p.messages.clone(),
             schema_name: "email_draft".into(),
@@ -416,7 +437,8 @@ fn recorded(v: Option<Value>) -> ApiResult<DraftResult> {
 /// One draft for one lead: OpenAI through the effects ledger; safe to repeat. Sets the lead `email_drafted`.
 ///
 /// A repeat after the draft was saved makes no call and answers what the first run did (the same draft id and
-/// cost). Only the call in flight when a process dies can be paid twice.
+/// cost). Only the call in flight when a process dies can be paid twice. Call it outside a transaction (`conn` is
+/// used for short reads and one write transaction; the paid call waits on no lock).
 pub fn draft_for_lead(
     access: &ProviderAccess,
     ctx: &JobContext,
@@ -432,7 +454,7 @@ pub fn draft_for_lead(
         Prep::Ready(p) => p,
     };
     ctx.checkpoint()?;
-    let (result, ms) = ctx.block_on(call(&access.settings, &p));
+    let (result, ms) = ctx.block_on(call(shared_client(&access.settings), &p));
     record_call(conn, &p.owner_id, &call_outcome(&result), ms)?;
     let g = result?;
     match ctx.effect(conn, &key, EFFECT_KIND, |c| save(c, &p, &g))? {

@@ -10,6 +10,8 @@ use leadgen_core::{ApiError, ApiResult, ErrorCode};
 use leadgen_db::models::draft::{Draft, DraftFilter, APPROVED, REJECTED};
 use leadgen_db::models::effect::Effect;
 use leadgen_db::{new_id, write_tx};
+use leadgen_providers::openai::OpenAi;
+use secrecy::SecretString;
 use serde_json::json;
 
 fn clean(s: Option<String>) -> Option<String> {
@@ -182,7 +184,9 @@ pub async fn regenerate(
         )
         .with_details(json!({ "reason": reason }))),
     };
-    let (result, ms) = generate::call(&state.settings, &p).await;
+    // A client of its own: a regeneration is one call at a person's pace (the job workers share theirs).
+    let client = OpenAi::from_settings(SecretString::from(String::new()), &state.settings);
+    let (result, ms) = generate::call(client, &p).await;
     let (owner, outcome) = (p.owner_id.clone(), generate::call_outcome(&result));
     state
         .db
