@@ -455,10 +455,23 @@ pub fn draft_for_lead(
     };
     ctx.checkpoint()?;
     let (result, ms) = ctx.block_on(call(shared_client(&access.settings), &p));
-    record_call(conn, &p.owner_id, &call_outcome(&result), ms)?;
-    let g = result?;
-    match ctx.effect(conn, &key, EFFECT_KIND, |c| save(c, &p, &g))? {
+    let outcome = call_outcome(&result);
+    let g = match result {
+        Ok(g) => g,
+        Err(e) => {
+            record_call(conn, &p.owner_id, &outcome, ms)?;
+            return Err(e.into());
+        }
+    };
+    // The usage record goes in the draft's transaction (one commit per draft).
+    match ctx.effect(conn, &key, EFFECT_KIND, |c| {
+        record_call(c, &p.owner_id, &outcome, ms)?;
+        save(c, &p, &g)
+    })? {
         EffectRun::Done(v) => recorded(Some(v)),
-        EffectRun::AlreadyDone(v) => recorded(v),
+        EffectRun::AlreadyDone(v) => {
+            record_call(conn, &p.owner_id, &outcome, ms)?;
+            recorded(v)
+        }
     }
 }

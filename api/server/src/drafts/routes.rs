@@ -188,16 +188,22 @@ pub async fn regenerate(
     let client = OpenAi::from_settings(SecretString::from(String::new()), &state.settings);
     let (result, ms) = generate::call(client, &p).await;
     let (owner, outcome) = (p.owner_id.clone(), generate::call_outcome(&result));
-    state
-        .db
-        .run(move |c| generate::record_call(c, &owner, &outcome, ms))
-        .await?;
-    let g = result?;
+    let g = match result {
+        Ok(g) => g,
+        Err(e) => {
+            state
+                .db
+                .run(move |c| generate::record_call(c, &owner, &outcome, ms))
+                .await?;
+            return Err(e.into());
+        }
+    };
     let now = state.clock.now();
     let row = state
         .db
         .run(move |c| {
             write_tx(c, |c| {
+                generate::record_call(c, &owner, &outcome, ms)?;
                 let done = generate::save(c, &p, &g)?;
                 let key = format!("openai:draft:regenerate:{id}:{}", new_id());
                 Effect::record(c, &key, None, generate::EFFECT_KIND, Some(&done), now)?;
