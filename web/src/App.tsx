@@ -17,6 +17,7 @@ const LeadsPage = lazy(() => import("./features/leads/LeadsPage"));
 const DoNotContactPage = lazy(() => import("./features/dnc/DoNotContactPage"));
 const ProductsPage = lazy(() => import("./features/prompts/ProductsPage"));
 const PromptsPage = lazy(() => import("./features/prompts/PromptsPage"));
+const ReviewPage = lazy(() => import("./features/review/ReviewPage"));
 const ProvidersPage = lazy(() => import("./features/providers/ProvidersPage"));
 const ConnectionsPage = lazy(() => import("./features/providers/ConnectionsPage"));
 const UsagePage = lazy(() => import("./features/providers/UsagePage"));
@@ -46,6 +47,7 @@ export function App() {
         <Route path="products" element={<ProductsPage />} />
         <Route path="prompts" element={<PromptsPage />} />
         <Route path="prompts/:id" element={<PromptsPage />} />
+        <Route path="review" element={<ReviewPage />} />
         <Route path="settings">
           <Route index element={<Navigate to="/settings/connections" replace />} />
           <Route

@@ -525,3 +525,33 @@ diesel::table! {
 diesel::joinable!(account_members -> ig_accounts (account_id));
 diesel::joinable!(account_members -> users (user_id));
 diesel::allow_tables_to_appear_in_same_query!(ig_accounts, account_members, users);
+
+diesel::table! {
+    drafts (id) {
+        id -> Text,
+        owner_id -> Text,
+        lead_id -> Text,
+        product_id -> Text,
+        /// The processing session that wrote it (no foreign key; null outside a session).
+        session_id -> Nullable<Text>,
+        prompt_id -> Nullable<Text>,
+        prompt_version -> Nullable<Integer>,
+        model -> Text,
+        language -> Text,
+        subject -> Text,
+        body -> Text,
+        status -> Text,
+        instruction -> Nullable<Text>,
+        prompt_tokens -> BigInt,
+        completion_tokens -> BigInt,
+        cost_usd -> Double,
+        created_at -> Timestamp,
+        updated_at -> Timestamp,
+    }
+}
+
+diesel::joinable!(drafts -> leads (lead_id));
+diesel::joinable!(drafts -> products (product_id));
+diesel::allow_tables_to_appear_in_same_query!(drafts, leads);
+diesel::allow_tables_to_appear_in_same_query!(drafts, products);
+diesel::allow_tables_to_appear_in_same_query!(drafts, do_not_contact);

@@ -237,7 +237,8 @@ fn run(listener: TcpListener, state: AppState) -> anyhow::Result<Server> {
                     .configure(challenges::routes)
                     .configure(identity::routes)
                     .configure(leads::routes)
-                    .configure(prompts::routes),
+                    .configure(prompts::routes)
+                    .configure(crate::drafts::routes),
             )
             .default_service(web::route().to(fallback))
     })

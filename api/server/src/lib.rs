@@ -5,6 +5,7 @@ pub mod app;
 pub mod audit;
 pub mod challenges;
 pub mod cli;
+pub mod drafts;
 pub mod extract;
 pub mod identity;
 pub mod jobs;

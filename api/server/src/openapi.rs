@@ -117,6 +117,8 @@ impl Modify for Security {
         crate::accounts::oauth::start, crate::accounts::oauth::signin_start, crate::accounts::oauth::callback,
         crate::accounts::credentials::link,
         crate::challenges::list, crate::challenges::answer,
+        crate::drafts::routes::list, crate::drafts::routes::facets, crate::drafts::routes::get, crate::drafts::routes::update,
+        crate::drafts::routes::approve, crate::drafts::routes::reject, crate::drafts::routes::regenerate,
     ),
     components(schemas(leadgen_core::error::ErrorBody, leadgen_core::error::ErrorInfo, leadgen_core::ErrorCode)),
     modifiers(&Security, &Contract),
@@ -129,6 +131,7 @@ impl Modify for Security {
         (name = "prompts", description = "Products and system prompts (the template language)"),
         (name = "providers", description = "Provider credentials (admins), your own AI keys, test connection, sandbox mode"),
         (name = "accounts", description = "Instagram accounts: official and credential links, members, the session vault, the challenge inbox"),
+        (name = "drafts", description = "E-mail drafts and their review"),
         (name = "operations", description = "Health"),
     )
 )]

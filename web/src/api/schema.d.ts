@@ -732,6 +732,112 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/drafts": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Your drafts, newest first; drafts of leads on your do-not-contact list (or deleted) never appear. */
+        get: operations["list_drafts"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/drafts/approve": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Approve drafts (up to 1000): they wait for sending. */
+        post: operations["approve_drafts"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/drafts/facets": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** The sessions, products, prompt versions and statuses your drafts have (the review queue's filter choices). */
+        get: operations["draft_facets"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/drafts/reject": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Reject drafts (up to 1000). */
+        post: operations["reject_drafts"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/drafts/{id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** One draft. */
+        get: operations["get_draft"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        /** Edit a draft's subject and/or body (its status stays); the lead's e-mail subject and body follow. */
+        patch: operations["update_draft"];
+        trace?: never;
+    };
+    "/api/v1/drafts/{id}/regenerate": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Write a draft again (one OpenAI call, made while the request waits), optionally with an instruction; the
+         *     same draft gets the new subject and body and goes back to pending.
+         */
+        post: operations["regenerate_draft"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/hashtags": {
         parameters: {
             query?: never;
@@ -1722,6 +1828,11 @@ export interface components {
              * @description Imports that failed or were interrupted.
              */
             unfinished_imports: number;
+            /**
+             * Format: int64
+             * @description E-mail drafts waiting for your review.
+             */
+            drafts_to_review: number;
         };
         AuditItem: {
             id: string;
@@ -1913,6 +2024,69 @@ export interface components {
             items: components["schemas"]["DncEntry"][];
             /** Format: int64 */
             total: number;
+        };
+        /** @description An e-mail draft with its lead and product. */
+        DraftDto: {
+            id: string;
+            lead_id: string;
+            username: string;
+            full_name?: string | null;
+            email?: string | null;
+            /** @description The processing session that wrote it; none for drafts written outside a session. */
+            session_id?: string | null;
+            product_id: string;
+            product_name: string;
+            /** @description The system prompt rendered and its version; none when the built-in prompt was used. */
+            prompt_id?: string | null;
+            /** Format: int32 */
+            prompt_version?: number | null;
+            model: string;
+            /** @description The language it was written in (the product's `language` variable, German by default). */
+            language: string;
+            subject: string;
+            body: string;
+            /** @description pending (waiting for review), approved (waits for sending), rejected, sent */
+            status: string;
+            /** @description The wish the last regeneration was asked with. */
+            instruction?: string | null;
+            /**
+             * Format: int64
+             * @description Tokens and cost of the last generation.
+             */
+            prompt_tokens: number;
+            /** Format: int64 */
+            completion_tokens: number;
+            /** Format: double */
+            cost_usd: number;
+            /** Format: date-time */
+            created_at: string;
+            /** Format: date-time */
+            updated_at: string;
+        };
+        /** @description What the review queue's filters can choose from (values with at least one draft shown). */
+        DraftFacetsDto: {
+            /** @description Newest first. */
+            sessions: components["schemas"]["SessionFacet"][];
+            products: components["schemas"]["ProductFacet"][];
+            prompt_versions: components["schemas"]["VersionFacet"][];
+            statuses: components["schemas"]["StatusFacet"][];
+        };
+        /** @description Drafts to approve or reject (yours; others are left out). */
+        DraftIds: {
+            ids: string[];
+        };
+        DraftPage: {
+            items: components["schemas"]["DraftDto"][];
+            /**
+             * Format: int64
+             * @description All drafts that match the filters.
+             */
+            total: number;
+        };
+        /** @description Subject and/or body; each, when given, must not be empty. */
+        DraftPatch: {
+            subject?: string | null;
+            body?: string | null;
         };
         /** @description The body every error response carries; documented in the OpenAPI file. */
         ErrorBody: {
@@ -2388,6 +2562,12 @@ export interface components {
             /** Format: date-time */
             updated_at: string;
         };
+        ProductFacet: {
+            product_id: string;
+            product_name: string;
+            /** Format: int64 */
+            drafts: number;
+        };
         ProductInput: {
             name: string;
             description?: string | null;
@@ -2490,6 +2670,14 @@ export interface components {
         RefreshRequest: {
             refresh_token: string;
         };
+        RegenerateRequest: {
+            /** @description What to do differently ("shorter", "mention the discount"); sent to the model with the prompt. */
+            instruction?: string | null;
+        };
+        ReviewOutcome: {
+            /** @description Drafts whose status changed (ids not yours, already in that status, or sent are not counted). */
+            updated: number;
+        };
         /** @enum {string} */
         Role: "admin" | "user" | "viewer";
         /** @description A row that could not be imported. */
@@ -2527,6 +2715,16 @@ export interface components {
             filter?: Record<string, never> | null;
             all?: boolean;
         };
+        SessionFacet: {
+            session_id: string;
+            /** Format: int64 */
+            drafts: number;
+            /**
+             * Format: date-time
+             * @description When its latest draft was written.
+             */
+            latest_at: string;
+        };
         SessionInfo: {
             id: string;
             /** Format: date-time */
@@ -2554,6 +2752,11 @@ export interface components {
             status: string;
             /** Format: int64 */
             count: number;
+        };
+        StatusFacet: {
+            status: string;
+            /** Format: int64 */
+            drafts: number;
         };
         /** @description One problem found in a template. */
         TemplateError: {
@@ -2705,6 +2908,12 @@ export interface components {
             last_error?: string | null;
             /** Format: date-time */
             last_error_at?: string | null;
+        };
+        VersionFacet: {
+            /** Format: int32 */
+            prompt_version: number;
+            /** Format: int64 */
+            drafts: number;
         };
         ViewDto: {
             id: string;
@@ -6191,6 +6400,593 @@ export interface operations {
                 headers: {
                     /** @description Seconds to wait before trying again */
                     "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    list_drafts: {
+        parameters: {
+            query?: {
+                /** @description Drafts written by this processing session. */
+                session_id?: string;
+                product_id?: string;
+                /** @description Drafts written from this version of the system prompt. */
+                prompt_version?: number;
+                /** @description pending, approved, rejected or sent */
+                status?: string;
+                /** @description 1–500 (default 50). */
+                limit?: number;
+                offset?: number;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["DraftPage"];
+                };
+            };
+            /** @description The request head could not be read (a very long query string with large headers) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Not signed in, or the session or token has ended (`unauthenticated`) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Not allowed (`forbidden`: a viewer writing or a non-admin on an admin route; `token_scope_insufficient`: a read token writing; `csrf_failed`: a cookie write without `X-CSRF-Token`; `password_change_required`) */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description A field is not valid; `details.fields` names it (`validation_failed`) */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Too many requests (`rate_limited`); wait `Retry-After` seconds */
+            429: {
+                headers: {
+                    /** @description Seconds to wait before trying again */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description The request line and headers are too large (a very long query string) */
+            431: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+        };
+    };
+    approve_drafts: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["DraftIds"];
+            };
+        };
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ReviewOutcome"];
+                };
+            };
+            /** @description The body is not valid JSON (`bad_request`) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Not signed in, or the session or token has ended (`unauthenticated`) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Not allowed (`forbidden`: a viewer writing or a non-admin on an admin route; `token_scope_insufficient`: a read token writing; `csrf_failed`: a cookie write without `X-CSRF-Token`; `password_change_required`) */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description The body is larger than `LEADGEN_JSON_LIMIT_BYTES` (`payload_too_large`) */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description The body is not sent as `application/json` (`unsupported_media_type`) */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description A field is not valid; `details.fields` names it (`validation_failed`) */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Too many requests (`rate_limited`); wait `Retry-After` seconds */
+            429: {
+                headers: {
+                    /** @description Seconds to wait before trying again */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    draft_facets: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["DraftFacetsDto"];
+                };
+            };
+            /** @description Not signed in, or the session or token has ended (`unauthenticated`) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Not allowed (`forbidden`: a viewer writing or a non-admin on an admin route; `token_scope_insufficient`: a read token writing; `csrf_failed`: a cookie write without `X-CSRF-Token`; `password_change_required`) */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Too many requests (`rate_limited`); wait `Retry-After` seconds */
+            429: {
+                headers: {
+                    /** @description Seconds to wait before trying again */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    reject_drafts: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["DraftIds"];
+            };
+        };
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ReviewOutcome"];
+                };
+            };
+            /** @description The body is not valid JSON (`bad_request`) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Not signed in, or the session or token has ended (`unauthenticated`) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Not allowed (`forbidden`: a viewer writing or a non-admin on an admin route; `token_scope_insufficient`: a read token writing; `csrf_failed`: a cookie write without `X-CSRF-Token`; `password_change_required`) */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description The body is larger than `LEADGEN_JSON_LIMIT_BYTES` (`payload_too_large`) */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description The body is not sent as `application/json` (`unsupported_media_type`) */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description A field is not valid; `details.fields` names it (`validation_failed`) */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Too many requests (`rate_limited`); wait `Retry-After` seconds */
+            429: {
+                headers: {
+                    /** @description Seconds to wait before trying again */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    get_draft: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["DraftDto"];
+                };
+            };
+            /** @description Not signed in, or the session or token has ended (`unauthenticated`) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Not allowed (`forbidden`: a viewer writing or a non-admin on an admin route; `token_scope_insufficient`: a read token writing; `csrf_failed`: a cookie write without `X-CSRF-Token`; `password_change_required`) */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Too many requests (`rate_limited`); wait `Retry-After` seconds */
+            429: {
+                headers: {
+                    /** @description Seconds to wait before trying again */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    update_draft: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["DraftPatch"];
+            };
+        };
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["DraftDto"];
+                };
+            };
+            /** @description The body is not valid JSON (`bad_request`) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Not signed in, or the session or token has ended (`unauthenticated`) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Not allowed (`forbidden`: a viewer writing or a non-admin on an admin route; `token_scope_insufficient`: a read token writing; `csrf_failed`: a cookie write without `X-CSRF-Token`; `password_change_required`) */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description The body is larger than `LEADGEN_JSON_LIMIT_BYTES` (`payload_too_large`) */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description The body is not sent as `application/json` (`unsupported_media_type`) */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description A field is not valid; `details.fields` names it (`validation_failed`) */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Too many requests (`rate_limited`); wait `Retry-After` seconds */
+            429: {
+                headers: {
+                    /** @description Seconds to wait before trying again */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    regenerate_draft: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["RegenerateRequest"];
+            };
+        };
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["DraftDto"];
+                };
+            };
+            /** @description The body is not valid JSON (`bad_request`) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Not signed in, or the session or token has ended (`unauthenticated`) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Not allowed (`forbidden`: a viewer writing or a non-admin on an admin route; `token_scope_insufficient`: a read token writing; `csrf_failed`: a cookie write without `X-CSRF-Token`; `password_change_required`) */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description The lead can no longer be written to (`conflict`, `details.reason`: `no_email`, `do_not_contact`…) */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description The body is larger than `LEADGEN_JSON_LIMIT_BYTES` (`payload_too_large`) */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description The body is not sent as `application/json` (`unsupported_media_type`) */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description A field is not valid; `details.fields` names it (`validation_failed`) */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Too many requests (`rate_limited`); wait `Retry-After` seconds */
+            429: {
+                headers: {
+                    /** @description Seconds to wait before trying again */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description OpenAI failed (`provider_…`) */
+            502: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description No OpenAI key is set (`unavailable`), or OpenAI is unreachable or limiting */
+            503: {
+                headers: {
                     [name: string]: unknown;
                 };
                 content: {

@@ -10,6 +10,7 @@ import {
   FileText,
   KeyRound,
   LayoutDashboard,
+  MailCheck,
   Plug,
   ScrollText,
   ShieldCheck,
@@ -68,6 +69,13 @@ export const NAV: NavItem[] = [
     icon: FileText,
     section: "Workspace",
     description: "System prompts for outreach emails, with live preview on a lead.",
+  },
+  {
+    to: "/review",
+    label: "Review",
+    icon: MailCheck,
+    section: "Workspace",
+    description: "E-mail drafts written for your leads: edit, approve or reject, write one again.",
   },
   {
     to: "/settings/connections",

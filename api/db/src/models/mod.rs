@@ -5,6 +5,7 @@ pub mod audit;
 pub mod auth_tokens;
 pub mod challenge;
 pub mod dnc;
+pub mod draft;
 pub mod effect;
 pub mod hashtag;
 pub mod ig_account;

@@ -93,7 +93,12 @@ pub fn build(r: Registry) -> Engine {
             |_tick| crate::accounts::jobs::check_job(),
         );
     if s.jobs_test_kinds {
-        b = testing::register(b);
+        b = testing::register(b).handler(
+            crate::drafts::test_job::KIND,
+            crate::drafts::test_job::TestDrafts {
+                access: r.providers.clone(),
+            },
+        );
     }
     b.only_queues(&r.only_queues).build()
 }

@@ -6,6 +6,7 @@ use crate::state::AppState;
 use actix_web::web::{self, Json};
 use chrono::{DateTime, Utc};
 use leadgen_core::ApiResult;
+use leadgen_db::models::draft::Draft;
 use leadgen_db::models::import::Import;
 use leadgen_db::models::summary::LeadSummary;
 use serde::Serialize;
@@ -39,6 +40,8 @@ pub struct Attention {
     pub new_without_email: i64,
     /// Imports that failed or were interrupted.
     pub unfinished_imports: i64,
+    /// E-mail drafts waiting for your review.
+    pub drafts_to_review: i64,
 }
 
 #[derive(Serialize, ToSchema)]
@@ -80,8 +83,14 @@ pub async fn dashboard(me: CurrentUser, state: web::Data<AppState>) -> ApiResult
     let uid = me.user.id.clone();
     let s = state
         .db
-        .run(move |c| LeadSummary::for_owner(c, &uid))
+        .run(move |c| {
+            Ok((
+                LeadSummary::for_owner(c, &uid)?,
+                Draft::count_pending(c, &uid)?,
+            ))
+        })
         .await?;
+    let (s, drafts_to_review) = s;
     Ok(Json(Dashboard {
         total_leads: s.total,
         by_status: s
@@ -94,6 +103,7 @@ pub async fn dashboard(me: CurrentUser, state: web::Data<AppState>) -> ApiResult
             bounced: s.bounced,
             new_without_email: s.new_without_email,
             unfinished_imports: s.unfinished_imports,
+            drafts_to_review,
         },
         recent_imports: s
             .recent_imports

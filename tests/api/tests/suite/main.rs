@@ -5,6 +5,7 @@ mod accounts;
 mod admin;
 mod bulk;
 mod contract;
+mod drafts;
 mod import;
 mod jobs;
 mod lead_queries;

@@ -392,3 +392,100 @@ async fn instagram_accounts_members_challenges_and_signin_states_round_trip() {
     assert!(AccountMember::find(c, "acct-1", &u.id).unwrap().is_none());
     assert!(Challenge::find_owned(c, &u.id, &ch.id).unwrap().is_none());
 }
+
+/// Drafts (a double, nullable text and integer, long unicode text) on the backend under test: one per owner, lead
+/// and product, replaced in place; review counts; gone with their lead.
+#[tokio::test]
+async fn drafts_round_trip() {
+    use leadgen_db::models::draft::{Draft, DraftFilter, NewDraft, APPROVED};
+    use leadgen_db::models::lead::{Lead, LeadPatch};
+    use leadgen_db::models::product::Product;
+    let app = spawn_app().await;
+    let mut c = app.state.db.get().unwrap();
+    let c = &mut *c;
+    let u = User::create(c, "drafta", None, "$2b$04$hash", Role::User, false).unwrap();
+    let p = Product::create(c, &u.id, "Mätten", None, &[]).unwrap();
+    let l = Lead::create(
+        c,
+        &u.id,
+        None,
+        LeadPatch {
+            username: Some("anna".into()),
+            email: Some(Some("anna@example.com".into())),
+            ..LeadPatch::default()
+        },
+    )
+    .unwrap();
+    let body = format!("Hallo Anna,\n\n{}\n— Grüße 🌿", "ä".repeat(20_000));
+    let new = NewDraft {
+        owner_id: &u.id,
+        lead_id: &l.id,
+        product_id: &p.id,
+        session_id: None,
+        prompt_id: None,
+        prompt_version: Some(3),
+        model: "gpt-4o-mini",
+        language: "German",
+        subject: "Kooperation für Anna",
+        body: &body,
+        instruction: None,
+        prompt_tokens: 1_234,
+        completion_tokens: 5_678_901_234,
+        cost_usd: 0.000_123_456_789,
+    };
+    let d = Draft::save(c, &new).unwrap();
+    assert_eq!(
+        (
+            d.body.as_str(),
+            d.cost_usd,
+            d.completion_tokens,
+            d.session_id.clone(),
+            d.prompt_version,
+            d.status.as_str()
+        ),
+        (
+            body.as_str(),
+            0.000_123_456_789,
+            5_678_901_234,
+            None,
+            Some(3),
+            "pending"
+        )
+    );
+    assert_eq!(
+        Draft::review_many(c, &u.id, std::slice::from_ref(&d.id), APPROVED).unwrap(),
+        1
+    );
+    let again = Draft::save(
+        c,
+        &NewDraft {
+            session_id: Some("sess"),
+            subject: "Neu",
+            ..new
+        },
+    )
+    .unwrap();
+    assert_eq!(
+        (
+            again.id.as_str(),
+            again.subject.as_str(),
+            again.status.as_str(),
+            again.session_id.as_deref()
+        ),
+        (d.id.as_str(), "Neu", "pending", Some("sess")),
+        "the same row, back to pending"
+    );
+    let (rows, total) = Draft::list(c, &u.id, &DraftFilter::default(), 10, 0).unwrap();
+    assert_eq!(
+        (
+            total,
+            rows[0].username.as_str(),
+            rows[0].product_name.as_str()
+        ),
+        (1, "anna", "Mätten")
+    );
+    assert_eq!(Draft::count_pending(c, &u.id).unwrap(), 1);
+    // Deleting the product deletes its drafts.
+    Product::delete(c, &u.id, &p.id).unwrap();
+    assert!(Draft::find_for(c, &u.id, &l.id, &p.id).unwrap().is_none());
+}

@@ -138,7 +138,7 @@ async fn the_dashboard_counts_your_own_leads_by_status_and_your_imports() {
     assert_eq!(d["by_status"][0], json!({"status": "new", "count": 4}));
     assert_eq!(
         d["attention"],
-        json!({"replied": 1, "bounced": 1, "new_without_email": 3, "unfinished_imports": 0})
+        json!({"replied": 1, "bounced": 1, "new_without_email": 3, "unfinished_imports": 0, "drafts_to_review": 0})
     );
     assert_eq!(d["recent_imports"][0]["inserted"], 2);
     assert_eq!(d["recent_imports"][0]["status"], "done");

@@ -32,6 +32,8 @@ struct Ctx {
     /// Perplexity: what the search found; OpenAI: `None`.
     contact: Option<Contact>,
     prompt_email: Option<String>,
+    /// A line `Instruction: …` in the prompt (a regeneration's wish): the e-mail body ends with it as a P.S.
+    instruction: Option<String>,
 }
 
 fn is_word(c: u8) -> bool {
@@ -204,7 +206,21 @@ fn ctx_for(lead: &Lead, prompt: &str, contact: Option<Contact>) -> Ctx {
         lang: lang_of(prompt),
         contact,
         prompt_email: lead.email.clone(),
+        instruction: instruction_of(prompt),
     }
+}
+
+/// The rest of the last line starting with `Instruction:`.
+fn instruction_of(prompt: &str) -> Option<String> {
+    prompt
+        .lines()
+        .filter_map(|l| {
+            let t = l.trim();
+            t.get(..12)
+                .filter(|h| h.eq_ignore_ascii_case("instruction:"))
+                .map(|_| t[12..].trim().to_string())
+        })
+        .rfind(|i| !i.is_empty())
 }
 
 fn check_common(st: &State, provider: &str, req: &Req) -> Result<Value, Reply> {
@@ -589,6 +605,14 @@ fn subject(ctx: &Ctx) -> String {
 }
 
 fn email_body(ctx: &Ctx) -> String {
+    let body = email_text(ctx);
+    match &ctx.instruction {
+        Some(i) => format!("{body}\n\nP.S. {i}"),
+        None => body,
+    }
+}
+
+fn email_text(ctx: &Ctx) -> String {
     if ctx.lang == "de" {
         format!(
             "Hallo {},\n\nich bin auf dein Profil @{} gestoßen und finde deine Inhalte großartig. Hättest du Lust auf eine Zusammenarbeit?\n\nViele Grüße",
@@ -848,5 +872,14 @@ mod tests {
         assert_eq!(l.name.as_deref(), Some("Jürgen"));
         assert_eq!(l.handle.as_deref(), Some("max_yoga"));
         assert_eq!(l.email.as_deref(), Some("info@max.de"));
+    }
+
+    #[test]
+    fn a_regeneration_instruction_ends_the_email() {
+        let prompt = "username: anna.fitness\nInstruction: mention the spring discount\n";
+        let ctx = ctx_for(&extract_lead(prompt), prompt, None);
+        assert!(email_body(&ctx).ends_with("P.S. mention the spring discount"));
+        let ctx = ctx_for(&extract_lead("username: anna"), "username: anna", None);
+        assert!(!email_body(&ctx).contains("P.S."));
     }
 }

@@ -1,6 +1,6 @@
 import { Link } from "react-router";
 import { useQuery } from "@tanstack/react-query";
-import { AlertTriangle, ArrowRight, CheckCircle2, FileUp, MailX, MessageSquareReply, Plus, ShieldAlert, Upload, UserX } from "lucide-react";
+import { AlertTriangle, ArrowRight, CheckCircle2, FileUp, MailCheck, MailX, MessageSquareReply, Plus, ShieldAlert, Upload, UserX } from "lucide-react";
 import { useCurrentUser } from "../auth/session";
 import { errorMessage } from "../../lib/errors";
 import { FormError } from "../../ui/Field";
@@ -172,6 +172,7 @@ function Attention({ d }: { d: Dashboard }) {
       to: leadsLink({ statuses: ["new"], hasEmail: "no" }),
     },
     { n: a.unfinished_imports, icon: <AlertTriangle size={16} />, text: (n: number) => `import${n === 1 ? "" : "s"} failed or stopped`, to: "/leads?import=1" },
+    { n: a.drafts_to_review, icon: <MailCheck size={16} />, text: (n: number) => `e-mail draft${n === 1 ? " waits" : "s wait"} for your review`, to: "/review" },
   ].filter((i) => i.n > 0);
   return (
     <Card title="Needs attention" className="dash-attention">
