@@ -46,6 +46,7 @@ pub enum ErrorCode {
     InstagramLoginRequired,
     InstagramActionBlocked,
     InstagramPleaseWait,
+    HeavyOperationRunning,
 }
 
 impl ErrorCode {
@@ -86,6 +87,7 @@ impl ErrorCode {
         ErrorCode::InstagramLoginRequired,
         ErrorCode::InstagramActionBlocked,
         ErrorCode::InstagramPleaseWait,
+        ErrorCode::HeavyOperationRunning,
     ];
 
     pub fn as_str(self) -> &'static str {
@@ -126,6 +128,7 @@ impl ErrorCode {
             ErrorCode::InstagramLoginRequired => "instagram_login_required",
             ErrorCode::InstagramActionBlocked => "instagram_action_blocked",
             ErrorCode::InstagramPleaseWait => "instagram_please_wait",
+            ErrorCode::HeavyOperationRunning => "heavy_operation_running",
         }
     }
 
@@ -167,6 +170,7 @@ impl ErrorCode {
             ErrorCode::InstagramLoginRequired => StatusCode::CONFLICT,
             ErrorCode::InstagramActionBlocked => StatusCode::SERVICE_UNAVAILABLE,
             ErrorCode::InstagramPleaseWait => StatusCode::SERVICE_UNAVAILABLE,
+            ErrorCode::HeavyOperationRunning => StatusCode::CONFLICT,
         }
     }
 
@@ -221,6 +225,9 @@ impl ErrorCode {
             }
             ErrorCode::InstagramPleaseWait => {
                 "Instagram asks to wait a few minutes before trying again."
+            }
+            ErrorCode::HeavyOperationRunning => {
+                "Another heavy operation of yours is running; wait for it or cancel it."
             }
         }
     }

@@ -232,7 +232,8 @@ fn run(listener: TcpListener, state: AppState) -> anyhow::Result<Server> {
                     .configure(providers::usage::routes)
                     .configure(identity::routes)
                     .configure(leads::routes)
-                    .configure(prompts::routes),
+                    .configure(prompts::routes)
+                    .configure(crate::sessions::routes),
             )
             .default_service(web::route().to(fallback))
     })

@@ -3,6 +3,7 @@
 pub mod app;
 pub mod audit;
 pub mod cli;
+pub mod drafts;
 pub mod extract;
 pub mod identity;
 pub mod jobs;
@@ -12,6 +13,7 @@ pub mod ops;
 pub mod prompts;
 pub mod providers;
 pub mod security;
+pub mod sessions;
 pub mod spa;
 pub mod state;
 pub mod telemetry;

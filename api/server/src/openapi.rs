@@ -106,6 +106,10 @@ impl Modify for Security {
         crate::jobs::routes::list_my_jobs, crate::jobs::routes::cancel_my_job,
         crate::providers::mailboxes::list, crate::providers::mailboxes::connect, crate::providers::mailboxes::disconnect,
         crate::providers::mailboxes::callback, crate::providers::usage::usage,
+        crate::sessions::routes::estimate, crate::sessions::routes::create, crate::sessions::routes::list,
+        crate::sessions::routes::get, crate::sessions::routes::cancel, crate::sessions::routes::resume,
+        crate::sessions::routes::retry_failed, crate::sessions::routes::add_related, crate::sessions::routes::log,
+        crate::sessions::routes::items, crate::sessions::events::events,
     ),
     components(schemas(leadgen_core::error::ErrorBody, leadgen_core::error::ErrorInfo, leadgen_core::ErrorCode)),
     modifiers(&Security, &Contract),
@@ -117,6 +121,7 @@ impl Modify for Security {
         (name = "leads", description = "The leads workspace"),
         (name = "prompts", description = "Products and system prompts (the template language)"),
         (name = "providers", description = "Provider credentials (admins), your own AI keys, test connection, sandbox mode"),
+        (name = "sessions", description = "Processing sessions: the lead pipeline from hashtags to e-mail drafts, with live progress"),
         (name = "operations", description = "Health"),
     )
 )]
