@@ -179,17 +179,15 @@ impl ProcessingSession {
             .execute(conn);
         match res {
             Ok(_) => {}
+            // Another create won the race (PostgreSQL: this transaction is over; the caller names the winner).
             Err(diesel::result::Error::DatabaseError(
                 diesel::result::DatabaseErrorKind::UniqueViolation,
                 _,
             )) => {
-                return match ProcessingSession::active_for(conn, new.owner_id)? {
-                    Some(s) => Err(heavy_running(&s)),
-                    None => Err(ApiError::msg(
-                        ErrorCode::HeavyOperationRunning,
-                        "Another session was just started.",
-                    )),
-                };
+                return Err(ApiError::msg(
+                    ErrorCode::HeavyOperationRunning,
+                    "Another session of yours was just started: one heavy operation at a time.",
+                ));
             }
             Err(e) => return Err(e.into()),
         }
@@ -389,6 +387,49 @@ impl ProcessingSession {
             ))
             .execute(conn)?;
         Ok(())
+    }
+
+    /// The pause before the next batch, only while the session runs (false: it was asked to stop meanwhile). One
+    /// conditional update, so a cancel and a pause cannot both think they came first.
+    pub fn pause_if_running(
+        conn: &mut DbConn,
+        id: &str,
+        until: NaiveDateTime,
+        seconds: i64,
+        now: NaiveDateTime,
+    ) -> ApiResult<bool> {
+        let n = diesel::update(
+            processing_sessions::table
+                .find(id)
+                .filter(processing_sessions::status.eq(RUNNING)),
+        )
+        .set((
+            processing_sessions::pause_until.eq(until),
+            processing_sessions::pause_seconds.eq(seconds),
+            processing_sessions::updated_at.eq(now),
+        ))
+        .execute(conn)?;
+        Ok(n == 1)
+    }
+
+    /// Asks a session that is at work (not waiting out a pause) to stop; false when it is not at work.
+    pub fn mark_cancelling(conn: &mut DbConn, id: &str, now: NaiveDateTime) -> ApiResult<bool> {
+        let n = diesel::update(
+            processing_sessions::table
+                .find(id)
+                .filter(processing_sessions::status.eq_any([QUEUED, RUNNING]))
+                .filter(
+                    processing_sessions::pause_until
+                        .is_null()
+                        .or(processing_sessions::pause_until.le(now)),
+                ),
+        )
+        .set((
+            processing_sessions::status.eq(CANCELLING),
+            processing_sessions::updated_at.eq(now),
+        ))
+        .execute(conn)?;
+        Ok(n == 1)
     }
 
     /// Adds to the cost so far (inside the effect's transaction).

@@ -124,7 +124,7 @@ pub async fn create(
             check_refs(c, &uid, &checked)?;
             let options = serde_json::to_value(&checked.options).map_err(ApiError::internal)?;
             // The check for a running session, the insert and the job are one write transaction.
-            let s = write_tx(c, |c| {
+            let created = write_tx(c, |c| {
                 let s = ProcessingSession::create(
                     c,
                     &NewSession {
@@ -142,7 +142,17 @@ pub async fn create(
                 ProcessingSession::set_job(c, &s.id, &job.job().id)?;
                 SessionLogEntry::add(c, &s.id, "info", None, "Session created", now)?;
                 ProcessingSession::get(c, &s.id)
-            })?;
+            });
+            let s = match created {
+                // Lost a race with another create: name the session that won.
+                Err(e) if e.code == ErrorCode::HeavyOperationRunning && e.details.is_none() => {
+                    return Err(match ProcessingSession::active_for(c, &uid)? {
+                        Some(other) => heavy_running(&other),
+                        None => e,
+                    })
+                }
+                other => other?,
+            };
             dto::build(c, &s, now)
         })
         .await?;
@@ -259,14 +269,9 @@ pub async fn cancel(
                         if let Some(j) = &job {
                             Job::cancel(c, &j.id, now)?;
                         }
-                        if job_running {
-                            ProcessingSession::transition(
-                                c,
-                                &s.id,
-                                &[QUEUED, RUNNING],
-                                CANCELLING,
-                                now,
-                            )?;
+                        // A session at work stops at its next checkpoint; one waiting (to start, or out its
+                        // pause) has committed everything and ends at once.
+                        if job_running && ProcessingSession::mark_cancelling(c, &s.id, now)? {
                             SessionLogEntry::add(
                                 c,
                                 &s.id,
@@ -279,7 +284,7 @@ pub async fn cancel(
                                 jobs.stop_running(&j.id);
                             }
                         } else {
-                            run::end_at(now, c, &s.id, CANCELLED, None)?;
+                            run::end_in(now, c, &s.id, CANCELLED, None)?;
                         }
                     }
                     _ => return Err(ended(&s)),

@@ -69,8 +69,19 @@ pub fn summary(c: &mut DbConn, s: &ProcessingSession, ending: &str) -> ApiResult
     Ok(out)
 }
 
-/// Ends an active session with its summary (and a log line); nothing when it has ended already.
+/// Ends an active session with its summary (and a log line), in its own transaction.
 pub fn end_at(
+    now: chrono::NaiveDateTime,
+    c: &mut DbConn,
+    id: &str,
+    status: &str,
+    error: Option<&str>,
+) -> ApiResult<()> {
+    write_tx(c, |c| end_in(now, c, id, status, error))
+}
+
+/// [`end_at`] inside the caller's transaction; nothing when the session has ended already.
+pub fn end_in(
     now: chrono::NaiveDateTime,
     c: &mut DbConn,
     id: &str,
@@ -87,13 +98,11 @@ pub fn end_at(
     if let Some(e) = error {
         text = format!("{text} Stopped because: {e}");
     }
-    write_tx(c, |c| {
-        if ProcessingSession::finish(c, id, status, &text, error, now)? {
-            let level = if status == FAILED { "error" } else { "info" };
-            SessionLogEntry::add(c, id, level, None, &text, now)?;
-        }
-        Ok(())
-    })
+    if ProcessingSession::finish(c, id, status, &text, error, now)? {
+        let level = if status == FAILED { "error" } else { "info" };
+        SessionLogEntry::add(c, id, level, None, &text, now)?;
+    }
+    Ok(())
 }
 
 fn end(
@@ -187,7 +196,14 @@ impl SessionRunner {
                 };
                 match step {
                     Step::Next => {}
-                    Step::Pause(d) => return Ok(Outcome::Snooze(d)),
+                    Step::Pause(d) => {
+                        // A cancel that came while the batch ran ends the session now, not after the pause.
+                        if ProcessingSession::get(c, id)?.status == CANCELLING {
+                            end(ctx, c, id, CANCELLED, None)?;
+                            return Ok(Outcome::Done);
+                        }
+                        return Ok(Outcome::Snooze(d));
+                    }
                     Step::Stop => {
                         end(ctx, c, id, CANCELLED, None)?;
                         return Ok(Outcome::Done);

@@ -16,6 +16,7 @@ mod prompts;
 mod providers;
 mod secrets;
 mod security;
+mod sessions;
 mod tokens;
 mod upgrade;
 mod workspace;

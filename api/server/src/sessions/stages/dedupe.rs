@@ -56,64 +56,74 @@ pub fn run(r: &Run<'_>, c: &mut DbConn) -> ApiResult<Step> {
                 };
                 let added = enriched.get(&lead.id).map(String::as_str) == Some("added");
                 let batch_id = leadgen_db::new_id();
-                let (status, outcome, note): (&str, &str, Option<String>) = if DoNotContact::blocks(
-                    c,
-                    r.owner(),
-                    &lead.username,
-                    lead.email.as_deref(),
-                )? {
-                    if lead.status != dnc::STATUS {
-                        let patch = LeadPatch {
-                            status: Some(dnc::STATUS.into()),
-                            ..Default::default()
-                        };
-                        Lead::update(
+                let (status, outcome, note): (&str, &str, Option<String>) =
+                    if DoNotContact::blocks(c, r.owner(), &lead.username, lead.email.as_deref())? {
+                        if lead.status != dnc::STATUS {
+                            let patch = LeadPatch {
+                                status: Some(dnc::STATUS.into()),
+                                ..Default::default()
+                            };
+                            Lead::update(
+                                c,
+                                r.owner(),
+                                Some(r.owner()),
+                                &lead.id,
+                                None,
+                                patch,
+                                &batch_id,
+                            )?;
+                        }
+                        (
+                            DONE,
+                            "dropped_dnc",
+                            Some(format!("@{} is on the do-not-contact list", lead.username)),
+                        )
+                    } else if !added {
+                        (
+                            DONE,
+                            "merged",
+                            Some(format!(
+                                "@{} was already in the workspace: updated",
+                                lead.username
+                            )),
+                        )
+                    } else if let Some(other) = match lead.email.as_deref() {
+                        Some(e) => Lead::first_with_email(c, r.owner(), e, &lead.id)?,
+                        None => None,
+                    } {
+                        Lead::set_deleted(
                             c,
                             r.owner(),
                             Some(r.owner()),
                             &lead.id,
-                            None,
-                            patch,
+                            true,
                             &batch_id,
                         )?;
-                    }
-                    (
-                        DONE,
-                        "dropped_dnc",
-                        Some(format!("@{} is on the do-not-contact list", lead.username)),
-                    )
-                } else if !added {
-                    (
-                        DONE,
-                        "merged",
-                        Some(format!(
-                            "@{} was already in the workspace: updated",
-                            lead.username
-                        )),
-                    )
-                } else if let Some(other) = match lead.email.as_deref() {
-                    Some(e) => Lead::first_with_email(c, r.owner(), e, &lead.id)?,
-                    None => None,
-                } {
-                    Lead::set_deleted(c, r.owner(), Some(r.owner()), &lead.id, true, &batch_id)?;
-                    (
-                        DONE,
-                        "merged",
-                        Some(format!(
+                        (
+                            DONE,
+                            "merged",
+                            Some(format!(
                             "@{} has the e-mail of @{}: merged into it (the new lead was deleted)",
                             lead.username, other.username
                         )),
-                    )
-                } else if require_contact && lead.email.is_none() && lead.phone.is_none() {
-                    Lead::set_deleted(c, r.owner(), Some(r.owner()), &lead.id, true, &batch_id)?;
-                    (
-                        SKIPPED,
-                        "dropped_filter",
-                        Some(format!("@{}: no contact data found", lead.username)),
-                    )
-                } else {
-                    (DONE, "kept", None)
-                };
+                        )
+                    } else if require_contact && lead.email.is_none() && lead.phone.is_none() {
+                        Lead::set_deleted(
+                            c,
+                            r.owner(),
+                            Some(r.owner()),
+                            &lead.id,
+                            true,
+                            &batch_id,
+                        )?;
+                        (
+                            SKIPPED,
+                            "dropped_filter",
+                            Some(format!("@{}: no contact data found", lead.username)),
+                        )
+                    } else {
+                        (DONE, "kept", None)
+                    };
                 let u = ItemUpdate {
                     status,
                     outcome: Some(outcome),

@@ -413,14 +413,20 @@ pub fn run(r: &Run<'_>, c: &mut DbConn) -> ApiResult<Step> {
             }
         }
         // Pacing: a random pause before the next batch, as a snooze of the job (crash-safe, clock-driven).
+        if r.checkpoint(c)? {
+            return Ok(Step::Stop);
+        }
         if !SessionItem::pending(c, r.sid(), STAGE, 1)?.is_empty() {
             let secs = pause_seconds(r);
             if secs > 0 {
                 let now = r.ctx.now();
                 let until = now + chrono::Duration::seconds(secs);
-                write_tx(c, |c| {
-                    ProcessingSession::set_pause(c, r.sid(), Some(until), Some(secs), now)
+                let paused = write_tx(c, |c| {
+                    ProcessingSession::pause_if_running(c, r.sid(), until, secs, now)
                 })?;
+                if !paused {
+                    return Ok(Step::Stop);
+                }
                 return Ok(Step::Pause(Duration::from_secs(secs as u64)));
             }
         }
