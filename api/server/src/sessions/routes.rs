@@ -183,7 +183,7 @@ fn status_str(s: SessionStatus) -> &'static str {
 }
 
 /// Your sessions, newest first.
-#[utoipa::path(get, path = "/api/v1/sessions", operation_id = "list_sessions", tag = "sessions", params(ListQuery),
+#[utoipa::path(get, path = "/api/v1/sessions", operation_id = "list_processing_sessions", tag = "sessions", params(ListQuery),
     responses((status = 200, body = SessionPage)))]
 pub async fn list(
     me: CurrentUser,
