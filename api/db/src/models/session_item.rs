@@ -338,7 +338,7 @@ impl SessionItem {
             .into_iter()
             .map(|(s, e, n)| (s, e.unwrap_or_default(), n))
             .collect();
-        out.sort_by(|a, b| b.2.cmp(&a.2));
+        out.sort_by_key(|r| std::cmp::Reverse(r.2));
         Ok(out)
     }
 

@@ -54,7 +54,7 @@ fn check_refs(c: &mut DbConn, owner: &str, f: &form::Checked) -> ApiResult<()> {
             return Err(ApiError::field(
                 "lead_ids",
                 "unknown_lead",
-                &format!(
+                format!(
                     "{} of the leads are not in your workspace.",
                     ids.len() - owned.len()
                 ),

@@ -168,8 +168,7 @@ pub fn run(r: &Run<'_>, c: &mut DbConn) -> ApiResult<Step> {
             "chat_completions",
             started,
             &res,
-            tokens,
-            Some("tokens"),
+            (tokens, Some("tokens")),
         )?;
         match res {
             Ok(answer) => {

@@ -94,7 +94,7 @@ pub fn run(r: &Run<'_>, c: &mut DbConn) -> ApiResult<Step> {
         let started = Instant::now();
         let res = r.ctx.block_on(client.scrape_hashtags(&input));
         let n = res.as_ref().map(|p| p.len() as i64).unwrap_or(0);
-        r.record_call(c, "apify", "run_sync", started, &res, n, Some("posts"))?;
+        r.record_call(c, "apify", "run_sync", started, &res, (n, Some("posts")))?;
         match res {
             Ok(posts) => {
                 let (owners, related) = read_posts(&posts, &tags);

@@ -328,7 +328,7 @@ pub fn run(r: &Run<'_>, c: &mut DbConn) -> ApiResult<Step> {
         let started = Instant::now();
         let res = r.ctx.block_on(client.scrape_profiles(&usernames));
         let n = res.as_ref().map(|p| p.len() as i64).unwrap_or(0);
-        r.record_call(c, "apify", "run_sync", started, &res, n, Some("profiles"))?;
+        r.record_call(c, "apify", "run_sync", started, &res, (n, Some("profiles")))?;
         match res {
             Ok(profiles) => {
                 let by_name: HashMap<String, &ProfileItem> = profiles

@@ -62,7 +62,8 @@ impl Run<'_> {
         Ok(s.status == leadgen_db::models::processing_session::CANCELLING)
     }
 
-    /// Records a provider call in the usage record (not inside the effect: the call happened either way).
+    /// Records a provider call in the usage record (not inside the effect: the call happened either way), with
+    /// its usage `(units, unit)` when it succeeded.
     pub fn record_call<T>(
         &self,
         c: &mut DbConn,
@@ -70,8 +71,7 @@ impl Run<'_> {
         operation: &str,
         started: Instant,
         res: &Result<T, ProviderError>,
-        units: i64,
-        unit: Option<&str>,
+        (units, unit): (i64, Option<&str>),
     ) -> ApiResult<()> {
         let status = match res {
             Ok(_) => "ok".to_owned(),
