@@ -33,6 +33,27 @@ pub fn session_of(j: &leadgen_db::models::job::Job) -> Option<String> {
         .map(str::to_owned)
 }
 
+/// The session of a job cancelled from the jobs pages (inside that transaction): a session at work stops at its
+/// next checkpoint, one waiting ends `cancelled` at once.
+pub fn cancel_for_job(
+    c: &mut leadgen_db::DbConn,
+    session_id: &str,
+    job_running: bool,
+    now: chrono::NaiveDateTime,
+) -> leadgen_core::ApiResult<()> {
+    use leadgen_db::models::processing_session::{ProcessingSession, CANCELLED};
+    let Some(s) = ProcessingSession::find(c, session_id)? else {
+        return Ok(());
+    };
+    if !s.is_active() {
+        return Ok(());
+    }
+    if job_running && ProcessingSession::mark_cancelling(c, &s.id, now)? {
+        return Ok(());
+    }
+    run::end_in(now, c, &s.id, CANCELLED, None)
+}
+
 /// Mounted under `/api/v1`.
 pub fn routes(cfg: &mut web::ServiceConfig) {
     use routes as r;

@@ -672,3 +672,107 @@ async fn another_users_session_is_not_found_and_viewers_cannot_start_one() {
     assert_eq!(res.status(), StatusCode::FORBIDDEN);
     wait_end(&e.admin.b, id).await;
 }
+
+#[tokio::test]
+async fn a_drafts_only_run_goes_over_the_selected_leads() {
+    let e = env().await;
+    let b = &e.admin.b;
+    let (st, product) = status_json(
+        b.post("/api/v1/products", &json!({"name": "Yoga mats"}))
+            .await,
+    )
+    .await;
+    assert_eq!(st, StatusCode::CREATED, "{product}");
+    let pid = product["id"].as_str().unwrap();
+    let mut ids = vec![];
+    for body in [
+        json!({"username": "with.mail", "email": "hello@with-mail.de"}),
+        json!({"username": "without.mail"}),
+    ] {
+        let (st, l) = status_json(b.post("/api/v1/leads", &body).await).await;
+        assert_eq!(st, StatusCode::CREATED, "{l}");
+        ids.push(l["id"].as_str().unwrap().to_owned());
+    }
+    let other = e.app.user(&e.admin, "olga", "user").await;
+    let (_, theirs) = status_json(
+        other
+            .b
+            .post("/api/v1/leads", &json!({"username": "theirs"}))
+            .await,
+    )
+    .await;
+    let body = |lead_ids: Vec<String>| json!({"lead_ids": lead_ids, "stages": ["drafts"], "product_id": pid});
+    // Someone else's lead is not selectable; a selection needs the drafts stage only.
+    let mut with_theirs = ids.clone();
+    with_theirs.push(theirs["id"].as_str().unwrap().to_owned());
+    let (st, err) = status_json(b.post("/api/v1/sessions", &body(with_theirs)).await).await;
+    assert_eq!(st, StatusCode::UNPROCESSABLE_ENTITY, "{err}");
+    assert!(err["error"]["details"]["fields"]["lead_ids"].is_array());
+    let (st, err) = status_json(
+        b.post(
+            "/api/v1/sessions",
+            &json!({"lead_ids": ids, "stages": ["crawl", "drafts"], "product_id": pid}),
+        )
+        .await,
+    )
+    .await;
+    assert_eq!(st, StatusCode::UNPROCESSABLE_ENTITY, "{err}");
+
+    let s = start(b, &body(ids.clone())).await;
+    assert_eq!(s["lead_count"], 2);
+    assert_eq!(s["name"], "E-mails for 2 leads");
+    let id = s["id"].as_str().unwrap();
+    let s = wait_end(b, id).await;
+    assert_eq!(s["status"], "done", "{s}");
+    let (_, items) = status_json(
+        b.get(&format!("/api/v1/sessions/{id}/items?stage=drafts"))
+            .await,
+    )
+    .await;
+    assert_eq!(items["total"], 2, "{items}");
+    let by_lead = |lead: &str| {
+        items["items"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|i| i["lead_id"] == lead)
+            .cloned()
+            .unwrap()
+    };
+    assert_eq!(by_lead(&ids[1])["outcome"], "no_email");
+    assert_ne!(by_lead(&ids[0])["status"], "failed");
+    assert_ne!(by_lead(&ids[0])["status"], "pending");
+}
+
+#[tokio::test]
+async fn cancelling_the_job_from_my_background_work_cancels_the_session() {
+    let e = env().await;
+    let b = &e.admin.b;
+    let slow = form(
+        &["yoga"],
+        json!({"pacing": {"batch_size": 5, "pause_min_seconds": 600, "pause_max_seconds": 600}}),
+    );
+    let s = start(b, &slow).await;
+    let id = s["id"].as_str().unwrap();
+    wait_for(b, id, |s| !s["pause"].is_null()).await;
+    let (_, jobs) = status_json(b.get("/api/v1/me/jobs").await).await;
+    let job = jobs["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|j| j["kind"] == "sessions.run")
+        .cloned()
+        .unwrap_or_else(|| panic!("{jobs}"));
+    assert_eq!(job["label"], "Processing session (lead pipeline)");
+    let (st, body) = status_json(
+        b.post_empty(&format!(
+            "/api/v1/me/jobs/{}/cancel",
+            job["id"].as_str().unwrap()
+        ))
+        .await,
+    )
+    .await;
+    assert_eq!(st, StatusCode::OK, "{body}");
+    let s = wait_end(b, id).await;
+    assert_eq!(s["status"], "cancelled", "{s}");
+}
