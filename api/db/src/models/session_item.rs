@@ -298,6 +298,17 @@ impl SessionItem {
         .execute(conn)?)
     }
 
+    /// PostgreSQL: refreshes the planner's statistics of the tables a session grows quickly (its items, the leads,
+    /// the hashtag pairs); without it, tables that grew from empty in seconds are read by full scans. Nothing on
+    /// SQLite.
+    pub fn refresh_statistics(conn: &mut DbConn) -> ApiResult<()> {
+        use diesel::connection::SimpleConnection;
+        if let DbConn::Postgresql(c) = conn {
+            c.batch_execute("ANALYZE session_items, leads, hashtag_pairs, lead_edits")?;
+        }
+        Ok(())
+    }
+
     /// Items per (stage, status, outcome).
     pub fn tally(conn: &mut DbConn, session_id: &str) -> ApiResult<Tally> {
         use diesel::dsl::count_star;

@@ -30,6 +30,7 @@ pub fn run(r: &Run<'_>, c: &mut DbConn) -> ApiResult<Step> {
     write_tx(c, |c| {
         SessionItem::ensure(c, r.sid(), STAGE, &items, r.ctx.now())
     })?;
+    SessionItem::refresh_statistics(c)?;
     let require_contact = r.options.filters.require_contact && r.session.has_stage("contacts");
     let mut named = 0usize;
     loop {

@@ -35,7 +35,8 @@ fn ensure_items(r: &Run<'_>, c: &mut DbConn) -> ApiResult<()> {
         ids.into_iter().map(|id| (id.clone(), Some(id))).collect();
     write_tx(c, |c| {
         SessionItem::ensure(c, r.sid(), STAGE, &items, r.ctx.now())
-    })
+    })?;
+    SessionItem::refresh_statistics(c)
 }
 
 pub fn run(r: &Run<'_>, c: &mut DbConn) -> ApiResult<Step> {

@@ -319,6 +319,10 @@ pub fn run(r: &Run<'_>, c: &mut DbConn) -> ApiResult<Step> {
             return Ok(Step::Next);
         }
         let s = ProcessingSession::get(c, r.sid())?;
+        // Every 20 batches the planner learns how the tables grew (PostgreSQL).
+        if s.batches % 20 == 1 {
+            SessionItem::refresh_statistics(c)?;
+        }
         let key = format!("apify:profiles:{}:{}", r.sid(), s.batches);
         if Effect::find(c, &key)?.is_some() {
             write_tx(c, |c| ProcessingSession::next_batch(c, r.sid()))?;
