@@ -180,17 +180,18 @@ pub fn build(c: &mut DbConn, s: &ProcessingSession, now: NaiveDateTime) -> ApiRe
             let pending = tally.count(st, Some(session_item::PENDING), None);
             let done = total - failed - pending;
             let idx = STAGES.iter().position(|x| x == st);
+            // Behind the current stage, or the session has ended: the stage has run as far as it got.
+            let passed = ended || (current_idx.is_some() && idx < current_idx);
             let status = if current.as_deref() == Some(st.as_str()) && !ended {
                 "running"
-            } else if failed > 0 && pending == 0 && (ended || idx < current_idx) {
-                "failed"
-            } else if (ended && s.status == "done") || (idx < current_idx && current_idx.is_some())
-            {
-                if total == 0 {
-                    "skipped"
+            } else if passed && total > 0 && pending == 0 {
+                if failed > 0 && done == 0 {
+                    "failed"
                 } else {
                     "done"
                 }
+            } else if passed && total == 0 && (s.status == "done" || !ended) {
+                "skipped"
             } else {
                 "pending"
             };

@@ -388,6 +388,8 @@ async fn pauses_follow_the_clock_cancel_keeps_what_was_saved_and_resume_continue
         s["summary"].as_str().unwrap().starts_with("Cancelled"),
         "{s}"
     );
+    assert_eq!(stage(&s, "crawl")["status"], "done", "{s}");
+    assert_eq!(stage(&s, "enrich")["status"], "pending", "{s}");
     let (_, page) = status_json(b.get("/api/v1/leads").await).await;
     assert_eq!(page["items"].as_array().unwrap().len() as i64, added_first);
     let (st, _) = status_json(b.post_empty(&format!("/api/v1/sessions/{id}/cancel")).await).await;
