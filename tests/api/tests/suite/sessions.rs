@@ -778,3 +778,52 @@ async fn cancelling_the_job_from_my_background_work_cancels_the_session() {
     let s = wait_end(b, id).await;
     assert_eq!(s["status"], "cancelled", "{s}");
 }
+
+#[tokio::test]
+async fn ticked_related_hashtags_are_crawled_too() {
+    let e = env().await;
+    let b = &e.admin.b;
+    let s = start(
+        b,
+        &form(&["yoga"], json!({"posts_per_hashtag": 5, "discover_related": true, "stages": ["crawl", "enrich"]})),
+    )
+    .await;
+    let id = s["id"].as_str().unwrap();
+    let s = wait_end(b, id).await;
+    let related = s["related_hashtags"].as_array().unwrap();
+    assert!(!related.is_empty(), "{s}");
+    let tag = related[0]["tag"].as_str().unwrap().to_owned();
+    let (st, err) = status_json(
+        b.post(
+            &format!("/api/v1/sessions/{id}/related-hashtags"),
+            &json!({"hashtags": ["no spaces-here"]}),
+        )
+        .await,
+    )
+    .await;
+    assert_eq!(st, StatusCode::UNPROCESSABLE_ENTITY, "{err}");
+    assert!(
+        err["error"]["details"]["fields"]["hashtags[0]"].is_array(),
+        "{err}"
+    );
+    let (st, s) = status_json(
+        b.post(
+            &format!("/api/v1/sessions/{id}/related-hashtags"),
+            &json!({"hashtags": [format!("#{tag}")]}),
+        )
+        .await,
+    )
+    .await;
+    assert_eq!(st, StatusCode::OK, "{s}");
+    assert_eq!(s["status"], "queued");
+    assert_eq!(s["hashtags"], json!(["yoga", tag]));
+    assert!(s["related_hashtags"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .all(|r| r["tag"] != tag.as_str()));
+    let s = wait_end(b, id).await;
+    assert_eq!(s["status"], "done", "{s}");
+    assert_eq!(stage(&s, "crawl")["done"], 2, "{s}");
+    assert!(sim_count(&e.sim, "apify", "run_sync").await >= 3);
+}
