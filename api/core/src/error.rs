@@ -47,6 +47,7 @@ pub enum ErrorCode {
     InstagramActionBlocked,
     InstagramPleaseWait,
     LastOwner,
+    HeavyOperationRunning,
 }
 
 impl ErrorCode {
@@ -88,6 +89,7 @@ impl ErrorCode {
         ErrorCode::InstagramActionBlocked,
         ErrorCode::InstagramPleaseWait,
         ErrorCode::LastOwner,
+        ErrorCode::HeavyOperationRunning,
     ];
 
     pub fn as_str(self) -> &'static str {
@@ -129,6 +131,7 @@ impl ErrorCode {
             ErrorCode::InstagramActionBlocked => "instagram_action_blocked",
             ErrorCode::InstagramPleaseWait => "instagram_please_wait",
             ErrorCode::LastOwner => "last_owner",
+            ErrorCode::HeavyOperationRunning => "heavy_operation_running",
         }
     }
 
@@ -171,6 +174,7 @@ impl ErrorCode {
             ErrorCode::InstagramActionBlocked => StatusCode::SERVICE_UNAVAILABLE,
             ErrorCode::InstagramPleaseWait => StatusCode::SERVICE_UNAVAILABLE,
             ErrorCode::LastOwner => StatusCode::CONFLICT,
+            ErrorCode::HeavyOperationRunning => StatusCode::CONFLICT,
         }
     }
 
@@ -227,6 +231,9 @@ impl ErrorCode {
                 "Instagram asks to wait a few minutes before trying again."
             }
             ErrorCode::LastOwner => "An account keeps exactly one owner.",
+            ErrorCode::HeavyOperationRunning => {
+                "Another heavy operation of yours is running; wait for it or cancel it."
+            }
         }
     }
 }

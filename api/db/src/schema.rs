@@ -222,6 +222,8 @@ diesel::table! {
         seq -> BigInt,
         /// The owner's `users.seq`: every lead index starts with it.
         owner_key -> BigInt,
+        /// JSON text `[{"url","title"}]`: where a contact search found the lead's contact data.
+        contact_sources -> Nullable<Text>,
     }
 }
 
@@ -555,3 +557,66 @@ diesel::joinable!(drafts -> products (product_id));
 diesel::allow_tables_to_appear_in_same_query!(drafts, leads);
 diesel::allow_tables_to_appear_in_same_query!(drafts, products);
 diesel::allow_tables_to_appear_in_same_query!(drafts, do_not_contact);
+
+diesel::table! {
+    /// Lead-pipeline runs (`browser sessions` are `sessions`).
+    processing_sessions (id) {
+        id -> Text,
+        owner_id -> Text,
+        name -> Text,
+        status -> Text,
+        hashtags -> Text,
+        stages -> Text,
+        product_id -> Nullable<Text>,
+        options -> Text,
+        lead_ids -> Nullable<Text>,
+        current_stage -> Nullable<Text>,
+        counts -> Text,
+        cost_micro_usd -> BigInt,
+        batches -> BigInt,
+        pause_until -> Nullable<Timestamp>,
+        pause_seconds -> Nullable<BigInt>,
+        related_hashtags -> Text,
+        summary -> Nullable<Text>,
+        last_error -> Nullable<Text>,
+        job_id -> Nullable<Text>,
+        created_at -> Timestamp,
+        started_at -> Nullable<Timestamp>,
+        finished_at -> Nullable<Timestamp>,
+        updated_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    session_items (id) {
+        id -> Text,
+        session_id -> Text,
+        stage -> Text,
+        key -> Text,
+        seq -> BigInt,
+        status -> Text,
+        attempts -> Integer,
+        error -> Nullable<Text>,
+        outcome -> Nullable<Text>,
+        lead_id -> Nullable<Text>,
+        result -> Nullable<Text>,
+        created_at -> Timestamp,
+        updated_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    session_log (id) {
+        id -> Text,
+        session_id -> Text,
+        at -> Timestamp,
+        level -> Text,
+        stage -> Nullable<Text>,
+        message -> Text,
+    }
+}
+
+diesel::joinable!(session_items -> processing_sessions (session_id));
+diesel::joinable!(session_log -> processing_sessions (session_id));
+diesel::allow_tables_to_appear_in_same_query!(processing_sessions, session_items, session_log);
+diesel::allow_tables_to_appear_in_same_query!(processing_sessions, products);

@@ -238,7 +238,8 @@ fn run(listener: TcpListener, state: AppState) -> anyhow::Result<Server> {
                     .configure(identity::routes)
                     .configure(leads::routes)
                     .configure(prompts::routes)
-                    .configure(crate::drafts::routes),
+                    .configure(crate::drafts::routes)
+                    .configure(crate::sessions::routes),
             )
             .default_service(web::route().to(fallback))
     })

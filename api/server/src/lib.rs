@@ -15,6 +15,7 @@ pub mod ops;
 pub mod prompts;
 pub mod providers;
 pub mod security;
+pub mod sessions;
 pub mod spa;
 pub mod state;
 pub mod telemetry;

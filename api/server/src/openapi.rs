@@ -119,6 +119,10 @@ impl Modify for Security {
         crate::challenges::list, crate::challenges::answer,
         crate::drafts::routes::list, crate::drafts::routes::facets, crate::drafts::routes::get, crate::drafts::routes::update,
         crate::drafts::routes::approve, crate::drafts::routes::reject, crate::drafts::routes::regenerate,
+        crate::sessions::routes::estimate, crate::sessions::routes::create, crate::sessions::routes::list,
+        crate::sessions::routes::get, crate::sessions::routes::cancel, crate::sessions::routes::resume,
+        crate::sessions::routes::retry_failed, crate::sessions::routes::add_related, crate::sessions::routes::log,
+        crate::sessions::routes::items, crate::sessions::events::events,
     ),
     components(schemas(leadgen_core::error::ErrorBody, leadgen_core::error::ErrorInfo, leadgen_core::ErrorCode)),
     modifiers(&Security, &Contract),
@@ -132,6 +136,7 @@ impl Modify for Security {
         (name = "providers", description = "Provider credentials (admins), your own AI keys, test connection, sandbox mode"),
         (name = "accounts", description = "Instagram accounts: official and credential links, members, the session vault, the challenge inbox"),
         (name = "drafts", description = "E-mail drafts and their review"),
+        (name = "sessions", description = "Processing sessions: the lead pipeline from hashtags to e-mail drafts, with live progress"),
         (name = "operations", description = "Health"),
     )
 )]

@@ -487,6 +487,15 @@ pub fn hashtag_post(seed: u64, pool: &[String], tag: &str, i: u64) -> Value {
     post_value(&mut r, &owner, Some(tag), ts)
 }
 
+/// The i-th newest post under a hashtag by an account of its own (flag `apify_hashtag_unique_owners`).
+pub fn hashtag_post_unique(seed: u64, tag: &str, i: u64) -> Value {
+    let mut r = Rng::new(seed, &format!("post:{tag}:{i}"));
+    let short: String = tag.chars().take(12).collect();
+    let owner = profile(seed, &format!("{short}.creator{i}"));
+    let ts = BASE_TS - (i as i64) * 3 * 3600 - r.below(3 * 3600) as i64;
+    post_value(&mut r, &owner, Some(tag), ts)
+}
+
 fn post_for_owner(seed: u64, p: &Profile, i: u64) -> Value {
     let mut r = Rng::new(seed, &format!("ownpost:{}:{i}", p.username));
     let ts = BASE_TS - (i as i64) * 2 * 86_400 - r.below(86_400) as i64;

@@ -34,6 +34,10 @@ pub struct Flags {
     pub apify_final_status: String,
     /// OAuth authorize pages (Instagram, Google) deny instead of approving.
     pub oauth_deny: bool,
+    /// 0: hashtag posts are by accounts of the seed's pool (120, overlapping between tags). N > 0: every hashtag
+    /// has N posts, each by an account of its own (`{tag}.creator{i}`), for pipeline runs over many profiles.
+    #[serde(default)]
+    pub apify_hashtag_unique_owners: u64,
     /// The data seed (changing it changes every generated profile, post and answer).
     pub seed: u64,
 }
@@ -53,6 +57,7 @@ impl Flags {
             apify_polls_to_finish: 2,
             apify_final_status: "SUCCEEDED".into(),
             oauth_deny: false,
+            apify_hashtag_unique_owners: 0,
             seed,
         }
     }

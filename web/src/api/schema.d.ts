@@ -1618,6 +1618,183 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/sessions": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Your sessions, newest first. */
+        get: operations["list_processing_sessions"];
+        put?: never;
+        /** Create a processing session and start it (as a background job). */
+        post: operations["create_session"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/sessions/estimate": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** What a new session would cost at most (Apify runs, Perplexity and OpenAI calls at the settings' unit prices). */
+        post: operations["estimate_session"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/sessions/{id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** One session with its progress. */
+        get: operations["get_session"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/sessions/{id}/cancel": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Cancel a session: a waiting one ends at once, a running one stops at its next checkpoint. Everything found so
+         *     far is kept.
+         */
+        post: operations["cancel_session"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/sessions/{id}/events": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Live progress of a session (`text/event-stream`): `event: progress` with the session as `data` whenever it
+         *     changes, then one `event: done` with the final session, and the stream ends.
+         */
+        get: operations["session_events"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/sessions/{id}/items": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** The session's items (a hashtag, a username, a lead per stage), e.g. the failed ones with their errors. */
+        get: operations["session_items"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/sessions/{id}/log": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** The session's log (the newest `limit` lines, oldest first). */
+        get: operations["session_log"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/sessions/{id}/related-hashtags": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Add ticked related hashtags to the crawl (an ended session runs again for them). */
+        post: operations["add_related_hashtags"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/sessions/{id}/resume": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Resume a cancelled or failed session from where it stopped (done items are not repeated, nor paid for again). */
+        post: operations["resume_session"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/sessions/{id}/retry-failed": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Run the failed items of an ended session again (the rest is kept as it is). */
+        post: operations["retry_failed_session"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/views": {
         parameters: {
             query?: never;
@@ -1919,6 +2096,11 @@ export interface components {
             /** Format: date-time */
             expires_at: string;
         };
+        /** @description A page a contact search found a lead's contact data on. */
+        ContactSource: {
+            url: string;
+            title?: string | null;
+        };
         CreateApiToken: {
             name: string;
             scope: components["schemas"]["TokenScope"];
@@ -2096,11 +2278,39 @@ export interface components {
          * @description Stable error codes. Adding one is an API change; renaming one is a breaking change.
          * @enum {string}
          */
-        ErrorCode: "bad_request" | "unauthenticated" | "invalid_credentials" | "invalid_totp_code" | "login_step_expired" | "forbidden" | "csrf_failed" | "password_change_required" | "totp_setup_required" | "token_scope_insufficient" | "self_protection" | "not_found" | "conflict" | "payload_too_large" | "unsupported_media_type" | "validation_failed" | "account_locked" | "rate_limited" | "internal" | "unavailable" | "provider_auth_failed" | "provider_token_expired" | "provider_quota_exceeded" | "provider_rate_limited" | "provider_bad_request" | "provider_not_found" | "provider_unavailable" | "provider_invalid_response" | "provider_refused" | "provider_run_failed" | "provider_history_too_old" | "instagram_challenge_required" | "instagram_two_factor_required" | "instagram_login_required" | "instagram_action_blocked" | "instagram_please_wait" | "last_owner";
+        ErrorCode: "bad_request" | "unauthenticated" | "invalid_credentials" | "invalid_totp_code" | "login_step_expired" | "forbidden" | "csrf_failed" | "password_change_required" | "totp_setup_required" | "token_scope_insufficient" | "self_protection" | "not_found" | "conflict" | "payload_too_large" | "unsupported_media_type" | "validation_failed" | "account_locked" | "rate_limited" | "internal" | "unavailable" | "provider_auth_failed" | "provider_token_expired" | "provider_quota_exceeded" | "provider_rate_limited" | "provider_bad_request" | "provider_not_found" | "provider_unavailable" | "provider_invalid_response" | "provider_refused" | "provider_run_failed" | "provider_history_too_old" | "instagram_challenge_required" | "instagram_two_factor_required" | "instagram_login_required" | "instagram_action_blocked" | "instagram_please_wait" | "last_owner" | "heavy_operation_running";
         ErrorInfo: {
             code: components["schemas"]["ErrorCode"];
             message: string;
             details?: Record<string, never> | null;
+        };
+        /**
+         * @description What a session would cost at most (upper bounds: fewer profiles than posts are usually found, and not every
+         *     lead needs a contact search).
+         */
+        Estimate: {
+            /** Format: int64 */
+            apify_runs: number;
+            /** Format: int64 */
+            profiles: number;
+            /** Format: int64 */
+            perplexity_calls: number;
+            /** Format: int64 */
+            openai_calls: number;
+            /** Format: double */
+            cost_usd: number;
+            lines: components["schemas"]["EstimateLine"][];
+        };
+        /** @description One line of an estimate. */
+        EstimateLine: {
+            provider: string;
+            what: string;
+            /** Format: int64 */
+            count: number;
+            /** Format: double */
+            unit_price_usd: number;
+            /** Format: double */
+            cost_usd: number;
         };
         HashtagDto: {
             hashtag: string;
@@ -2212,6 +2422,8 @@ export interface components {
             /** @description Every provider points at the built-in provider sandbox (`leadgen serve --sandbox`): no real requests are made. */
             sandbox: boolean;
         };
+        /** @enum {string} */
+        ItemStatus: "pending" | "done" | "failed" | "skipped";
         JobItem: {
             id: string;
             /** @description The job's kind, e.g. `leads.import`. */
@@ -2332,6 +2544,8 @@ export interface components {
              * @description Row version: send it back as `If-Match` when updating.
              */
             version: number;
+            /** @description Where a contact search found the lead's contact data (the pipeline's stage 3). */
+            contact_sources: components["schemas"]["ContactSource"][];
         };
         LeadEditDto: {
             id: string;
@@ -2406,6 +2620,8 @@ export interface components {
             account: components["schemas"]["AccountView"];
             challenge?: null | components["schemas"]["ChallengeView"];
         };
+        /** @enum {string} */
+        LogLevel: "info" | "warn" | "error";
         LoginRequest: {
             username: string;
             password: string;
@@ -2674,6 +2890,18 @@ export interface components {
             /** @description What to do differently ("shorter", "mention the discount"); sent to the model with the prompt. */
             instruction?: string | null;
         };
+        RelatedHashtag: {
+            tag: string;
+            /**
+             * Format: int64
+             * @description Crawled posts that carried it.
+             */
+            posts: number;
+        };
+        RelatedInput: {
+            /** @description Related hashtags to crawl too (1-50). */
+            hashtags: string[];
+        };
         ReviewOutcome: {
             /** @description Drafts whose status changed (ids not yours, already in that status, or sent are not counted). */
             updated: number;
@@ -2715,6 +2943,81 @@ export interface components {
             filter?: Record<string, never> | null;
             all?: boolean;
         };
+        SessionCounts: {
+            /**
+             * Format: int64
+             * @description Profiles found by the crawl (usernames to enrich).
+             */
+            profiles_found: number;
+            /** Format: int64 */
+            leads_added: number;
+            /**
+             * Format: int64
+             * @description Profiles already in the workspace, updated.
+             */
+            leads_updated: number;
+            /**
+             * Format: int64
+             * @description Leads that turned out to be in the workspace already (same username, or same e-mail as another lead).
+             */
+            merged: number;
+            /**
+             * Format: int64
+             * @description On the do-not-contact list: not added, or marked do-not-contact.
+             */
+            dropped_dnc: number;
+            /**
+             * Format: int64
+             * @description Left out by the filters.
+             */
+            dropped_filter: number;
+            /**
+             * Format: int64
+             * @description Leads whose contact search found an e-mail or phone.
+             */
+            contacts_found: number;
+            /** Format: int64 */
+            drafts: number;
+            /**
+             * Format: int64
+             * @description Items whose calls failed after every retry (retry them with `retry-failed`).
+             */
+            failed: number;
+        };
+        SessionDto: {
+            id: string;
+            name: string;
+            status: components["schemas"]["SessionStatus"];
+            /** Format: date-time */
+            created_at: string;
+            /** Format: date-time */
+            started_at?: string | null;
+            /** Format: date-time */
+            finished_at?: string | null;
+            hashtags: string[];
+            stages: components["schemas"]["Stage"][];
+            product_id?: string | null;
+            product_name?: string | null;
+            options: components["schemas"]["SessionOptions"];
+            /**
+             * Format: int64
+             * @description The leads of a drafts-only run.
+             */
+            lead_count?: number | null;
+            current_stage?: null | components["schemas"]["Stage"];
+            stage_progress: components["schemas"]["StageProgress"][];
+            counts: components["schemas"]["SessionCounts"];
+            /** Format: double */
+            cost_usd: number;
+            pause?: null | components["schemas"]["SessionPause"];
+            /** Format: int64 */
+            eta_seconds?: number | null;
+            /** @description Hashtags seen on crawled posts that were not crawled, most frequent first (with `discover_related`). */
+            related_hashtags: components["schemas"]["RelatedHashtag"][];
+            /** @description What the session did, in words, once it has ended. */
+            summary?: string | null;
+            last_error?: string | null;
+        };
         SessionFacet: {
             session_id: string;
             /** Format: int64 */
@@ -2724,6 +3027,49 @@ export interface components {
              * @description When its latest draft was written.
              */
             latest_at: string;
+        };
+        /** @description Which profiles become leads. */
+        SessionFilters: {
+            /** Format: int64 */
+            min_followers?: number | null;
+            /** Format: int64 */
+            max_followers?: number | null;
+            business_only?: boolean;
+            /** @description Keep only leads with an e-mail or phone (after the contact search when that stage runs). */
+            require_contact?: boolean;
+            skip_private?: boolean;
+            /** @description `de` or `en`: keep profiles whose bio reads in this language (bios that read as neither are kept). */
+            bio_language?: string | null;
+        };
+        /** @description A new processing session (also the body of the estimate). */
+        SessionForm: {
+            /** @description Up to 200 characters; default "#tag1, #tag2 …". */
+            name?: string | null;
+            /**
+             * @description 1-50 hashtags: letters, digits and `_` after a leading `#` and spaces are dropped (lower-cased). Empty for
+             *     a drafts-only run over `lead_ids`.
+             */
+            hashtags?: string[];
+            /** @description Collect the hashtags seen on crawled posts, for the user to add (`related-hashtags`). */
+            discover_related?: boolean;
+            /**
+             * Format: int64
+             * @description 1-1000, default 50.
+             */
+            posts_per_hashtag?: number | null;
+            /**
+             * Format: int64
+             * @description 1-100000, default 200.
+             */
+            max_new_leads?: number | null;
+            filters?: components["schemas"]["SessionFilters"];
+            /** @description The product whose prompt writes the e-mails; required when `stages` has `drafts`. */
+            product_id?: string | null;
+            /** @description Of `crawl`, `enrich`, `contacts`, `dedupe`, `drafts`; default all (without `drafts` when no product). */
+            stages?: string[] | null;
+            pacing?: components["schemas"]["SessionPacing"];
+            /** @description A drafts-only run over these leads (at most 5000): `stages` must be `["drafts"]`, `hashtags` empty. */
+            lead_ids?: string[] | null;
         };
         SessionInfo: {
             id: string;
@@ -2738,8 +3084,87 @@ export interface components {
             /** @description The session this request came with. */
             current: boolean;
         };
+        SessionItemDto: {
+            id: string;
+            stage: components["schemas"]["Stage"];
+            /** @description The hashtag, username or lead id the item is about. */
+            key: string;
+            status: components["schemas"]["ItemStatus"];
+            /** @description What became of it: added, updated, merged, dropped_dnc, dropped_filter, not_found, limit, found, drafted, … */
+            outcome?: string | null;
+            lead_id?: string | null;
+            error?: string | null;
+            /** Format: int32 */
+            attempts: number;
+            /** Format: date-time */
+            updated_at: string;
+        };
+        SessionItemPage: {
+            items: components["schemas"]["SessionItemDto"][];
+            /** Format: int64 */
+            total: number;
+        };
+        SessionLog: {
+            /** @description Oldest first. */
+            items: components["schemas"]["SessionLogItem"][];
+        };
+        SessionLogItem: {
+            /** Format: date-time */
+            at: string;
+            level: components["schemas"]["LogLevel"];
+            stage?: null | components["schemas"]["Stage"];
+            message: string;
+        };
+        /** @description What a session runs with (stored as its `options`). */
+        SessionOptions: {
+            /** Format: int64 */
+            posts_per_hashtag: number;
+            /** Format: int64 */
+            max_new_leads: number;
+            filters: components["schemas"]["SessionFilters"];
+            pacing: components["schemas"]["SessionPacing"];
+            discover_related: boolean;
+        };
+        /** @description Batches and pauses against detection. */
+        SessionPacing: {
+            /**
+             * Format: int64
+             * @description Profiles per batch (1-100, default 25).
+             */
+            batch_size?: number;
+            /**
+             * Format: int64
+             * @description Shortest pause between batches in seconds (0-3600, default 20).
+             */
+            pause_min_seconds?: number;
+            /**
+             * Format: int64
+             * @description Longest pause (≥ the shortest, ≤ 3600, default 60).
+             */
+            pause_max_seconds?: number;
+        };
+        SessionPage: {
+            /** @description Newest first. */
+            items: components["schemas"]["SessionDto"][];
+            /** Format: int64 */
+            total: number;
+        };
+        SessionPause: {
+            /** Format: date-time */
+            until: string;
+            /**
+             * Format: int64
+             * @description The whole pause, in seconds.
+             */
+            seconds: number;
+            /**
+             * Format: int64
+             * @description Seconds still to wait.
+             */
+            remaining_seconds: number;
+        };
         /** @enum {string} */
-        SessionStatus: "none" | "pending" | "valid" | "invalid" | "logged_out";
+        SessionStatus: "queued" | "running" | "cancelling" | "cancelled" | "done" | "failed";
         /** @description What "test session" found. */
         SessionTest: {
             ok: boolean;
@@ -2748,6 +3173,23 @@ export interface components {
             message: string;
             account: components["schemas"]["AccountView"];
         };
+        /** @enum {string} */
+        Stage: "crawl" | "enrich" | "contacts" | "dedupe" | "drafts";
+        StageProgress: {
+            stage: components["schemas"]["Stage"];
+            status: components["schemas"]["StageStatus"];
+            /**
+             * Format: int64
+             * @description Items finished (done or skipped).
+             */
+            done: number;
+            /** Format: int64 */
+            total: number;
+            /** Format: int64 */
+            failed: number;
+        };
+        /** @enum {string} */
+        StageStatus: "pending" | "running" | "done" | "skipped" | "failed";
         StatusCount: {
             status: string;
             /** Format: int64 */
@@ -10986,6 +11428,860 @@ export interface operations {
                 };
             };
             404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Too many requests (`rate_limited`); wait `Retry-After` seconds */
+            429: {
+                headers: {
+                    /** @description Seconds to wait before trying again */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    list_processing_sessions: {
+        parameters: {
+            query?: {
+                status?: components["schemas"]["SessionStatus"];
+                limit?: number;
+                offset?: number;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["SessionPage"];
+                };
+            };
+            /** @description The request head could not be read (a very long query string with large headers) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Not signed in, or the session or token has ended (`unauthenticated`) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Not allowed (`forbidden`: a viewer writing or a non-admin on an admin route; `token_scope_insufficient`: a read token writing; `csrf_failed`: a cookie write without `X-CSRF-Token`; `password_change_required`) */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description A field is not valid; `details.fields` names it (`validation_failed`) */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Too many requests (`rate_limited`); wait `Retry-After` seconds */
+            429: {
+                headers: {
+                    /** @description Seconds to wait before trying again */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description The request line and headers are too large (a very long query string) */
+            431: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+        };
+    };
+    create_session: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["SessionForm"];
+            };
+        };
+        responses: {
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["SessionDto"];
+                };
+            };
+            /** @description The body is not valid JSON (`bad_request`) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Not signed in, or the session or token has ended (`unauthenticated`) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Not allowed (`forbidden`: a viewer writing or a non-admin on an admin route; `token_scope_insufficient`: a read token writing; `csrf_failed`: a cookie write without `X-CSRF-Token`; `password_change_required`) */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Another session of yours is queued or running (`heavy_operation_running`; `details.session_id` and `details.name` name it) */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description The body is larger than `LEADGEN_JSON_LIMIT_BYTES` (`payload_too_large`) */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description The body is not sent as `application/json` (`unsupported_media_type`) */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description A field is not valid; `details.fields` names it (`validation_failed`) */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Too many requests (`rate_limited`); wait `Retry-After` seconds */
+            429: {
+                headers: {
+                    /** @description Seconds to wait before trying again */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    estimate_session: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["SessionForm"];
+            };
+        };
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Estimate"];
+                };
+            };
+            /** @description The body is not valid JSON (`bad_request`) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Not signed in, or the session or token has ended (`unauthenticated`) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Not allowed (`forbidden`: a viewer writing or a non-admin on an admin route; `token_scope_insufficient`: a read token writing; `csrf_failed`: a cookie write without `X-CSRF-Token`; `password_change_required`) */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description The body is larger than `LEADGEN_JSON_LIMIT_BYTES` (`payload_too_large`) */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description The body is not sent as `application/json` (`unsupported_media_type`) */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description A field is not valid; `details.fields` names it (`validation_failed`) */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Too many requests (`rate_limited`); wait `Retry-After` seconds */
+            429: {
+                headers: {
+                    /** @description Seconds to wait before trying again */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    get_session: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["SessionDto"];
+                };
+            };
+            /** @description Not signed in, or the session or token has ended (`unauthenticated`) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Not allowed (`forbidden`: a viewer writing or a non-admin on an admin route; `token_scope_insufficient`: a read token writing; `csrf_failed`: a cookie write without `X-CSRF-Token`; `password_change_required`) */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Too many requests (`rate_limited`); wait `Retry-After` seconds */
+            429: {
+                headers: {
+                    /** @description Seconds to wait before trying again */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    cancel_session: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["SessionDto"];
+                };
+            };
+            /** @description Not signed in, or the session or token has ended (`unauthenticated`) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Not allowed (`forbidden`: a viewer writing or a non-admin on an admin route; `token_scope_insufficient`: a read token writing; `csrf_failed`: a cookie write without `X-CSRF-Token`; `password_change_required`) */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description The session has already ended */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Too many requests (`rate_limited`); wait `Retry-After` seconds */
+            429: {
+                headers: {
+                    /** @description Seconds to wait before trying again */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    session_events: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Server-sent events: `progress` (data: a Session) when it changes, then `done` (data: the final Session) */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "text/event-stream": string;
+                };
+            };
+            /** @description Not signed in, or the session or token has ended (`unauthenticated`) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Not allowed (`forbidden`: a viewer writing or a non-admin on an admin route; `token_scope_insufficient`: a read token writing; `csrf_failed`: a cookie write without `X-CSRF-Token`; `password_change_required`) */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Too many requests (`rate_limited`); wait `Retry-After` seconds */
+            429: {
+                headers: {
+                    /** @description Seconds to wait before trying again */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    session_items: {
+        parameters: {
+            query?: {
+                status?: components["schemas"]["ItemStatus"];
+                stage?: components["schemas"]["Stage"];
+                limit?: number;
+                offset?: number;
+            };
+            header?: never;
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["SessionItemPage"];
+                };
+            };
+            /** @description The request head could not be read (a very long query string with large headers) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Not signed in, or the session or token has ended (`unauthenticated`) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Not allowed (`forbidden`: a viewer writing or a non-admin on an admin route; `token_scope_insufficient`: a read token writing; `csrf_failed`: a cookie write without `X-CSRF-Token`; `password_change_required`) */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description A field is not valid; `details.fields` names it (`validation_failed`) */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Too many requests (`rate_limited`); wait `Retry-After` seconds */
+            429: {
+                headers: {
+                    /** @description Seconds to wait before trying again */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description The request line and headers are too large (a very long query string) */
+            431: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+        };
+    };
+    session_log: {
+        parameters: {
+            query?: {
+                limit?: number;
+            };
+            header?: never;
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["SessionLog"];
+                };
+            };
+            /** @description The request head could not be read (a very long query string with large headers) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Not signed in, or the session or token has ended (`unauthenticated`) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Not allowed (`forbidden`: a viewer writing or a non-admin on an admin route; `token_scope_insufficient`: a read token writing; `csrf_failed`: a cookie write without `X-CSRF-Token`; `password_change_required`) */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description A field is not valid; `details.fields` names it (`validation_failed`) */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Too many requests (`rate_limited`); wait `Retry-After` seconds */
+            429: {
+                headers: {
+                    /** @description Seconds to wait before trying again */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description The request line and headers are too large (a very long query string) */
+            431: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+        };
+    };
+    add_related_hashtags: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["RelatedInput"];
+            };
+        };
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["SessionDto"];
+                };
+            };
+            /** @description The body is not valid JSON (`bad_request`) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Not signed in, or the session or token has ended (`unauthenticated`) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Not allowed (`forbidden`: a viewer writing or a non-admin on an admin route; `token_scope_insufficient`: a read token writing; `csrf_failed`: a cookie write without `X-CSRF-Token`; `password_change_required`) */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description The session is a drafts-only run, or another session runs (`heavy_operation_running`) */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description The body is larger than `LEADGEN_JSON_LIMIT_BYTES` (`payload_too_large`) */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description The body is not sent as `application/json` (`unsupported_media_type`) */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description A field is not valid; `details.fields` names it (`validation_failed`) */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Too many requests (`rate_limited`); wait `Retry-After` seconds */
+            429: {
+                headers: {
+                    /** @description Seconds to wait before trying again */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    resume_session: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["SessionDto"];
+                };
+            };
+            /** @description Not signed in, or the session or token has ended (`unauthenticated`) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Not allowed (`forbidden`: a viewer writing or a non-admin on an admin route; `token_scope_insufficient`: a read token writing; `csrf_failed`: a cookie write without `X-CSRF-Token`; `password_change_required`) */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description The session is not cancelled or failed (`conflict`), or another session runs (`heavy_operation_running`) */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Too many requests (`rate_limited`); wait `Retry-After` seconds */
+            429: {
+                headers: {
+                    /** @description Seconds to wait before trying again */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    retry_failed_session: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["SessionDto"];
+                };
+            };
+            /** @description Not signed in, or the session or token has ended (`unauthenticated`) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Not allowed (`forbidden`: a viewer writing or a non-admin on an admin route; `token_scope_insufficient`: a read token writing; `csrf_failed`: a cookie write without `X-CSRF-Token`; `password_change_required`) */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description The session is still running, has no failed items (`conflict`), or another session runs (`heavy_operation_running`) */
+            409: {
                 headers: {
                     [name: string]: unknown;
                 };

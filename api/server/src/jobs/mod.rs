@@ -60,6 +60,12 @@ pub fn build(r: Registry) -> Engine {
             },
         )
         .handler(
+            crate::sessions::KIND,
+            crate::sessions::run::SessionRunner {
+                access: r.providers.clone(),
+            },
+        )
+        .handler(
             crate::leads::sweep_job::KIND,
             crate::leads::sweep_job::SweepUploads {
                 data_dir: s.data_dir.clone(),

@@ -263,6 +263,7 @@ fn describe(c: &mut DbConn, jobs: Vec<Job>, admin: bool) -> ApiResult<Vec<JobIte
 fn label_of(kind: &str) -> String {
     match kind {
         import_job::KIND => "Import (its upload is gone)".into(),
+        crate::sessions::KIND => "Processing session (lead pipeline)".into(),
         k if k.starts_with("test.") => format!("Test job ({k})"),
         k => k.to_owned(),
     }
@@ -296,6 +297,11 @@ fn cancel_in(c: &mut DbConn, j: &Job, now: NaiveDateTime) -> ApiResult<Job> {
         if let Some(import) = import_job::import_of(j) {
             // Cancels the job too.
             import_job::cancel(c, &import, now)?;
+        }
+    }
+    if j.kind == crate::sessions::KIND {
+        if let Some(session) = crate::sessions::session_of(j) {
+            crate::sessions::cancel_for_job(c, &session, j.state == job::RUNNING, now)?;
         }
     }
     Job::cancel(c, &j.id, now)?.ok_or_else(ApiError::not_found)

@@ -34,12 +34,15 @@ pub struct LeadDto {
     pub deleted_at: Option<DateTime<Utc>>,
     /// Row version: send it back as `If-Match` when updating.
     pub version: i64,
+    /// Where a contact search found the lead's contact data (the pipeline's stage 3).
+    pub contact_sources: Vec<leadgen_db::models::lead::ContactSource>,
 }
 
 impl From<Lead> for LeadDto {
     fn from(l: Lead) -> Self {
         LeadDto {
             tags: serde_json::from_str(&l.tags).unwrap_or_default(),
+            contact_sources: l.contact_source_list(),
             id: l.id,
             username: l.username,
             full_name: l.full_name,

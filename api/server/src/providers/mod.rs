@@ -44,6 +44,8 @@ pub enum FieldKind {
     /// A model name: letters, digits, `.`, `_`, `:`, `-`.
     Model,
     Url,
+    /// A price in US dollars: a number ≥ 0 (the pipeline's estimates and costs).
+    Price,
 }
 
 const fn f(
@@ -75,10 +77,36 @@ pub const PROVIDERS: &[(&str, &str)] = &[
     ("sidecar", "Instagram session sidecar"),
 ];
 
+/// The unit prices of the pipeline's paid calls (settings; defaults in [`default_price`]).
+pub const PRICE_PER_CALL: &str = "price_per_call_usd";
+pub const RUN_PRICE: &str = "run_price_usd";
+pub const POSTS_PRICE: &str = "posts_price_per_1000_usd";
+pub const PROFILES_PRICE: &str = "profiles_price_per_1000_usd";
+
+/// A unit price when none is set: list prices of the providers' cheapest fitting offer (December 2026).
+pub fn default_price(provider: &str, field: &str) -> f64 {
+    match (provider, field) {
+        ("apify", RUN_PRICE) => 0.01,
+        ("apify", POSTS_PRICE) => 2.30,
+        ("apify", PROFILES_PRICE) => 2.60,
+        ("perplexity", PRICE_PER_CALL) => 0.006,
+        ("openai", PRICE_PER_CALL) => 0.002,
+        _ => 0.0,
+    }
+}
+
 /// Every setting there is.
 pub const FIELDS: &[Field] = &[
     f("openai", "api_key", "API key", true, true, FieldKind::Text),
     f("openai", "model", "Model", false, false, FieldKind::Model),
+    f(
+        "openai",
+        PRICE_PER_CALL,
+        "Price per e-mail draft (USD)",
+        false,
+        false,
+        FieldKind::Price,
+    ),
     f(
         "perplexity",
         "api_key",
@@ -95,7 +123,39 @@ pub const FIELDS: &[Field] = &[
         false,
         FieldKind::Model,
     ),
+    f(
+        "perplexity",
+        PRICE_PER_CALL,
+        "Price per contact search (USD)",
+        false,
+        false,
+        FieldKind::Price,
+    ),
     f("apify", "token", "API token", true, false, FieldKind::Text),
+    f(
+        "apify",
+        RUN_PRICE,
+        "Price per actor run (USD)",
+        false,
+        false,
+        FieldKind::Price,
+    ),
+    f(
+        "apify",
+        POSTS_PRICE,
+        "Price per 1,000 hashtag posts (USD)",
+        false,
+        false,
+        FieldKind::Price,
+    ),
+    f(
+        "apify",
+        PROFILES_PRICE,
+        "Price per 1,000 profiles (USD)",
+        false,
+        false,
+        FieldKind::Price,
+    ),
     f(
         "instagram",
         "app_id",
@@ -207,6 +267,18 @@ pub fn check_value(f: &Field, value: &str, path: &str) -> ApiResult<String> {
                 return Err(ApiError::field(path, "invalid", "Not a model name."));
             }
         }
+        FieldKind::Price => {
+            let ok = v
+                .parse::<f64>()
+                .is_ok_and(|p| p.is_finite() && (0.0..=10_000.0).contains(&p));
+            if !ok {
+                return Err(ApiError::field(
+                    path,
+                    "invalid",
+                    "Enter a price in US dollars, e.g. 0.25 (0 to 10000).",
+                ));
+            }
+        }
         FieldKind::Url => {
             let ok = url::Url::parse(v).is_ok_and(|u| {
                 matches!(u.scheme(), "http" | "https")
@@ -311,6 +383,15 @@ impl ProviderAccess {
         name: &str,
     ) -> ApiResult<Option<String>> {
         effective_with(&self.secrets, c, user_id, provider, name)
+    }
+
+    /// A unit price (see [`default_price`]): the setting when it is a number, else the default.
+    pub fn price(&self, c: &mut leadgen_db::DbConn, provider: &str, name: &str) -> ApiResult<f64> {
+        Ok(self
+            .effective(c, None, provider, name)?
+            .and_then(|v| v.trim().parse::<f64>().ok())
+            .filter(|p| p.is_finite() && *p >= 0.0)
+            .unwrap_or_else(|| default_price(provider, name)))
     }
 }
 

@@ -18,6 +18,7 @@ mod prompts;
 mod providers;
 mod secrets;
 mod security;
+mod sessions;
 mod tokens;
 mod upgrade;
 mod workspace;

@@ -489,3 +489,100 @@ async fn drafts_round_trip() {
     Product::delete(c, &u.id, &p.id).unwrap();
     assert!(Draft::find_for(c, &u.id, &l.id, &p.id).unwrap().is_none());
 }
+
+/// Processing sessions, their items and log (JSON as text, micro-dollars, nullable timestamps, the partial unique
+/// index of one active session per owner) on the backend under test.
+#[tokio::test]
+async fn processing_sessions_items_and_log_round_trip() {
+    use leadgen_db::models::processing_session::{
+        NewSession as NewRun, ProcessingSession, SessionLogEntry, DONE, QUEUED,
+    };
+    use leadgen_db::models::session_item::{ItemUpdate, SessionItem, PENDING};
+    let app = spawn_app().await;
+    let mut c = app.state.db.get().unwrap();
+    let c = &mut *c;
+    let u = User::create(c, "runner", None, "$2b$04$hash", Role::User, false).unwrap();
+    let at = leadgen_db::now();
+    let tags = vec!["yoga".to_owned(), "übung".to_owned()];
+    let stages = vec!["crawl".to_owned(), "enrich".to_owned()];
+    let new = NewRun {
+        owner_id: &u.id,
+        name: "#yoga, #übung",
+        hashtags: &tags,
+        stages: &stages,
+        product_id: None,
+        options: &json!({"posts_per_hashtag": 5}),
+        lead_ids: None,
+    };
+    let s = ProcessingSession::create(c, &new, at).unwrap();
+    assert_eq!(
+        (
+            s.status.as_str(),
+            s.hashtag_list(),
+            s.created_at,
+            s.pause_until
+        ),
+        (QUEUED, tags.clone(), at, None)
+    );
+    // A second active session of the owner is refused.
+    let e = ProcessingSession::create(c, &new, at).unwrap_err();
+    assert_eq!(e.code, leadgen_core::ErrorCode::HeavyOperationRunning);
+    ProcessingSession::add_cost(c, &s.id, 1_234_567, at).unwrap();
+    let until = at + chrono::Duration::seconds(47);
+    ProcessingSession::start(c, &s.id, at).unwrap();
+    assert!(ProcessingSession::pause_if_running(c, &s.id, until, 47, at).unwrap());
+    let back = ProcessingSession::get(c, &s.id).unwrap();
+    assert_eq!(
+        (back.cost_micro_usd, back.pause_until, back.pause_seconds),
+        (1_234_567, Some(until), Some(47))
+    );
+    assert!((back.cost_usd() - 1.234567).abs() < 1e-9);
+
+    let items = vec![
+        ("anna".to_owned(), None),
+        ("ben".to_owned(), Some("lead-1".to_owned())),
+    ];
+    SessionItem::ensure(c, &s.id, "enrich", &items, at).unwrap();
+    SessionItem::ensure(c, &s.id, "enrich", &items, at).unwrap();
+    let pending = SessionItem::pending(c, &s.id, "enrich", 10).unwrap();
+    assert_eq!(pending.len(), 2);
+    assert_eq!(pending[1].lead_id.as_deref(), Some("lead-1"));
+    let u1 = ItemUpdate::done("added")
+        .lead("lead-9")
+        .result(json!({"k": "ü"}));
+    SessionItem::update(c, &pending[0].id, &u1, at).unwrap();
+    let got = SessionItem::find_key(c, &s.id, "enrich", "anna")
+        .unwrap()
+        .unwrap();
+    assert_eq!(
+        (
+            got.status.as_str(),
+            got.outcome.as_deref(),
+            got.lead_id.as_deref(),
+            got.attempts,
+            got.result.as_deref()
+        ),
+        (
+            "done",
+            Some("added"),
+            Some("lead-9"),
+            1,
+            Some(r#"{"k":"ü"}"#)
+        )
+    );
+    let t = SessionItem::tally(c, &s.id).unwrap();
+    assert_eq!(
+        (
+            t.count("enrich", None, Some("added")),
+            t.with_status(PENDING)
+        ),
+        (1, 1)
+    );
+
+    SessionLogEntry::add(c, &s.id, "info", Some("enrich"), "Batch 1: ✓", at).unwrap();
+    let log = SessionLogEntry::recent(c, &s.id, 10).unwrap();
+    assert_eq!((log[0].message.as_str(), log[0].at), ("Batch 1: ✓", at));
+    assert!(ProcessingSession::finish(c, &s.id, DONE, "Done.", None, at).unwrap());
+    // Ended: another session may start.
+    ProcessingSession::create(c, &new, at).unwrap();
+}

@@ -111,11 +111,21 @@ fn items_for(st: &mut State, actor: Actor, input: &Value) -> Result<Vec<Value>, 
                 .and_then(Value::as_str)
                 .and_then(parse_since);
             let mut out = Vec::new();
+            let unique = st.flags.apify_hashtag_unique_owners;
             for tag in tags {
                 let tag = tag.trim().trim_start_matches('#').to_lowercase();
-                let n = limit.min(data::hashtag_size(seed, &tag));
+                let size = if unique > 0 {
+                    unique
+                } else {
+                    data::hashtag_size(seed, &tag)
+                };
+                let n = limit.min(size);
                 for i in 0..n {
-                    let post = data::hashtag_post(seed, &st.pool, &tag, i);
+                    let post = if unique > 0 {
+                        data::hashtag_post_unique(seed, &tag, i)
+                    } else {
+                        data::hashtag_post(seed, &st.pool, &tag, i)
+                    };
                     if since.is_some_and(|s| ts_of(&post) < s) {
                         break;
                     }

@@ -12,6 +12,7 @@ mod filter;
 mod history;
 mod page;
 mod patch;
+mod pipeline;
 mod search;
 mod sort;
 mod undo;
@@ -23,6 +24,7 @@ pub use filter::{like_escape, preset_range, Filter, Op};
 pub use history::{LeadEdit, NewEditRow};
 pub use page::{owned_by, PageRequest, COUNT_CAP};
 pub use patch::{normalise_username, valid_email, valid_username, LeadPatch};
+pub use pipeline::ContactSource;
 pub use sort::{Sort, SortKey};
 pub use undo::UndoOutcome;
 pub use write::NewLead;
@@ -80,6 +82,9 @@ pub struct Lead {
     /// The owner's `users.seq`; internal.
     #[serde(skip)]
     pub owner_key: i64,
+    /// JSON text `[{"url","title"}]` (contact-search citations); the API parses it.
+    #[serde(skip)]
+    pub contact_sources: Option<String>,
 }
 
 /// One lead as the JSON object the history compares.
