@@ -20,6 +20,9 @@ const PromptsPage = lazy(() => import("./features/prompts/PromptsPage"));
 const ProvidersPage = lazy(() => import("./features/providers/ProvidersPage"));
 const ConnectionsPage = lazy(() => import("./features/providers/ConnectionsPage"));
 const UsagePage = lazy(() => import("./features/providers/UsagePage"));
+const SessionsPage = lazy(() => import("./features/sessions/SessionsPage"));
+const NewSessionPage = lazy(() => import("./features/sessions/NewSessionPage"));
+const SessionDetailPage = lazy(() => import("./features/sessions/SessionDetailPage"));
 
 export function App() {
   return (
@@ -35,6 +38,16 @@ export function App() {
         <Route index element={<DashboardPage />} />
         <Route path="profile" element={<ProfilePage />} />
         <Route path="leads" element={<LeadsPage />} />
+        <Route path="sessions" element={<SessionsPage />} />
+        <Route
+          path="sessions/new"
+          element={
+            <RequireRole roles={["admin", "user"]}>
+              <NewSessionPage />
+            </RequireRole>
+          }
+        />
+        <Route path="sessions/:id" element={<SessionDetailPage />} />
         <Route path="do-not-contact" element={<DoNotContactPage />} />
         <Route path="products" element={<ProductsPage />} />
         <Route path="prompts" element={<PromptsPage />} />

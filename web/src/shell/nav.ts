@@ -15,6 +15,7 @@ import {
   Sheet,
   UserRound,
   Users,
+  Workflow,
 } from "lucide-react";
 import type { Role } from "../api/types";
 
@@ -39,6 +40,13 @@ export const NAV: NavItem[] = [
     icon: Sheet,
     section: "Workspace",
     description: "The lead spreadsheet: search, filter, edit inline, import and export CSV.",
+  },
+  {
+    to: "/sessions",
+    label: "Sessions",
+    icon: Workflow,
+    section: "Workspace",
+    description: "Find leads behind hashtags, complete their contacts and draft a first e-mail each, with live progress.",
   },
   {
     to: "/do-not-contact",
