@@ -1,5 +1,5 @@
 import { describe, expect, it, vi } from "vitest";
-import { act, render, screen, waitFor, within } from "@testing-library/react";
+import { render, screen, waitFor, within } from "@testing-library/react";
 import userEvent from "@testing-library/user-event";
 import { QueryClient, QueryClientProvider } from "@tanstack/react-query";
 import { MemoryRouter, Route, Routes } from "react-router";
@@ -12,7 +12,7 @@ import SessionDetailPage from "./SessionDetailPage";
 import { GenerateDraftsDialog } from "./GenerateDraftsDialog";
 import { SessionTile } from "./SessionTile";
 import type { Session } from "./api";
-import { session, stage } from "./testData";
+import { FakeEventSource, session, stage } from "./testData";
 
 const USER = { ...ME, role: "user" as const };
 const products = [{ id: "p1", name: "Coaching", description: null, variables: [], created_at: "2026-12-01T00:00:00Z", updated_at: "2026-12-01T00:00:00Z" }];
@@ -48,40 +48,6 @@ function renderAt(route: string, me: unknown = USER) {
     </QueryClientProvider>,
   );
   return { ...utils, qc };
-}
-
-/** A stand-in for the browser's EventSource: the test sends the server's messages. */
-class FakeEventSource {
-  static all: FakeEventSource[] = [];
-  url: string;
-  init: unknown;
-  closed = false;
-  onerror: ((e: Event) => void) | null = null;
-  private listeners = new Map<string, Array<(e: MessageEvent) => void>>();
-  constructor(url: string, init?: unknown) {
-    this.url = url;
-    this.init = init;
-    FakeEventSource.all.push(this);
-  }
-  addEventListener(type: string, fn: (e: MessageEvent) => void) {
-    this.listeners.set(type, [...(this.listeners.get(type) ?? []), fn]);
-  }
-  close() {
-    this.closed = true;
-  }
-  /** Delivers a message; resolves once React has rendered what it changed (the query cache notifies on a timer). */
-  async send(type: "progress" | "done", s: Session) {
-    await act(async () => {
-      for (const fn of this.listeners.get(type) ?? []) fn(new MessageEvent(type, { data: JSON.stringify(s) }));
-      await new Promise((r) => setTimeout(r, 10));
-    });
-  }
-  async fail() {
-    await act(async () => {
-      this.onerror?.(new Event("error"));
-      await new Promise((r) => setTimeout(r, 10));
-    });
-  }
 }
 
 describe("SessionsPage", () => {

@@ -1,4 +1,5 @@
 // Fixtures shaped exactly like /work/briefs/pipeline-spec.md's Session, for the tests of this feature.
+import { act } from "@testing-library/react";
 import type { Session, StageProgress } from "./api";
 
 export function stage(stage: StageProgress["stage"], over: Partial<StageProgress> = {}): StageProgress {
@@ -42,3 +43,38 @@ export function session(over: Partial<Session> = {}): Session {
     ...over,
   };
 }
+
+/** A stand-in for the browser's EventSource: the test sends the server's messages. */
+export class FakeEventSource {
+  static all: FakeEventSource[] = [];
+  url: string;
+  init: unknown;
+  closed = false;
+  onerror: ((e: Event) => void) | null = null;
+  private listeners = new Map<string, Array<(e: MessageEvent) => void>>();
+  constructor(url: string, init?: unknown) {
+    this.url = url;
+    this.init = init;
+    FakeEventSource.all.push(this);
+  }
+  addEventListener(type: string, fn: (e: MessageEvent) => void) {
+    this.listeners.set(type, [...(this.listeners.get(type) ?? []), fn]);
+  }
+  close() {
+    this.closed = true;
+  }
+  /** Delivers a message; resolves once React has rendered what it changed (the query cache notifies on a timer). */
+  async send(type: "progress" | "done", s: Session) {
+    await act(async () => {
+      for (const fn of this.listeners.get(type) ?? []) fn(new MessageEvent(type, { data: JSON.stringify(s) }));
+      await new Promise((r) => setTimeout(r, 10));
+    });
+  }
+  async fail() {
+    await act(async () => {
+      this.onerror?.(new Event("error"));
+      await new Promise((r) => setTimeout(r, 10));
+    });
+  }
+}
+
