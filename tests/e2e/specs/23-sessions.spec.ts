@@ -69,7 +69,7 @@ test("a session runs from hashtags to reviewed drafts, and its leads show in the
   await expect(page.getByTestId("hashtag-chip")).toHaveText(["#yoga", "#pilates"]);
   await page.getByLabel("Posts per hashtag").fill("5");
   await page.getByLabel("Maximum new leads").fill("8");
-  await page.getByLabel("Product").selectOption({ label: productName });
+  await page.getByLabel("Product", { exact: true }).selectOption({ label: productName });
   await page.getByText("Advanced: pacing").click();
   await page.getByLabel("Batch size").fill("4");
   await page.getByLabel("Shortest pause (s)").fill("0");
@@ -168,7 +168,7 @@ test("the grid's Generate drafts starts a drafts-only session, and a second one 
   await page.mouse.click(box.x + 48 + 30, box.y + 34 + 16);
   await page.getByRole("button", { name: "Generate drafts" }).click();
   const dialog = page.getByRole("dialog", { name: "Generate e-mail drafts" });
-  await dialog.getByLabel("Product").selectOption({ label: product.name });
+  await dialog.getByLabel("Product", { exact: true }).selectOption({ label: product.name });
   await dialog.getByRole("button", { name: "Generate 1 draft" }).click();
   const notice = dialog.getByTestId("session-running-notice");
   await expect(notice).toContainText("“Blocker” is still running.");
@@ -186,7 +186,7 @@ test("the grid's Generate drafts starts a drafts-only session, and a second one 
   await expect.poll(async () => (await gridRows(page)).length).toBe(1);
   await page.mouse.click(box.x + 48 + 30, box.y + 34 + 16);
   await page.getByRole("button", { name: "Generate drafts" }).click();
-  await dialog.getByLabel("Product").selectOption({ label: product.name });
+  await dialog.getByLabel("Product", { exact: true }).selectOption({ label: product.name });
   await dialog.getByRole("button", { name: "Generate 1 draft" }).click();
   await page.getByRole("button", { name: "Follow it" }).click();
   await expect(page.getByRole("heading", { name: /Drafts for 1 lead/, level: 1 })).toBeVisible();

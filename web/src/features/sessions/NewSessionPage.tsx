@@ -30,6 +30,8 @@ const API_FIELD: Partial<Record<keyof SessionForm, string>> = {
 };
 const apiField = (k: keyof SessionForm) => API_FIELD[k] ?? k;
 
+const PROVIDER_LABEL: Record<string, string> = { apify: "Apify", perplexity: "Perplexity", openai: "OpenAI" };
+
 /** The new-session form: hashtags, filters, product, stages and pacing, with the estimated cost before Start. */
 export default function NewSessionPage() {
   const me = useCurrentUser();
@@ -116,11 +118,13 @@ export default function NewSessionPage() {
           <Card title="What to crawl">
             <div className="stack">
               <HashtagChips tags={form.hashtags} onChange={(t) => set("hashtags", t)} errors={errors} />
-              <label className="check-row">
-                <input type="checkbox" checked={form.discover_related} onChange={(e) => set("discover_related", e.target.checked)} />
-                Discover related hashtags
-                <span className="small muted">— found on the crawled posts; you tick the ones to add while it runs</span>
-              </label>
+              <div>
+                <label className="check-row">
+                  <input type="checkbox" checked={form.discover_related} onChange={(e) => set("discover_related", e.target.checked)} />
+                  Discover related hashtags
+                </label>
+                <div className="field-hint check-hint">Hashtags found on the crawled posts; you tick the ones to add while it runs.</div>
+              </div>
               <div className="form-grid">
                 <TextField label="Posts per hashtag" {...numProps("posts_per_hashtag")} />
                 <TextField label="Maximum new leads" hint="The session stops adding leads at this number." {...numProps("max_new_leads")} />
@@ -262,7 +266,7 @@ function EstimateView({ body, estimate, loading, error }: { body: boolean; estim
           {estimate.lines.map((l, i) => (
             <tr key={i}>
               <td>
-                <span className="estimate-provider">{l.provider}</span> <span className="small muted">{l.what}</span>
+                <span className="estimate-provider">{PROVIDER_LABEL[l.provider] ?? l.provider}</span> <span className="small muted">{l.what}</span>
               </td>
               <td className="num" title={`${usd(l.unit_price_usd)} each`}>
                 {l.count.toLocaleString()}

@@ -13,6 +13,7 @@ import { isActive, sessionKeys, sessionsApi, sessionTitle, STATUS_LABEL, usd, ty
 import { useLiveSession } from "./live";
 import { CurrentProgress, EtaNote, PauseNote, SessionStatusBadge } from "./SessionBits";
 import { SessionActions } from "./SessionActions";
+import "../../styles/admin.css";
 import "./sessions.css";
 
 const PER_PAGE = 25;
