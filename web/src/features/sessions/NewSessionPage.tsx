@@ -12,7 +12,7 @@ import { Spinner } from "../../ui/Spinner";
 import { useCurrentUser } from "../auth/session";
 import { leadKeys, productsApi } from "../leads/api";
 import { runningOperation, sessionKeys, sessionsApi, STAGE_HINT, STAGE_LABEL, STAGES, usd, type Estimate, type StageName } from "./api";
-import { BIO_LANGUAGES, buildSessionInput, canonicalErrors, formFromParams, type FieldErrorMap, type SessionForm } from "./form";
+import { BIO_LANGUAGES, buildSessionInput, canonicalErrors, formFromParams, otherFieldErrors, type FieldErrorMap, type SessionForm } from "./form";
 import { HashtagChips } from "./HashtagChips";
 import "./sessions.css";
 
@@ -209,6 +209,9 @@ export default function NewSessionPage() {
           </Card>
           {running && <RunningNotice sessionId={running.session_id} name={running.name} />}
           <FormError message={generic} />
+          {otherFieldErrors(server).map((line) => (
+            <FormError key={line} message={line} />
+          ))}
           {tried && !body && <p className="field-error">Fix the fields marked above.</p>}
           <Button type="submit" variant="primary" icon={<Play size={14} aria-hidden />} loading={create.isPending} disabled={readOnly} className="session-start">
             Start session

@@ -9,6 +9,7 @@ import {
   hashtagErrorLines,
   hashtagProblem,
   normaliseHashtag,
+  otherFieldErrors,
   type SessionForm,
 } from "./form";
 
@@ -130,6 +131,10 @@ describe("server field errors", () => {
       "hashtags[0]": ["bad"],
       "pacing.pause_max_seconds": ["too short"],
     });
+  });
+
+  it("about fields the form does not show are listed on their own", () => {
+    expect(otherFieldErrors({ "hashtags[0]": ["x"], "filters.min_followers": ["y"], lead_ids: ["Too many."], "pacing.batch_size": ["z"] })).toEqual(["lead_ids: Too many."]);
   });
 
   it("show under the chips with the hashtag they are about", () => {

@@ -189,6 +189,22 @@ export function canonicalErrors(fields: Record<string, string[]>): FieldErrorMap
   return out;
 }
 
+/** Fields the form shows errors next to; a server error about any other field is listed on its own. */
+export function isFormField(name: string): boolean {
+  return (
+    /^hashtags(\[\d+\])?$/.test(name) ||
+    /^(filters|pacing)\./.test(name) ||
+    ["name", "posts_per_hashtag", "max_new_leads", "product_id", "stages"].includes(name)
+  );
+}
+
+/** Server errors about fields the form does not show, as "field: message" lines. */
+export function otherFieldErrors(errors: FieldErrorMap): string[] {
+  return Object.entries(errors)
+    .filter(([k]) => !isFormField(k))
+    .flatMap(([k, msgs]) => msgs.map((m) => `${k}: ${m}`));
+}
+
 /** Errors of chip `i` (`hashtags[i]`). */
 export function chipErrors(errors: FieldErrorMap, i: number): string[] | undefined {
   return errors[`hashtags[${i}]`];
