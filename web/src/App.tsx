@@ -21,6 +21,9 @@ const ReviewPage = lazy(() => import("./features/review/ReviewPage"));
 const ProvidersPage = lazy(() => import("./features/providers/ProvidersPage"));
 const ConnectionsPage = lazy(() => import("./features/providers/ConnectionsPage"));
 const UsagePage = lazy(() => import("./features/providers/UsagePage"));
+const SessionsPage = lazy(() => import("./features/sessions/SessionsPage"));
+const NewSessionPage = lazy(() => import("./features/sessions/NewSessionPage"));
+const SessionDetailPage = lazy(() => import("./features/sessions/SessionDetailPage"));
 const AccountsPage = lazy(() => import("./features/accounts/AccountsPage"));
 const AccountDetailPage = lazy(() => import("./features/accounts/AccountDetailPage"));
 const ChallengesPage = lazy(() => import("./features/accounts/ChallengesPage"));
@@ -40,6 +43,16 @@ export function App() {
         <Route index element={<DashboardPage />} />
         <Route path="profile" element={<ProfilePage />} />
         <Route path="leads" element={<LeadsPage />} />
+        <Route path="sessions" element={<SessionsPage />} />
+        <Route
+          path="sessions/new"
+          element={
+            <RequireRole roles={["admin", "user"]}>
+              <NewSessionPage />
+            </RequireRole>
+          }
+        />
+        <Route path="sessions/:id" element={<SessionDetailPage />} />
         <Route path="accounts" element={<AccountsPage />} />
         <Route path="accounts/:id" element={<AccountDetailPage />} />
         <Route path="challenges" element={<ChallengesPage />} />

@@ -2327,6 +2327,8 @@ export interface components {
             status: string;
             database?: string | null;
         };
+        /** @enum {string} */
+        IgSessionStatus: "none" | "pending" | "valid" | "invalid" | "logged_out";
         ImportBrief: {
             id: string;
             filename: string;
@@ -3327,7 +3329,7 @@ export interface components {
             /** @description The official link stopped working (expired or revoked token): connect the account again. `notice` says why. */
             needs_reconnect: boolean;
             notice?: string | null;
-            session_status: components["schemas"]["SessionStatus"];
+            session_status: components["schemas"]["IgSessionStatus"];
             /**
              * Format: int64
              * @description Seconds since the current session logged in.

@@ -17,6 +17,7 @@ import {
   Sheet,
   UserRound,
   Users,
+  Workflow,
 } from "lucide-react";
 import type { Role } from "../api/types";
 
@@ -50,6 +51,20 @@ export const NAV: NavItem[] = [
     description: "The lead spreadsheet: search, filter, edit inline, import and export CSV.",
   },
   {
+    to: "/sessions",
+    label: "Sessions",
+    icon: Workflow,
+    section: "Workspace",
+    description: "Find leads behind hashtags, complete their contacts and draft a first e-mail each, with live progress.",
+  },
+  {
+    to: "/review",
+    label: "Review",
+    icon: MailCheck,
+    section: "Workspace",
+    description: "E-mail drafts written for your leads: edit, approve or reject, write one again.",
+  },
+  {
     to: "/do-not-contact",
     label: "Do not contact",
     icon: Ban,
@@ -69,13 +84,6 @@ export const NAV: NavItem[] = [
     icon: FileText,
     section: "Workspace",
     description: "System prompts for outreach emails, with live preview on a lead.",
-  },
-  {
-    to: "/review",
-    label: "Review",
-    icon: MailCheck,
-    section: "Workspace",
-    description: "E-mail drafts written for your leads: edit, approve or reject, write one again.",
   },
   {
     to: "/settings/connections",

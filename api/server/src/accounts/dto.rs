@@ -29,7 +29,7 @@ pub enum MemberRole {
 
 #[derive(Serialize, ToSchema, Clone, Copy)]
 #[serde(rename_all = "snake_case")]
-pub enum SessionStatus {
+pub enum IgSessionStatus {
     /// No credential link.
     None,
     /// A login waits for a code in the challenge inbox.
@@ -53,7 +53,7 @@ pub struct Vault {
     /// The official link stopped working (expired or revoked token): connect the account again. `notice` says why.
     pub needs_reconnect: bool,
     pub notice: Option<String>,
-    #[schema(value_type = SessionStatus)]
+    #[schema(value_type = IgSessionStatus)]
     pub session_status: String,
     /// Seconds since the current session logged in.
     pub session_age_secs: Option<i64>,

@@ -19,7 +19,7 @@ export type ChallengeList = S["ChallengeList"];
 export type LinkOutcome = S["LinkOutcome"];
 export type AdminAccount = S["AdminAccount"];
 export type AdminAccountList = S["AdminAccountList"];
-export type SessionStatus = S["SessionStatus"];
+export type SessionStatus = S["IgSessionStatus"];
 
 const enc = encodeURIComponent;
 

@@ -9,6 +9,7 @@ import { PageSpinner } from "../../ui/Spinner";
 import { formatDateTime } from "../../ui/format";
 import { statusLabel } from "../leads/api";
 import { BackgroundWork } from "../jobs/BackgroundWork";
+import { SessionTile } from "../sessions/SessionTile";
 import { AccountsTile } from "../accounts/AccountsTile";
 import "../accounts/accounts.css";
 import { dashboardApi, dashboardKeys, leadsLink, type Dashboard } from "./api";
@@ -69,6 +70,7 @@ export function DashboardPage() {
           <div className="dash-grid">
             <ByStatus d={d} />
             <Attention d={d} />
+            <SessionTile canWrite={user.role !== "viewer"} />
             <AccountsTile />
             <BackgroundWork canWrite={user.role !== "viewer"} />
             <RecentImports d={d} />
@@ -128,7 +130,8 @@ function FirstSteps({ viewer }: { viewer: boolean }) {
           </li>
         </ol>
         <p className="small muted">
-          Only a few leads? <Link to="/leads">Add them one by one</Link> in the grid.
+          Only a few leads? <Link to="/leads">Add them one by one</Link> in the grid. None at hand?{" "}
+          <Link to="/sessions/new">Start a session</Link> to find them behind Instagram hashtags.
         </p>
       </div>
     </Card>

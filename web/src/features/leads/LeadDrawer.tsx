@@ -1,6 +1,6 @@
 import { useEffect, useId, useMemo, useRef, useState, type FormEvent } from "react";
 import { useQuery } from "@tanstack/react-query";
-import { Hash, History, Trash2, X } from "lucide-react";
+import { ExternalLink, Hash, History, Link2, Trash2, X } from "lucide-react";
 import { Button } from "../../ui/Button";
 import { formatDateTime } from "../../ui/format";
 import { Badge } from "../../ui/misc";
@@ -10,6 +10,7 @@ import { COLUMNS, parseCellInput, type LeadColumn } from "./columns";
 import { ConflictPanel } from "./ConflictPanel";
 import { sourceHashtags } from "./hashtags";
 import type { Conflict } from "./useLeadEditing";
+import { safeSources, type ContactSource } from "../sessions/sources";
 
 const EDITABLE: LeadColumn[] = [
   ...COLUMNS.filter((c) => c.editable),
@@ -159,6 +160,8 @@ export function LeadDrawer({
             </div>
           )}
           <SourceHashtags lead={lead} owner={owner} />
+          {/* TODO(after merge): `contact_sources` is on the generated LeadDto once the pipeline backend is in openapi.yaml. */}
+          <ContactSources sources={(lead as LeadDto & { contact_sources?: ContactSource[] | null }).contact_sources} />
           <section aria-label="History" className="drawer-history">
             <h3>
               <History size={14} aria-hidden /> History
@@ -232,6 +235,32 @@ function SourceHashtags({ lead, owner }: { lead: LeadDto; owner?: string | null 
             </ul>
           )}
         </>
+      )}
+    </section>
+  );
+}
+
+/** Where a session's contact search found this lead's contact data (the answer's citations), as links. */
+function ContactSources({ sources }: { sources: ContactSource[] | null | undefined }) {
+  const list = safeSources(sources);
+  return (
+    <section aria-label="Sources" className="drawer-history drawer-sources">
+      <h3>
+        <Link2 size={14} aria-hidden /> Sources
+      </h3>
+      {list.length === 0 ? (
+        <p className="small muted">No sources. When a session looks up missing contact data, the pages it found it on are listed here.</p>
+      ) : (
+        <ul className="source-list" data-testid="lead-sources">
+          {list.map((src) => (
+            <li key={src.url}>
+              <a href={src.url} target="_blank" rel="noopener noreferrer" title={src.url}>
+                {src.label} <ExternalLink size={12} aria-hidden />
+              </a>
+              <span className="small muted"> {src.host}</span>
+            </li>
+          ))}
+        </ul>
       )}
     </section>
   );

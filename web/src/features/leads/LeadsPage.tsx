@@ -1,7 +1,7 @@
 import { lazy, Suspense, useCallback, useEffect, useMemo, useRef, useState, useSyncExternalStore, type FormEvent } from "react";
 import { useMutation, useQuery, useQueryClient } from "@tanstack/react-query";
-import { Link, useSearchParams } from "react-router";
-import { Columns3, Download, Eye, PanelRightOpen, Plus, Redo2, Trash2, Undo2, Upload } from "lucide-react";
+import { Link, useNavigate, useSearchParams } from "react-router";
+import { Columns3, Download, Eye, Mail, PanelRightOpen, Plus, Redo2, Trash2, Undo2, Upload } from "lucide-react";
 import { ApiError } from "../../api/client";
 import { downloadFile } from "../../lib/download";
 import { adminApi, qk } from "../../api/endpoints";
@@ -29,6 +29,8 @@ import { LeadDrawer } from "./LeadDrawer";
 import { useLeadEditing } from "./useLeadEditing";
 import { fromParams, toParams } from "./urlState";
 import { usePersisted } from "./usePersisted";
+import { GenerateDraftsDialog } from "../sessions/GenerateDraftsDialog";
+import { useLeadsLiveRefresh } from "../sessions/live";
 import "./leads.css";
 
 // The grid engine is heavy (canvas grid + its deps): its own chunk, loaded with this page only.
@@ -175,6 +177,16 @@ function LeadsWorkspace({ owner }: { owner: string | null }) {
     );
   }, []); // eslint-disable-line react-hooks/exhaustive-deps
   const total = cache.total ?? 0;
+  // While one of your sessions runs, the rows and the count follow the leads it adds or updates.
+  useLeadsLiveRefresh(() => {
+    if (cache.loadedBlocks.length) void cache.refresh();
+    else {
+      cache.reset(true);
+      void cache.ensure(0, size - 1);
+    }
+  }, !owner);
+  const [draftsFor, setDraftsFor] = useState<string[] | null>(null);
+  const navigate = useNavigate();
   const getRow = useCallback((i: number) => cache.get(i), [cache]);
   const openLead = openId ? (cache.get(cache.indexOf(openId)) ?? null) : null;
   const drawerLead = useQuery({
@@ -379,6 +391,17 @@ function LeadsWorkspace({ owner }: { owner: string | null }) {
             )}
           </>
         )}
+        {!phone && !readOnly && (
+          <Button
+            size="sm"
+            icon={<Mail size={14} aria-hidden />}
+            disabled={!selectedRows.length && activeRow === null}
+            onClick={() => setDraftsFor(selectedLeads().map((l) => l.id))}
+            title="Write an e-mail draft for each selected lead (reviewed before sending)"
+          >
+            Generate drafts
+          </Button>
+        )}
         {!phone && !readOnly && <BulkEdit selected={selectedRows.length} matching={total} matchingIsEstimate={estimate} onApply={bulkApply} />}
         {!phone && (
           <Button
@@ -550,6 +573,19 @@ function LeadsWorkspace({ owner }: { owner: string | null }) {
             }}
           />
         </Suspense>
+      )}
+      {draftsFor && (
+        <GenerateDraftsDialog
+          leadIds={draftsFor}
+          onClose={() => setDraftsFor(null)}
+          onStarted={(s) => {
+            setDraftsFor(null);
+            toast.action(`Writing ${draftsFor.length === 1 ? "1 draft" : `${draftsFor.length.toLocaleString()} drafts`} in the background.`, {
+              label: "Follow it",
+              onClick: () => navigate(`/sessions/${s.id}`),
+            });
+          }}
+        />
       )}
       {namingView && (
         <NameViewDialog
