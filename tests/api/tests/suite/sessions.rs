@@ -11,6 +11,7 @@ use std::time::Duration;
 
 const APIFY_TOKEN: &str = "apify_api_sandbox_token_1234";
 const PPLX_KEY: &str = "pplx-sandbox-key-5678";
+const OPENAI_KEY: &str = "sk-proj-sessions-test-0000-1111";
 const SEED: u64 = 1;
 
 struct Env {
@@ -37,6 +38,7 @@ async fn env_with(tweak: impl FnOnce(&mut leadgen_core::config::Settings)) -> En
                 &json!({"settings": [
                     {"provider": "apify", "field": "token", "value": APIFY_TOKEN},
                     {"provider": "perplexity", "field": "api_key", "value": PPLX_KEY},
+                    {"provider": "openai", "field": "api_key", "value": OPENAI_KEY},
                 ]}),
             )
             .await,
@@ -255,6 +257,67 @@ async fn a_full_session_crawls_enriches_finds_contacts_and_dedupes() {
     assert!(lines.iter().any(|l| l.starts_with("Batch 1:")), "{lines:?}");
     // The session's leads know the hashtag that found them.
     assert!(leads.iter().all(|l| l["source_hashtag"].is_string()));
+}
+
+/// All five stages: every qualifying lead (an e-mail, not on the do-not-contact list) gets one draft from the
+/// product's prompt, waiting for review, and the lead says `email_drafted`.
+#[tokio::test]
+async fn a_session_with_every_stage_ends_with_drafts_waiting_for_review() {
+    let e = env().await;
+    let b = &e.admin.b;
+    let (st, product) = status_json(
+        b.post("/api/v1/products", &json!({"name": "Yoga mats"}))
+            .await,
+    )
+    .await;
+    assert_eq!(st, StatusCode::CREATED, "{product}");
+    let mut body = form(&["yoga"], json!({"product_id": product["id"]}));
+    body["stages"] = json!(["crawl", "enrich", "contacts", "dedupe", "drafts"]);
+    let s = start(b, &body).await;
+    let id = s["id"].as_str().unwrap().to_owned();
+    let s = wait_end(b, &id).await;
+    assert_eq!(s["status"], "done", "{s}");
+    assert_eq!(stage(&s, "drafts")["status"], "done", "{s}");
+    assert_eq!(s["counts"]["failed"], 0, "{s}");
+
+    let (_, page) = status_json(b.get("/api/v1/leads?limit=200").await).await;
+    let leads = page["items"].as_array().unwrap();
+    let with_mail: Vec<&Value> = leads.iter().filter(|l| l["email"].is_string()).collect();
+    assert!(!with_mail.is_empty(), "{page}");
+    assert!(
+        with_mail.iter().all(|l| l["status"] == "email_drafted"),
+        "{page}"
+    );
+    assert!(leads
+        .iter()
+        .filter(|l| l["email"].is_null())
+        .all(|l| l["status"] != "email_drafted"));
+
+    let (_, drafts) = status_json(
+        b.get(&format!("/api/v1/drafts?session_id={id}&limit=200"))
+            .await,
+    )
+    .await;
+    assert_eq!(
+        drafts["total"].as_u64().unwrap() as usize,
+        with_mail.len(),
+        "{drafts}"
+    );
+    assert_eq!(
+        s["counts"]["drafts"].as_u64().unwrap() as usize,
+        with_mail.len(),
+        "{s}"
+    );
+    assert!(drafts["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .all(|d| d["status"] == "pending" && !d["subject"].as_str().unwrap().is_empty()));
+    // One paid OpenAI call per draft.
+    assert_eq!(
+        sim_count(&e.sim, "openai", "chat_completions").await,
+        with_mail.len()
+    );
 }
 
 #[tokio::test]
@@ -742,8 +805,12 @@ async fn a_drafts_only_run_goes_over_the_selected_leads() {
             .unwrap()
     };
     assert_eq!(by_lead(&ids[1])["outcome"], "no_email");
-    assert_ne!(by_lead(&ids[0])["status"], "failed");
-    assert_ne!(by_lead(&ids[0])["status"], "pending");
+    assert_eq!(by_lead(&ids[0])["status"], "done", "{items}");
+    // The lead with an e-mail has its draft, from this session, waiting for review.
+    let (_, drafts) = status_json(b.get(&format!("/api/v1/drafts?session_id={id}")).await).await;
+    assert_eq!(drafts["total"], 1, "{drafts}");
+    assert_eq!(drafts["items"][0]["lead_id"], ids[0].as_str());
+    assert_eq!(drafts["items"][0]["status"], "pending");
 }
 
 #[tokio::test]
