@@ -1,7 +1,8 @@
 //! Client overhead: for each client, 10,000 calls at concurrency 32 to one sandbox route through the client (retry
 //! layer + rate limiter + classification + tracing spans + parsing) and through plain reqwest sending the very request
 //! the client sent (read back from the sandbox's record: method, path, query, headers, body), in the same run, in
-//! alternating rounds. Prints calls/s and p50/p95 per round and the layers' cost per client.
+//! alternating rounds. Prints calls/s, p50/p95 and the process's CPU time per call per round, and the layers'
+//! cost per client in both measures (calls/s moves with whatever else the machine runs; CPU per call much less).
 //! Run: `cargo bench -p leadgen-providers --bench overhead` (`CALLS` to change the 10,000).
 
 #![allow(clippy::unwrap_used, clippy::expect_used)] // a benchmark: a failed call ends the run
@@ -27,10 +28,26 @@ struct Figures {
     calls_per_sec: f64,
     p50: Duration,
     p95: Duration,
+    /// CPU time of the whole process (client, sandbox, runtime) per call: what the layers add, even on a machine
+    /// busy with other work (which moves calls/s a lot more).
+    cpu_us_per_call: f64,
+}
+
+/// User + system CPU time of this process so far.
+fn cpu_time() -> Duration {
+    let mut u = std::mem::MaybeUninit::<libc::rusage>::zeroed();
+    // SAFETY: getrusage writes a rusage into the pointer it is given.
+    let u = unsafe {
+        libc::getrusage(libc::RUSAGE_SELF, u.as_mut_ptr());
+        u.assume_init()
+    };
+    let tv = |t: libc::timeval| Duration::new(t.tv_sec as u64, t.tv_usec as u32 * 1000);
+    tv(u.ru_utime) + tv(u.ru_stime)
 }
 
 async fn run(calls: usize, call: Call) -> Figures {
     let next = Arc::new(AtomicUsize::new(0));
+    let cpu0 = cpu_time();
     let t0 = Instant::now();
     let mut tasks = Vec::new();
     for _ in 0..CONCURRENCY {
@@ -51,21 +68,24 @@ async fn run(calls: usize, call: Call) -> Figures {
         all.extend(t.await.unwrap_or_default());
     }
     let took = t0.elapsed();
+    let cpu = cpu_time() - cpu0;
     all.sort();
     let at = |q: f64| all[((all.len() as f64 * q) as usize).min(all.len() - 1)];
     Figures {
         calls_per_sec: calls as f64 / took.as_secs_f64(),
         p50: at(0.50),
         p95: at(0.95),
+        cpu_us_per_call: cpu.as_secs_f64() * 1e6 / calls as f64,
     }
 }
 
 fn show(name: &str, f: &Figures) {
     println!(
-        "{name:<34} {:>9.0} calls/s   p50 {:>7.3} ms   p95 {:>7.3} ms",
+        "{name:<34} {:>9.0} calls/s   p50 {:>7.3} ms   p95 {:>7.3} ms   CPU {:>6.1} µs/call",
         f.calls_per_sec,
         f.p50.as_secs_f64() * 1e3,
-        f.p95.as_secs_f64() * 1e3
+        f.p95.as_secs_f64() * 1e3,
+        f.cpu_us_per_call
     );
 }
 
@@ -210,6 +230,7 @@ fn main() {
             run(500, through_reqwest.clone()).await;
             run(500, through_client.clone()).await;
             let (mut c_rates, mut p_rates) = (Vec::new(), Vec::new());
+            let (mut c_cpu, mut p_cpu) = (Vec::new(), Vec::new());
             for round in 1..=2 {
                 let p = run(calls, through_reqwest.clone()).await;
                 show(&format!("{name}: plain ({round})"), &p);
@@ -217,15 +238,21 @@ fn main() {
                 show(&format!("{name}: client ({round})"), &c);
                 p_rates.push(p.calls_per_sec);
                 c_rates.push(c.calls_per_sec);
+                p_cpu.push(p.cpu_us_per_call);
+                c_cpu.push(c.cpu_us_per_call);
             }
             // The sandbox keeps every request: clear them between clients.
             let _ = control.delete(format!("{sim_base}/_sim/requests")).send().await;
             let p: f64 = p_rates.iter().sum::<f64>() / p_rates.len() as f64;
             let c: f64 = c_rates.iter().sum::<f64>() / c_rates.len() as f64;
-            summary.push((name, (c - p) / p * 100.0));
+            let mean = |v: &[f64]| v.iter().sum::<f64>() / v.len() as f64;
+            let (pc, cc) = (mean(&p_cpu), mean(&c_cpu));
+            summary.push((name, (c - p) / p * 100.0, (cc - pc) / pc * 100.0));
         }
-        for (name, pct) in summary {
-            println!("overhead of the layers, {name:<22} {pct:+.1} % calls/s");
+        for (name, pct, cpu) in summary {
+            println!(
+                "overhead of the layers, {name:<22} {pct:+.1} % calls/s, {cpu:+.1} % CPU per call"
+            );
         }
     });
 }

@@ -230,7 +230,7 @@ impl Apify {
         .query("timeout", wait)
         .query("format", "json")
         .query("clean", "true")
-        .json(input.clone())
+        .json(input)
         .no_retry_on_408()
         .attempt_timeout(self.http.policy().attempt_timeout + Duration::from_secs(wait.into()))
         .deadline(self.http.policy().deadline + Duration::from_secs(wait.into()));
@@ -268,7 +268,7 @@ impl Apify {
             join(&self.base, &format!("/v2/acts/{actor}/runs")),
         )
         .bearer(&self.token)
-        .json(input.clone());
+        .json(input);
         let env: RunEnvelope = self.http.json(req).await?;
         Ok(env.data)
     }

@@ -8,7 +8,9 @@ use governor::clock::Clock;
 use governor::{DefaultDirectRateLimiter, Quota, RateLimiter};
 use leadgen_core::config::Settings;
 use rand::Rng;
-use reqwest::header::{HeaderMap, HeaderName, HeaderValue, AUTHORIZATION, RETRY_AFTER};
+use reqwest::header::{
+    HeaderMap, HeaderName, HeaderValue, AUTHORIZATION, CONTENT_TYPE, RETRY_AFTER,
+};
 use reqwest::{Method, StatusCode};
 use secrecy::{ExposeSecret, SecretString};
 use serde::de::DeserializeOwned;
@@ -171,7 +173,8 @@ pub fn retry_after(headers: &HeaderMap) -> Option<Duration> {
 
 enum Body {
     None,
-    Json(Value),
+    /// Serialised once when the request is described; every attempt sends the same bytes.
+    Json(bytes::Bytes),
     Form(Vec<(String, String)>),
 }
 
@@ -188,6 +191,8 @@ pub struct Request {
     retry_408: bool,
     attempt_timeout: Option<Duration>,
     deadline: Option<Duration>,
+    /// Why the request cannot be sent (a body that would not serialise): the call fails without an attempt.
+    invalid: Option<String>,
 }
 
 impl Request {
@@ -203,6 +208,7 @@ impl Request {
             retry_408: true,
             attempt_timeout: None,
             deadline: None,
+            invalid: None,
         }
     }
     pub fn get(operation: &'static str, url: String) -> Self {
@@ -225,8 +231,14 @@ impl Request {
             .push((key.to_owned(), value.expose_secret().to_owned()));
         self
     }
-    pub fn json(mut self, body: Value) -> Self {
-        self.body = Body::Json(body);
+    /// A JSON body (a `Value` or any `Serialize`, borrowed or owned), written out now.
+    pub fn json(mut self, body: impl serde::Serialize) -> Self {
+        match serde_json::to_vec(&body) {
+            Ok(bytes) => self.body = Body::Json(bytes.into()),
+            Err(e) => {
+                self.invalid = Some(format!("the request body cannot be written as JSON: {e}"))
+            }
+        }
         self
     }
     pub fn form(mut self, fields: Vec<(String, String)>) -> Self {
@@ -433,6 +445,9 @@ impl Http {
     }
 
     async fn send_inner(&self, req: Request) -> Result<Reply, ProviderError> {
+        if let Some(why) = &req.invalid {
+            return Err(self.error(req.operation, ProviderErrorKind::BadRequest, why.clone()));
+        }
         let policy = &self.inner.policy;
         let started = Instant::now();
         let deadline = started + req.deadline.unwrap_or(policy.deadline);
@@ -570,7 +585,9 @@ impl Http {
         }
         rb = match &req.body {
             Body::None => rb,
-            Body::Json(v) => rb.json(v),
+            Body::Json(b) => rb
+                .header(CONTENT_TYPE, HeaderValue::from_static("application/json"))
+                .body(b.clone()),
             Body::Form(f) => rb.form(f),
         };
         let run = async {

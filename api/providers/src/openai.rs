@@ -8,7 +8,7 @@ use leadgen_core::config::Settings;
 use secrecy::SecretString;
 use serde::de::DeserializeOwned;
 use serde::{Deserialize, Serialize};
-use serde_json::{json, Value};
+use serde_json::Value;
 
 /// Token usage of one call (what it costs).
 #[derive(Debug, Clone, Copy, Default, Deserialize, Serialize, PartialEq, Eq)]
@@ -134,23 +134,23 @@ impl OpenAi {
         &self,
         r: &StructuredRequest,
     ) -> ProviderResult<Completion<T>> {
-        let mut body = json!({
-            "model": r.model.as_deref().unwrap_or(&self.model),
-            "messages": r.messages,
-            "response_format": {
-                "type": "json_schema",
-                "json_schema": {"name": r.schema_name, "schema": r.schema, "strict": true},
+        let body = ChatBody {
+            model: r.model.as_deref().unwrap_or(&self.model),
+            messages: &r.messages,
+            response_format: ResponseFormat {
+                kind: "json_schema",
+                json_schema: JsonSchema {
+                    name: Some(&r.schema_name),
+                    schema: &r.schema,
+                    strict: Some(true),
+                },
             },
-        });
-        if let Some(t) = r.temperature {
-            body["temperature"] = json!(t);
-        }
-        if let Some(m) = r.max_completion_tokens {
-            body["max_completion_tokens"] = json!(m);
-        }
+            temperature: r.temperature,
+            max_completion_tokens: r.max_completion_tokens,
+        };
         let req = Request::post("chat_completions", join(&self.base, "/v1/chat/completions"))
             .bearer(&self.key)
-            .json(body);
+            .json(&body);
         let resp: ChatResponse = self.http.json(req).await?;
         let (value, usage) = structured_answer(&self.http, resp.choices, resp.usage)?;
         Ok(Completion {
@@ -160,6 +160,34 @@ impl OpenAi {
             id: resp.id,
         })
     }
+}
+
+/// A chat completions request with a JSON-schema answer, written straight from the caller's request.
+#[derive(Serialize)]
+struct ChatBody<'a> {
+    model: &'a str,
+    messages: &'a [Message],
+    response_format: ResponseFormat<'a>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    temperature: Option<f32>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    max_completion_tokens: Option<u32>,
+}
+
+#[derive(Serialize)]
+pub(crate) struct ResponseFormat<'a> {
+    #[serde(rename = "type")]
+    pub(crate) kind: &'static str,
+    pub(crate) json_schema: JsonSchema<'a>,
+}
+
+#[derive(Serialize)]
+pub(crate) struct JsonSchema<'a> {
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub(crate) name: Option<&'a str>,
+    pub(crate) schema: &'a Value,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub(crate) strict: Option<bool>,
 }
 
 /// The first choice's JSON, parsed as `T`; a refusal or a missing answer is a typed error.

@@ -2,13 +2,13 @@
 //! without them is fine; a `<think>…</think>` prefix (reasoning models) is removed before parsing.
 
 use crate::http::{Http, HttpPolicy, Request};
-use crate::openai::{structured_answer, ChatResponse, Message, Usage};
+use crate::openai::{structured_answer, ChatResponse, JsonSchema, Message, ResponseFormat, Usage};
 use crate::{join, Provider, ProviderResult};
 use leadgen_core::config::Settings;
 use secrecy::SecretString;
 use serde::de::DeserializeOwned;
 use serde::{Deserialize, Serialize};
-use serde_json::{json, Value};
+use serde_json::Value;
 
 pub const DEFAULT_MODEL: &str = "sonar";
 
@@ -28,6 +28,18 @@ pub struct AnswerRequest {
     /// `month`, `week`, `day` or `hour`.
     pub search_recency_filter: Option<String>,
     pub search_domain_filter: Vec<String>,
+}
+
+/// A chat completions request with a JSON-schema answer (Perplexity's shape), written straight from the request.
+#[derive(Serialize)]
+struct AnswerBody<'a> {
+    model: &'a str,
+    messages: &'a [Message],
+    response_format: ResponseFormat<'a>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    search_recency_filter: Option<&'a str>,
+    #[serde(skip_serializing_if = "<[String]>::is_empty")]
+    search_domain_filter: &'a [String],
 }
 
 /// A parsed answer, its sources and what it cost.
@@ -78,20 +90,23 @@ impl Perplexity {
         &self,
         r: &AnswerRequest,
     ) -> ProviderResult<Answer<T>> {
-        let mut body = json!({
-            "model": r.model.as_deref().unwrap_or(&self.model),
-            "messages": r.messages,
-            "response_format": {"type": "json_schema", "json_schema": {"schema": r.schema}},
-        });
-        if let Some(f) = &r.search_recency_filter {
-            body["search_recency_filter"] = json!(f);
-        }
-        if !r.search_domain_filter.is_empty() {
-            body["search_domain_filter"] = json!(r.search_domain_filter);
-        }
+        let body = AnswerBody {
+            model: r.model.as_deref().unwrap_or(&self.model),
+            messages: &r.messages,
+            response_format: ResponseFormat {
+                kind: "json_schema",
+                json_schema: JsonSchema {
+                    name: None,
+                    schema: &r.schema,
+                    strict: None,
+                },
+            },
+            search_recency_filter: r.search_recency_filter.as_deref(),
+            search_domain_filter: &r.search_domain_filter,
+        };
         let req = Request::post("chat_completions", join(&self.base, "/chat/completions"))
             .bearer(&self.key)
-            .json(body);
+            .json(&body);
         let resp: ChatResponse = self.http.json(req).await?;
         let (value, usage) = structured_answer(&self.http, resp.choices, resp.usage)?;
         Ok(Answer {
