@@ -62,7 +62,7 @@ describe("SessionsPage", () => {
   });
 
   it("lists a running session with its stage's progress, pause, leads added and cost", async () => {
-    const running = session({ pause: { until: new Date(Date.now() + 47_000).toISOString(), seconds: 47 } });
+    const running = session({ pause: { until: new Date(Date.now() + 47_000).toISOString(), seconds: 47, remaining_seconds: 47 } });
     const done = session({ id: "s2", name: "Autumn", status: "done", current_stage: null, counts: { ...running.counts, leads_added: 120, failed: 0 }, cost_usd: 3.5 });
     const calls = mockFetch({
       "GET /api/v1/sessions": { body: { items: [running, done], total: 2 } },
@@ -224,7 +224,7 @@ describe("SessionDetailPage", () => {
     const more = session({
       counts: { ...first.counts, leads_added: 55 },
       stage_progress: [stage("crawl", { status: "done", done: 2, total: 2 }), stage("enrich", { status: "running", done: 100, total: 200 })],
-      pause: { until: new Date(Date.now() + 30_000).toISOString(), seconds: 30 },
+      pause: { until: new Date(Date.now() + 30_000).toISOString(), seconds: 30, remaining_seconds: 30 },
       related_hashtags: [{ tag: "yogalife", posts: 12 }],
       options: { ...first.options, discover_related: true },
     });
