@@ -131,8 +131,11 @@ test("a session runs from hashtags to reviewed drafts, and its leads show in the
   const count = Number((await page.getByTestId("lead-count").innerText()).replace(/\D/g, ""));
   expect(count).toBeGreaterThanOrEqual(added);
   await expect.poll(async () => (await gridRows(page)).length).toBeGreaterThan(0);
+  // The session's leads are in the grid with the status the pipeline gave them (drafted, or enriched when no draft).
   const texts = (await gridRows(page)).map((r) => r.join(" "));
-  expect(texts.some((t) => /Email drafted|Enriched/.test(t))).toBe(true);
+  const approvedLead = (drafts.body.items as Array<{ username: string }>)[0].username;
+  expect(texts.some((t) => t.includes(approvedLead))).toBe(true);
+  expect(texts.some((t) => /email[ _]drafted/i.test(t))).toBe(true);
   // A lead's drawer lists where its contact data was found, when the contact search found any.
   await shots(page, "session-leads");
 });
@@ -176,7 +179,9 @@ test("the grid's Generate drafts starts a drafts-only session, and a second one 
 
   // Cancel the blocker from its page; then the drafts-only run starts.
   await notice.getByRole("link", { name: "Open it" }).click();
-  await page.getByRole("button", { name: "Cancel" }).first().click();
+  await expect(page.getByRole("heading", { name: "Blocker", level: 1 })).toBeVisible();
+  await expect(page.getByRole("dialog")).toHaveCount(0);
+  await page.getByTestId("session-detail").getByRole("button", { name: "Cancel", exact: true }).click();
   await page.getByRole("alertdialog").getByRole("button", { name: "Cancel session" }).click();
   await expect(page.getByTestId("session-detail")).toHaveAttribute("data-status", "cancelled", { timeout: 60_000 });
   await expect(page.getByRole("button", { name: "Resume" })).toBeVisible();
