@@ -59,6 +59,7 @@ test("a session runs from hashtags to reviewed drafts, and its leads show in the
   await page.getByRole("navigation").getByRole("link", { name: "Sessions" }).click();
   await expect(page.getByRole("heading", { name: "Sessions", level: 1 })).toBeVisible();
   await expect(page.getByText("No sessions yet")).toBeVisible();
+  await shots(page, "sessions-empty");
   await page.getByRole("link", { name: "New session" }).first().click();
   await expect(page.getByRole("heading", { name: "New session", level: 1 })).toBeVisible();
 
@@ -123,6 +124,7 @@ test("a session runs from hashtags to reviewed drafts, and its leads show in the
     const saved = (await api(page, "GET", `/drafts/${d.id}`)).body;
     expect(saved.subject).toBe(`Korkmatten für Ihr Studio ${i + 1}`);
   }
+  await shots(page, "review-queue");
 
   // The grid: the new leads are there (newest first), with their status.
   await page.goto("/leads");
@@ -181,6 +183,8 @@ test("the grid's Generate drafts starts a drafts-only session, and a second one 
   await notice.getByRole("link", { name: "Open it" }).click();
   await expect(page.getByRole("heading", { name: "Blocker", level: 1 })).toBeVisible();
   await expect(page.getByRole("dialog")).toHaveCount(0);
+  await expect(page.getByText(/waiting \d+ s before the next batch/)).toBeVisible();
+  await shots(page, "session-running");
   await page.getByTestId("session-detail").getByRole("button", { name: "Cancel", exact: true }).click();
   await page.getByRole("alertdialog").getByRole("button", { name: "Cancel session" }).click();
   await expect(page.getByTestId("session-detail")).toHaveAttribute("data-status", "cancelled", { timeout: 60_000 });
