@@ -2,10 +2,9 @@
 // bar reach done, opens the review queue for that session, edits and approves two drafts, and finds the new leads
 // in the grid with their status.
 //
-// Written before the backend (helper "sessions") and the review queue (helper "drafts") were merged: the sessions
-// part follows web/src/features/sessions; the review part uses role/label selectors that the review queue is
-// expected to offer (a draft's "Subject" and "Body" fields, "Save" and "Approve" buttons) — adjust them to the
-// merged review page if they differ.
+// Runs against `serve --sandbox` (every provider answers from the built-in sandbox). Screenshots of the Sessions
+// list (empty and with a session), the new-session form, a running and a finished session, the review queue and the
+// grid go to $SESSIONS_SHOTS (default /tmp/shots-sessions), desktop and phone.
 import { mkdirSync } from "node:fs";
 import { api, createUser, expect, loadAccount, newPage, signInAdmin, test } from "../helpers";
 import { gridRows, uniq, useSession } from "./leads-helpers";
@@ -107,7 +106,8 @@ test("a session runs from hashtags to reviewed drafts, and its leads show in the
   // The review queue filtered by this session: edit and approve two drafts.
   const sessionId = page.url().split("/").pop()!;
   await page.getByRole("link", { name: /Review drafts/ }).click();
-  await expect(page).toHaveURL(new RegExp(`/review\\?session_id=${sessionId}`));
+  await expect(page).toHaveURL(new RegExp(`/review\\?session=${sessionId}`));
+  await expect(page.getByLabel("Session", { exact: true })).toHaveValue(sessionId);
   const drafts = await api(page, "GET", `/drafts?session_id=${sessionId}&status=pending`);
   expect(drafts.status).toBe(200);
   expect(drafts.body.total).toBeGreaterThanOrEqual(2);

@@ -190,7 +190,7 @@ describe("SessionDetailPage", () => {
     expect(within(steps[1]).getByText(/198 of 200/)).toBeInTheDocument();
     expect(within(steps[1]).getByText(/2 failed/)).toBeInTheDocument();
     expect(within(screen.getByTestId("session-counts")).getByText("Leads added").nextElementSibling).toHaveTextContent("40");
-    expect(screen.getByRole("link", { name: /Review drafts \(40\)/ })).toHaveAttribute("href", "/review?session_id=s1");
+    expect(screen.getByRole("link", { name: /Review drafts \(40\)/ })).toHaveAttribute("href", "/review?session=s1");
     expect(await screen.findByText("Apify answered 429; waiting 20 s")).toBeInTheDocument();
     const failed = await screen.findByTestId("failed-items");
     expect(within(failed).getByText("studio.yoga")).toBeInTheDocument();
