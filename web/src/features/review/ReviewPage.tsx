@@ -196,7 +196,6 @@ export default function ReviewPage() {
                         </th>
                       )}
                       <th scope="col">Lead</th>
-                      <th scope="col">E-mail</th>
                       <th scope="col">Subject</th>
                       <th scope="col">Product</th>
                       <th scope="col">Status</th>
@@ -225,10 +224,10 @@ export default function ReviewPage() {
                           <button type="button" className="link-button review-lead" onClick={() => update({ draft: d.id }, false)}>
                             @{d.username}
                           </button>
-                          {d.full_name && <div className="small muted">{d.full_name}</div>}
-                        </td>
-                        <td data-label="E-mail" className="small">
-                          {d.email ?? <span className="muted">—</span>}
+                          <div className="small muted review-lead-meta">
+                            {d.full_name && <span>{d.full_name} · </span>}
+                            {d.email ? <span>{d.email}</span> : <span>no e-mail</span>}
+                          </div>
                         </td>
                         <td data-label="Subject" className="review-subject" title={d.subject}>
                           {d.subject}
