@@ -2,10 +2,9 @@
 // bar reach done, opens the review queue for that session, edits and approves two drafts, and finds the new leads
 // in the grid with their status.
 //
-// Written before the backend (helper "sessions") and the review queue (helper "drafts") were merged: the sessions
-// part follows web/src/features/sessions; the review part uses role/label selectors that the review queue is
-// expected to offer (a draft's "Subject" and "Body" fields, "Save" and "Approve" buttons) — adjust them to the
-// merged review page if they differ.
+// Runs against `serve --sandbox` (every provider answers from the built-in sandbox). Screenshots of the Sessions
+// list (empty and with a session), the new-session form, a running and a finished session, the review queue and the
+// grid go to $SESSIONS_SHOTS (default /tmp/shots-sessions), desktop and phone.
 import { mkdirSync } from "node:fs";
 import { api, createUser, expect, loadAccount, newPage, signInAdmin, test } from "../helpers";
 import { gridRows, uniq, useSession } from "./leads-helpers";
@@ -59,6 +58,7 @@ test("a session runs from hashtags to reviewed drafts, and its leads show in the
   await page.getByRole("navigation").getByRole("link", { name: "Sessions" }).click();
   await expect(page.getByRole("heading", { name: "Sessions", level: 1 })).toBeVisible();
   await expect(page.getByText("No sessions yet")).toBeVisible();
+  await shots(page, "sessions-empty");
   await page.getByRole("link", { name: "New session" }).first().click();
   await expect(page.getByRole("heading", { name: "New session", level: 1 })).toBeVisible();
 
@@ -106,7 +106,8 @@ test("a session runs from hashtags to reviewed drafts, and its leads show in the
   // The review queue filtered by this session: edit and approve two drafts.
   const sessionId = page.url().split("/").pop()!;
   await page.getByRole("link", { name: /Review drafts/ }).click();
-  await expect(page).toHaveURL(new RegExp(`/review\\?session_id=${sessionId}`));
+  await expect(page).toHaveURL(new RegExp(`/review\\?session=${sessionId}`));
+  await expect(page.getByLabel("Session", { exact: true })).toHaveValue(sessionId);
   const drafts = await api(page, "GET", `/drafts?session_id=${sessionId}&status=pending`);
   expect(drafts.status).toBe(200);
   expect(drafts.body.total).toBeGreaterThanOrEqual(2);
@@ -123,6 +124,7 @@ test("a session runs from hashtags to reviewed drafts, and its leads show in the
     const saved = (await api(page, "GET", `/drafts/${d.id}`)).body;
     expect(saved.subject).toBe(`Korkmatten für Ihr Studio ${i + 1}`);
   }
+  await shots(page, "review-queue");
 
   // The grid: the new leads are there (newest first), with their status.
   await page.goto("/leads");
@@ -131,8 +133,11 @@ test("a session runs from hashtags to reviewed drafts, and its leads show in the
   const count = Number((await page.getByTestId("lead-count").innerText()).replace(/\D/g, ""));
   expect(count).toBeGreaterThanOrEqual(added);
   await expect.poll(async () => (await gridRows(page)).length).toBeGreaterThan(0);
+  // The session's leads are in the grid with the status the pipeline gave them (drafted, or enriched when no draft).
   const texts = (await gridRows(page)).map((r) => r.join(" "));
-  expect(texts.some((t) => /Email drafted|Enriched/.test(t))).toBe(true);
+  const approvedLead = (drafts.body.items as Array<{ username: string }>)[0].username;
+  expect(texts.some((t) => t.includes(approvedLead))).toBe(true);
+  expect(texts.some((t) => /email[ _]drafted/i.test(t))).toBe(true);
   // A lead's drawer lists where its contact data was found, when the contact search found any.
   await shots(page, "session-leads");
 });
@@ -176,7 +181,11 @@ test("the grid's Generate drafts starts a drafts-only session, and a second one 
 
   // Cancel the blocker from its page; then the drafts-only run starts.
   await notice.getByRole("link", { name: "Open it" }).click();
-  await page.getByRole("button", { name: "Cancel" }).first().click();
+  await expect(page.getByRole("heading", { name: "Blocker", level: 1 })).toBeVisible();
+  await expect(page.getByRole("dialog")).toHaveCount(0);
+  await expect(page.getByText(/waiting \d+ s before the next batch/)).toBeVisible();
+  await shots(page, "session-running");
+  await page.getByTestId("session-detail").getByRole("button", { name: "Cancel", exact: true }).click();
   await page.getByRole("alertdialog").getByRole("button", { name: "Cancel session" }).click();
   await expect(page.getByTestId("session-detail")).toHaveAttribute("data-status", "cancelled", { timeout: 60_000 });
   await expect(page.getByRole("button", { name: "Resume" })).toBeVisible();

@@ -160,8 +160,7 @@ export function LeadDrawer({
             </div>
           )}
           <SourceHashtags lead={lead} owner={owner} />
-          {/* TODO(after merge): `contact_sources` is on the generated LeadDto once the pipeline backend is in openapi.yaml. */}
-          <ContactSources sources={(lead as LeadDto & { contact_sources?: ContactSource[] | null }).contact_sources} />
+          <ContactSources sources={lead.contact_sources} />
           <section aria-label="History" className="drawer-history">
             <h3>
               <History size={14} aria-hidden /> History

@@ -5,6 +5,7 @@ import ReviewPage from "./ReviewPage";
 import type { Draft } from "./api";
 import { checkEdit, editPatch, outcomeText, queryFromParams, selectionState, toggleAll, toggleOne } from "./review";
 import { ME, apiError, mockFetch, renderApp } from "../../test/utils";
+import { session } from "../sessions/testData";
 
 const draft = (over: Partial<Draft>): Draft => ({
   id: "d1",
@@ -145,6 +146,19 @@ describe("ReviewPage", () => {
     release();
     expect(await screen.findByText("Wrote the draft for @anna.fitness again")).toBeInTheDocument();
     expect(calls.find((c) => c.url.endsWith("/regenerate"))?.body).toEqual({ instruction: "kürzer" });
+  });
+
+  it("opens filtered by the session a session's page links to, naming it as the Sessions page does", async () => {
+    const calls = mockFetch({
+      "GET /api/v1/drafts": { body: { items: [draft({})], total: 1 } },
+      "GET /api/v1/drafts/facets": { body: facets },
+      "GET /api/v1/sessions": { body: { items: [session({ id: "s1", name: "#yoga, #pilates" })], total: 1 } },
+    });
+    renderApp(<ReviewPage />, { route: "/review?session=s1", path: "/review", me: ME });
+    const select = await screen.findByRole("combobox", { name: "Session" });
+    expect(await within(select).findByRole("option", { name: "#yoga, #pilates · 2 drafts" })).toBeInTheDocument();
+    expect(select).toHaveValue("s1");
+    expect(calls[0].url).toBe("/api/v1/drafts?session_id=s1&status=pending&limit=50&offset=0");
   });
 
   it("says what to do when no draft waits, and viewers get no write buttons", async () => {

@@ -30,6 +30,7 @@ import {
   toggleOne,
   type EditErrors,
 } from "./review";
+import { sessionKeys, sessionsApi, sessionTitle } from "../sessions/api";
 import "./review.css";
 
 /** The review queue: drafts written by sessions (or from the grid), to edit, approve, reject or write again. */
@@ -50,6 +51,13 @@ export default function ReviewPage() {
     placeholderData: keepPreviousData,
   });
   const facets = useQuery({ queryKey: draftKeys.facets, queryFn: draftsApi.facets, staleTime: 10_000 });
+  // The session filter names sessions as the Sessions page does (the facets only carry their ids).
+  const sessions = useQuery({
+    queryKey: sessionKeys.list({ limit: 200 }),
+    queryFn: ({ signal }) => sessionsApi.list({ limit: 200 }, signal),
+    staleTime: 30_000,
+  });
+  const sessionNames = new Map((sessions.data?.items ?? []).map((s) => [s.id, sessionTitle(s)]));
 
   const refresh = () => {
     void qc.invalidateQueries({ queryKey: draftKeys.all });
@@ -86,7 +94,7 @@ export default function ReviewPage() {
             <option value="">All sessions</option>
             {(f?.sessions ?? []).map((s) => (
               <option key={s.session_id} value={s.session_id}>
-                {sessionLabel(s, formatDateTime)}
+                {sessionLabel(s, formatDateTime, sessionNames.get(s.session_id))}
               </option>
             ))}
           </SelectField>
@@ -188,7 +196,6 @@ export default function ReviewPage() {
                         </th>
                       )}
                       <th scope="col">Lead</th>
-                      <th scope="col">E-mail</th>
                       <th scope="col">Subject</th>
                       <th scope="col">Product</th>
                       <th scope="col">Status</th>
@@ -217,15 +224,15 @@ export default function ReviewPage() {
                           <button type="button" className="link-button review-lead" onClick={() => update({ draft: d.id }, false)}>
                             @{d.username}
                           </button>
-                          {d.full_name && <div className="small muted">{d.full_name}</div>}
-                        </td>
-                        <td data-label="E-mail" className="small">
-                          {d.email ?? <span className="muted">—</span>}
+                          <div className="small muted review-lead-meta">
+                            {d.full_name && <span>{d.full_name} · </span>}
+                            {d.email ? <span>{d.email}</span> : <span>no e-mail</span>}
+                          </div>
                         </td>
                         <td data-label="Subject" className="review-subject" title={d.subject}>
                           {d.subject}
                         </td>
-                        <td data-label="Product" className="small">
+                        <td data-label="Product" className="small review-product" title={d.product_name ?? undefined}>
                           {d.product_name}
                           {d.prompt_version !== null && d.prompt_version !== undefined && <span className="muted"> · v{d.prompt_version}</span>}
                         </td>

@@ -83,9 +83,14 @@ export function editPatch(d: Pick<Draft, "subject" | "body">, subject: string, b
   return Object.keys(patch).length ? patch : null;
 }
 
-/** "Session of 6 Dec, 14:05 · 12 drafts" (sessions are named by their latest draft until they have names here). */
-export function sessionLabel(s: { session_id: string; drafts: number; latest_at: string }, format: (iso: string) => string): string {
-  return `Session of ${format(s.latest_at)} · ${s.drafts} draft${s.drafts === 1 ? "" : "s"}`;
+/** "#yoga, #pilates · 12 drafts" with the session's name, else "Session of 6 Dec, 14:05 · 12 drafts". */
+export function sessionLabel(
+  s: { session_id: string; drafts: number; latest_at: string },
+  format: (iso: string) => string,
+  name?: string | null,
+): string {
+  const what = name && name.trim() ? name.trim() : `Session of ${format(s.latest_at)}`;
+  return `${what} · ${s.drafts} draft${s.drafts === 1 ? "" : "s"}`;
 }
 
 /** "3 approved" / "1 rejected", and what was left out. */

@@ -86,7 +86,7 @@ export default function SessionDetailPage() {
           <Counts s={s} />
           <div className="session-links">
             {s.stages.includes("drafts") && (
-              <Link className="btn btn-sm" to={`/review?session_id=${encodeURIComponent(s.id)}`}>
+              <Link className="btn btn-sm" to={`/review?session=${encodeURIComponent(s.id)}`}>
                 <Mail size={14} aria-hidden /> <span>Review drafts{s.counts.drafts ? ` (${s.counts.drafts.toLocaleString()})` : ""}</span>
               </Link>
             )}

@@ -62,7 +62,7 @@ describe("SessionsPage", () => {
   });
 
   it("lists a running session with its stage's progress, pause, leads added and cost", async () => {
-    const running = session({ pause: { until: new Date(Date.now() + 47_000).toISOString(), seconds: 47 } });
+    const running = session({ pause: { until: new Date(Date.now() + 47_000).toISOString(), seconds: 47, remaining_seconds: 47 } });
     const done = session({ id: "s2", name: "Autumn", status: "done", current_stage: null, counts: { ...running.counts, leads_added: 120, failed: 0 }, cost_usd: 3.5 });
     const calls = mockFetch({
       "GET /api/v1/sessions": { body: { items: [running, done], total: 2 } },
@@ -190,7 +190,7 @@ describe("SessionDetailPage", () => {
     expect(within(steps[1]).getByText(/198 of 200/)).toBeInTheDocument();
     expect(within(steps[1]).getByText(/2 failed/)).toBeInTheDocument();
     expect(within(screen.getByTestId("session-counts")).getByText("Leads added").nextElementSibling).toHaveTextContent("40");
-    expect(screen.getByRole("link", { name: /Review drafts \(40\)/ })).toHaveAttribute("href", "/review?session_id=s1");
+    expect(screen.getByRole("link", { name: /Review drafts \(40\)/ })).toHaveAttribute("href", "/review?session=s1");
     expect(await screen.findByText("Apify answered 429; waiting 20 s")).toBeInTheDocument();
     const failed = await screen.findByTestId("failed-items");
     expect(within(failed).getByText("studio.yoga")).toBeInTheDocument();
@@ -224,7 +224,7 @@ describe("SessionDetailPage", () => {
     const more = session({
       counts: { ...first.counts, leads_added: 55 },
       stage_progress: [stage("crawl", { status: "done", done: 2, total: 2 }), stage("enrich", { status: "running", done: 100, total: 200 })],
-      pause: { until: new Date(Date.now() + 30_000).toISOString(), seconds: 30 },
+      pause: { until: new Date(Date.now() + 30_000).toISOString(), seconds: 30, remaining_seconds: 30 },
       related_hashtags: [{ tag: "yogalife", posts: 12 }],
       options: { ...first.options, discover_related: true },
     });

@@ -1,140 +1,27 @@
 // Processing sessions (issue 17): crawl hashtags → enrich → contacts → dedupe → drafts, with live progress.
-//
-// TODO(after merge): the types below are written by hand from /work/briefs/pipeline-spec.md because the backend is
-// built in parallel. Once its routes are in openapi.yaml, regenerate `src/api/schema.d.ts` and replace every
-// interface in this block by an alias of `components["schemas"][…]` (as features/jobs/api.ts does); the names are
-// the ones the spec fixes, so the rest of the feature does not change.
+// The types are the generated contract (src/api/schema.d.ts, from openapi.yaml), as features/jobs/api.ts does.
 import { ApiError, http } from "../../api/client";
+import type { components } from "../../api/schema";
 
-// ---- hand-written types (replace with generated schema types after merge) ----
+type S = components["schemas"];
 
-export type SessionStatus = "queued" | "running" | "cancelling" | "cancelled" | "done" | "failed";
-export type StageName = "crawl" | "enrich" | "contacts" | "dedupe" | "drafts";
-export type StageStatus = "pending" | "running" | "done" | "skipped" | "failed";
-
-export interface SessionFilters {
-  min_followers: number | null;
-  max_followers: number | null;
-  business_only: boolean;
-  require_contact: boolean;
-  skip_private: boolean;
-  bio_language: string | null;
-}
-
-export interface SessionPacing {
-  batch_size: number;
-  pause_min_seconds: number;
-  pause_max_seconds: number;
-}
-
+export type SessionStatus = S["SessionStatus"];
+export type StageName = S["Stage"];
+export type StageStatus = S["StageStatus"];
+export type SessionFilters = S["SessionFilters"];
+export type SessionPacing = S["SessionPacing"];
 /** Body of POST /sessions and POST /sessions/estimate. */
-export interface SessionInput {
-  name?: string | null;
-  hashtags: string[];
-  discover_related: boolean;
-  posts_per_hashtag: number;
-  max_new_leads: number;
-  filters: SessionFilters;
-  product_id: string | null;
-  stages: StageName[];
-  pacing: SessionPacing;
-  /** A drafts-only run for a selection from the grid (then `stages` is `["drafts"]` and `hashtags` empty). */
-  lead_ids: string[] | null;
-}
-
-export interface StageProgress {
-  stage: StageName;
-  status: StageStatus;
-  done: number;
-  total: number;
-  failed: number;
-}
-
-export interface SessionCounts {
-  profiles_found: number;
-  leads_added: number;
-  leads_updated: number;
-  merged: number;
-  dropped_dnc: number;
-  dropped_filter: number;
-  contacts_found: number;
-  drafts: number;
-  failed: number;
-}
-
-export interface Session {
-  id: string;
-  name: string | null;
-  status: SessionStatus;
-  created_at: string;
-  started_at: string | null;
-  finished_at: string | null;
-  hashtags: string[];
-  stages: StageName[];
-  product_id: string | null;
-  product_name: string | null;
-  options: {
-    posts_per_hashtag: number;
-    max_new_leads: number;
-    filters: SessionFilters;
-    pacing: SessionPacing;
-    discover_related: boolean;
-  };
-  current_stage: StageName | null;
-  stage_progress: StageProgress[];
-  counts: SessionCounts;
-  cost_usd: number;
-  pause: { until: string; seconds: number } | null;
-  eta_seconds: number | null;
-  related_hashtags: Array<{ tag: string; posts: number }>;
-  summary: string | null;
-  last_error: string | null;
-}
-
-export interface SessionPage {
-  items: Session[];
-  total: number;
-}
-
-export interface EstimateLine {
-  provider: string;
-  what: string;
-  count: number;
-  unit_price_usd: number;
-  cost_usd: number;
-}
-
-export interface Estimate {
-  apify_runs: number;
-  profiles: number;
-  perplexity_calls: number;
-  openai_calls: number;
-  cost_usd: number;
-  lines: EstimateLine[];
-}
-
-export interface SessionLogEntry {
-  at: string;
-  level: "info" | "warn" | "error";
-  stage: StageName | null;
-  message: string;
-}
-
-export interface SessionItem {
-  id: string;
-  stage: StageName;
-  key: string;
-  status: "pending" | "done" | "failed" | "skipped";
-  error: string | null;
-  attempts: number;
-  updated_at: string;
-}
-
+export type SessionInput = S["SessionForm"];
+export type StageProgress = S["StageProgress"];
+export type SessionCounts = S["SessionCounts"];
+export type Session = S["SessionDto"];
+export type SessionPage = S["SessionPage"];
+export type EstimateLine = S["EstimateLine"];
+export type Estimate = S["Estimate"];
+export type SessionLogEntry = S["SessionLogItem"];
+export type SessionItem = S["SessionItemDto"];
 /** A Perplexity citation kept on a lead (LeadDto.contact_sources). */
-export interface ContactSource {
-  url: string;
-  title: string | null;
-}
+export type ContactSource = S["ContactSource"];
 
 // ---- endpoints ----
 
@@ -279,12 +166,12 @@ export function overallPercent(s: Pick<Session, "status" | "stage_progress">): n
   return Math.min(100, Math.floor((100 * sum) / list.length));
 }
 
-/** Seconds left of the current pause at `now` (from `until`, else the reported seconds), or null without a pause. */
+/** Seconds left of the current pause at `now` (from `until`, else what the server reported left), or null without a pause. */
 export function pauseLeft(pause: Session["pause"], now: number): number | null {
   if (!pause) return null;
   const until = Date.parse(pause.until);
   if (Number.isFinite(until)) return Math.max(0, Math.ceil((until - now) / 1000));
-  return Math.max(0, Math.round(pause.seconds));
+  return Math.max(0, Math.round(pause.remaining_seconds));
 }
 
 export function pauseText(secs: number | null): string | null {

@@ -113,7 +113,7 @@ describe("buildSessionInput", () => {
 
   it("makes a drafts-only run for a grid selection", () => {
     const r = buildSessionInput({ ...DEFAULT_FORM, product_id: "p1", hashtags: ["ignored"] }, ["l1", "l2"]);
-    expect("body" in r && r.body).toMatchObject({ hashtags: [], stages: ["drafts"], lead_ids: ["l1", "l2"], product_id: "p1" });
+    expect("body" in r && r.body).toMatchObject({ name: "Drafts for 2 leads", hashtags: [], stages: ["drafts"], lead_ids: ["l1", "l2"], product_id: "p1" });
     const none = buildSessionInput({ ...DEFAULT_FORM }, []);
     expect("errors" in none && Object.keys(none.errors).sort()).toEqual(["lead_ids", "product_id"]);
   });

@@ -147,7 +147,8 @@ export function buildSessionInput(form: SessionForm, leadIds: string[] | null = 
   if (Object.keys(errors).length) return { errors };
   return {
     body: {
-      name: name || null,
+      // A grid selection's run is named for what it does ("Drafts for 2 leads"), as the list and its page show it.
+      name: name || (selection ? `Drafts for ${leadIds.length.toLocaleString("en-US")} lead${leadIds.length === 1 ? "" : "s"}` : null),
       hashtags,
       discover_related: selection ? false : form.discover_related,
       posts_per_hashtag: posts!,

@@ -54,9 +54,9 @@ describe("progress maths", () => {
 
   it("counts a pause down from its end", () => {
     const now = Date.parse("2026-12-06T08:10:00Z");
-    expect(pauseLeft({ until: "2026-12-06T08:10:47Z", seconds: 60 }, now)).toBe(47);
-    expect(pauseLeft({ until: "2026-12-06T08:09:00Z", seconds: 60 }, now)).toBe(0);
-    expect(pauseLeft({ until: "not a date", seconds: 12 }, now)).toBe(12);
+    expect(pauseLeft({ until: "2026-12-06T08:10:47Z", seconds: 60, remaining_seconds: 47 }, now)).toBe(47);
+    expect(pauseLeft({ until: "2026-12-06T08:09:00Z", seconds: 60, remaining_seconds: 0 }, now)).toBe(0);
+    expect(pauseLeft({ until: "not a date", seconds: 60, remaining_seconds: 12 }, now)).toBe(12);
     expect(pauseLeft(null, now)).toBeNull();
     expect(pauseText(47)).toBe("waiting 47 s before the next batch");
     expect(pauseText(0)).toBe("starting the next batch…");

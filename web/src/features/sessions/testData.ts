@@ -9,7 +9,7 @@ export function stage(stage: StageProgress["stage"], over: Partial<StageProgress
 export function session(over: Partial<Session> = {}): Session {
   return {
     id: "s1",
-    name: null,
+    name: "",
     status: "running",
     created_at: "2026-12-06T08:00:00Z",
     started_at: "2026-12-06T08:00:01Z",
