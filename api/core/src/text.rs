@@ -90,8 +90,21 @@ pub fn trim(s: &str) -> &str {
         .trim_end()
 }
 
+/// `n` with its noun: "1 lead", "2 leads" (`many` is the plural).
+pub fn count(n: impl Into<i64>, one: &str, many: &str) -> String {
+    let n = n.into();
+    format!("{n} {}", if n == 1 { one } else { many })
+}
+
 #[cfg(test)]
 mod tests {
+    #[test]
+    fn count_says_one_or_many() {
+        assert_eq!(super::count(1, "lead", "leads"), "1 lead");
+        assert_eq!(super::count(0, "lead", "leads"), "0 leads");
+        assert_eq!(super::count(2_i32, "contact", "contacts"), "2 contacts");
+    }
+
     use super::*;
     use serde_json::json;
 

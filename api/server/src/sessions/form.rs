@@ -377,7 +377,10 @@ impl SessionForm {
         e.into_result()?;
         stages.dedup();
         let name = name.unwrap_or_else(|| match &lead_ids {
-            Some(ids) => format!("E-mails for {} leads", ids.len()),
+            Some(ids) => format!(
+                "Drafts for {}",
+                leadgen_core::text::count(ids.len() as i64, "lead", "leads")
+            ),
             None => {
                 let mut n: String = hashtags
                     .iter()

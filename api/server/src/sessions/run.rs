@@ -41,16 +41,17 @@ pub fn prices(access: &ProviderAccess, c: &mut DbConn) -> ApiResult<Prices> {
 pub fn summary(c: &mut DbConn, s: &ProcessingSession, ending: &str) -> ApiResult<String> {
     let t = SessionItem::tally(c, &s.id)?;
     let n = counts_of(&t);
+    use leadgen_core::text::count;
     let mut out = format!(
-        "{ending}: {} profiles found, {} leads added, {} updated, {} merged, {} dropped (do-not-contact), {} left out by filters, {} contacts found, {} drafts.",
-        n.profiles_found,
-        n.leads_added,
+        "{ending}: {} found, {} added, {} updated, {} merged, {} (do-not-contact), {} by filters, {} found, {}.",
+        count(n.profiles_found, "profile", "profiles"),
+        count(n.leads_added, "lead", "leads"),
         n.leads_updated,
         n.merged,
-        n.dropped_dnc,
-        n.dropped_filter,
-        n.contacts_found,
-        n.drafts
+        count(n.dropped_dnc, "dropped", "dropped"),
+        count(n.dropped_filter, "left out", "left out"),
+        count(n.contacts_found, "contact", "contacts"),
+        count(n.drafts, "draft", "drafts")
     );
     if n.failed > 0 {
         let reasons = SessionItem::failure_reasons(c, &s.id)?;
@@ -60,8 +61,8 @@ pub fn summary(c: &mut DbConn, s: &ProcessingSession, ending: &str) -> ApiResult
             .map(|(stage, e, k)| format!("{k} in {stage}: {e}"))
             .collect();
         out.push_str(&format!(
-            " {} items failed ({}); retry them with \"Retry failed\".",
-            n.failed,
+            " {} failed ({}); retry them with \"Retry failed\".",
+            count(n.failed, "item", "items"),
             why.join("; ")
         ));
     }

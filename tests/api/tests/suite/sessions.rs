@@ -785,7 +785,7 @@ async fn a_drafts_only_run_goes_over_the_selected_leads() {
 
     let s = start(b, &body(ids.clone())).await;
     assert_eq!(s["lead_count"], 2);
-    assert_eq!(s["name"], "E-mails for 2 leads");
+    assert_eq!(s["name"], "Drafts for 2 leads");
     let id = s["id"].as_str().unwrap();
     let s = wait_end(b, id).await;
     assert_eq!(s["status"], "done", "{s}");
