@@ -11,6 +11,7 @@ use std::time::Duration;
 
 const APIFY_TOKEN: &str = "apify_api_sandbox_token_1234";
 const PPLX_KEY: &str = "pplx-sandbox-key-5678";
+const OPENAI_KEY: &str = "sk-sandbox-key-9012";
 const SEED: u64 = 1;
 
 struct Env {
@@ -37,6 +38,7 @@ async fn env_with(tweak: impl FnOnce(&mut leadgen_core::config::Settings)) -> En
                 &json!({"settings": [
                     {"provider": "apify", "field": "token", "value": APIFY_TOKEN},
                     {"provider": "perplexity", "field": "api_key", "value": PPLX_KEY},
+                    {"provider": "openai", "field": "api_key", "value": OPENAI_KEY},
                 ]}),
             )
             .await,
@@ -742,7 +744,7 @@ async fn a_drafts_only_run_goes_over_the_selected_leads() {
             .unwrap()
     };
     assert_eq!(by_lead(&ids[1])["outcome"], "no_email");
-    assert_ne!(by_lead(&ids[0])["status"], "failed");
+    assert_ne!(by_lead(&ids[0])["status"], "failed", "{items}");
     assert_ne!(by_lead(&ids[0])["status"], "pending");
 }
 
