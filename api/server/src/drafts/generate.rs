@@ -18,7 +18,7 @@ use leadgen_db::models::effect::Effect;
 use leadgen_db::models::lead::{Lead, LeadPatch};
 use leadgen_db::models::product::{Product, PromptVersion, SystemPrompt};
 use leadgen_db::models::provider_setting::{NewProviderCall, ProviderCall};
-use leadgen_db::{new_id, DbConn};
+use leadgen_db::{new_id, write_tx, DbConn};
 use leadgen_providers::openai::{Message, OpenAi, StructuredRequest, Usage, DEFAULT_MODEL};
 use leadgen_providers::ProviderError;
 use secrecy::SecretString;
@@ -460,9 +460,10 @@ pub fn prepare_for_job(
     })
 }
 
-/// The second half of [`draft_for_lead`]: records the call and, when it succeeded, saves the draft under its
-/// ledger key; `also` writes more in the same transaction (the caller's bookkeeping of the new draft). Answers the
-/// draft and whether `also` ran (not when an earlier run had saved it: then the caller does its own write).
+/// The second half of [`draft_for_lead`], inside the caller's write transaction: records the call and, when it
+/// succeeded, saves the draft under its ledger key; `also` writes more with it (the caller's bookkeeping of the new
+/// draft). Answers the draft and whether `also` ran (not when an earlier run had saved it: then the caller does its
+/// own write).
 pub fn save_for_job(
     ctx: &JobContext,
     conn: &mut DbConn,
@@ -479,8 +480,8 @@ pub fn save_for_job(
             return Err(e.into());
         }
     };
-    // The usage record goes in the draft's transaction (one commit per draft).
-    match ctx.effect(conn, key, EFFECT_KIND, |c| {
+    // The usage record goes in the draft's transaction.
+    match ctx.effect_in(conn, key, EFFECT_KIND, |c| {
         record_call(c, &p.owner_id, &outcome, ms)?;
         let v = save(c, p, &g)?;
         also(c, &recorded(Some(v.clone()))?)?;
@@ -511,5 +512,8 @@ pub fn draft_for_lead(
     };
     ctx.checkpoint()?;
     let called = ctx.block_on(call(shared_client(&access.settings), &p));
-    save_for_job(ctx, conn, &key, &p, called, |_, _| Ok(())).map(|(d, _)| d)
+    write_tx(conn, |c| {
+        save_for_job(ctx, c, &key, &p, called, |_, _| Ok(()))
+    })
+    .map(|(d, _)| d)
 }

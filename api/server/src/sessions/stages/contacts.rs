@@ -171,39 +171,42 @@ pub fn run(r: &Run<'_>, c: &mut DbConn) -> ApiResult<Step> {
             .buffered(CALLS_IN_FLIGHT)
             .collect::<Vec<_>>(),
         );
-        let mut fatal = None;
-        for ((item, lead, effect_key, _), (res, started)) in asks.into_iter().zip(answers) {
-            let tokens = res
-                .as_ref()
-                .map(|a| i64::try_from(a.usage.total_tokens).unwrap_or(0))
-                .unwrap_or(0);
-            r.record_call(
-                c,
-                "perplexity",
-                "chat_completions",
-                started,
-                &res,
-                (tokens, Some("tokens")),
-            )?;
-            match res {
-                Ok(answer) => save_answer(r, c, &item, &lead, &effect_key, answer)?,
-                Err(e) if is_fatal(&e) => {
-                    fatal.get_or_insert(e);
-                }
-                Err(e) => {
-                    let why = describe(&e);
-                    write_tx(c, |c| {
+        // The group's results in one transaction (one commit per group): a crash loses them all, and repeats
+        // only these calls, whose results were never saved.
+        let fatal = write_tx(c, |c| {
+            let mut fatal = None;
+            for ((item, lead, effect_key, _), (res, started)) in asks.iter().zip(answers) {
+                let tokens = res
+                    .as_ref()
+                    .map(|a| i64::try_from(a.usage.total_tokens).unwrap_or(0))
+                    .unwrap_or(0);
+                r.record_call(
+                    c,
+                    "perplexity",
+                    "chat_completions",
+                    started,
+                    &res,
+                    (tokens, Some("tokens")),
+                )?;
+                match res {
+                    Ok(answer) => save_answer(r, c, item, lead, effect_key, answer)?,
+                    Err(e) if is_fatal(&e) => {
+                        fatal.get_or_insert(e);
+                    }
+                    Err(e) => {
+                        let why = describe(&e);
                         SessionItem::update(c, &item.id, &ItemUpdate::failed(&why), r.ctx.now())?;
                         r.log(
                             c,
                             "warn",
                             STAGE,
                             &format!("Contact search for @{} failed: {why}", lead.username),
-                        )
-                    })?;
+                        )?;
+                    }
                 }
             }
-        }
+            Ok(fatal)
+        })?;
         if let Some(e) = fatal {
             return Ok(Step::Fail(format!(
                 "Perplexity refused the contact search: {}",
@@ -213,8 +216,8 @@ pub fn run(r: &Run<'_>, c: &mut DbConn) -> ApiResult<Step> {
     }
 }
 
-/// Fills the lead's empty contact fields from one answer, marks its item done and adds the call's cost, all in
-/// the ledger's transaction under `effect_key`.
+/// Fills the lead's empty contact fields from one answer, marks its item done and adds the call's cost, under
+/// `effect_key` in the ledger, inside the caller's write transaction.
 fn save_answer(
     r: &Run<'_>,
     c: &mut DbConn,
@@ -259,7 +262,7 @@ fn save_answer(
     let cost = micro_usd(r.prices.perplexity_call);
     let now = r.ctx.now();
     r.ctx
-        .effect(c, effect_key, "sessions.perplexity_contacts", |c| {
+        .effect_in(c, effect_key, "sessions.perplexity_contacts", |c| {
             let current = Lead::find_owned(c, r.owner(), &lead.id)?;
             if let Some(l) = current.filter(|l| l.deleted_at.is_none()) {
                 let patch = LeadPatch {

@@ -4,7 +4,8 @@
 
 use super::{Run, Step, CALLS_IN_FLIGHT};
 use crate::drafts::generate::{
-    call, prepare_for_job, save_for_job, shared_client, DraftRequest, DraftResult, JobDraft,
+    call, prepare_for_job, record_call, save_for_job, shared_client, DraftRequest, DraftResult,
+    JobDraft,
 };
 use futures_util::{stream, StreamExt};
 use leadgen_core::ApiResult;
@@ -109,18 +110,28 @@ pub fn run(r: &Run<'_>, c: &mut DbConn) -> ApiResult<Step> {
                 .buffered(CALLS_IN_FLIGHT)
                 .collect::<Vec<_>>(),
         );
-        for ((item, key, p), answer) in calls.into_iter().zip(answers) {
-            let now = r.ctx.now();
-            let saved = save_for_job(r.ctx, c, &key, &p, answer, |c, d| {
-                SessionItem::update(c, &item.id, &drafted(d), now)?;
-                ProcessingSession::add_cost(c, r.sid(), micro_usd(cost_of(d)), now)
-            });
-            match saved {
-                Ok((_, true)) => {}
-                Ok((d, false)) => settle(r, c, &item, Ok(d))?,
-                Err(e) => settle(r, c, &item, Err(e))?,
+        // The group's results in one transaction (one commit per group): a crash loses them all, and repeats
+        // only these calls, whose results were never saved.
+        write_tx(c, |c| {
+            for ((item, key, p), answer) in calls.iter().zip(answers) {
+                let now = r.ctx.now();
+                if let (Err(e), ms) = &answer {
+                    // The call failed (after the client's retries): recorded, and the item fails.
+                    record_call(c, r.owner(), &(e.code().as_str().to_owned(), e.usage), *ms)?;
+                    settle_in(r, c, item, Err(e.clone().into()))?;
+                    continue;
+                }
+                // A database error here rolls the group back (the job runs again).
+                let saved = save_for_job(r.ctx, c, key, p, answer, |c, d| {
+                    SessionItem::update(c, &item.id, &drafted(d), now)?;
+                    ProcessingSession::add_cost(c, r.sid(), micro_usd(cost_of(d)), now)
+                })?;
+                if let (d, false) = saved {
+                    settle_in(r, c, item, Ok(d))?;
+                }
             }
-        }
+            Ok(())
+        })?;
     }
 }
 
@@ -148,12 +159,22 @@ fn settle(
     item: &SessionItem,
     result: ApiResult<DraftResult>,
 ) -> ApiResult<()> {
+    write_tx(c, |c| settle_in(r, c, item, result))
+}
+
+/// [`settle`] inside the caller's write transaction.
+fn settle_in(
+    r: &Run<'_>,
+    c: &mut DbConn,
+    item: &SessionItem,
+    result: ApiResult<DraftResult>,
+) -> ApiResult<()> {
     let now = r.ctx.now();
     match result {
-        Ok(d) => write_tx(c, |c| {
+        Ok(d) => {
             SessionItem::update(c, &item.id, &drafted(&d), now)?;
             ProcessingSession::add_cost(c, r.sid(), micro_usd(cost_of(&d)), now)
-        }),
+        }
         Err(e)
             if e.details
                 .as_ref()
@@ -163,15 +184,13 @@ fn settle(
         }
         Err(e) => {
             let why = format!("{}: {}", e.code.as_str(), e.message);
-            write_tx(c, |c| {
-                SessionItem::update(c, &item.id, &ItemUpdate::failed(&why), now)?;
-                r.log(
-                    c,
-                    "warn",
-                    STAGE,
-                    &format!("Draft for lead {} failed: {why}", item.key),
-                )
-            })
+            SessionItem::update(c, &item.id, &ItemUpdate::failed(&why), now)?;
+            r.log(
+                c,
+                "warn",
+                STAGE,
+                &format!("Draft for lead {} failed: {why}", item.key),
+            )
         }
     }
 }
