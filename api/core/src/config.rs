@@ -103,6 +103,9 @@ pub struct Settings {
     pub provider_connect_timeout_secs: u32,
     pub provider_timeout_secs: u32,
     pub provider_max_retries: u32,
+    /// Requests per second through each provider's client (also its burst); 0 = the built-in per-provider rates
+    /// (Apify 20, OpenAI 10, Perplexity 5, …). Raise it for the sandbox, which answers at once.
+    pub provider_rate_per_second: u32,
 }
 
 impl Default for Settings {
@@ -161,6 +164,7 @@ impl Default for Settings {
             provider_connect_timeout_secs: 10,
             provider_timeout_secs: 60,
             provider_max_retries: 3,
+            provider_rate_per_second: 0,
         }
     }
 }
@@ -265,7 +269,7 @@ impl Settings {
                 return Err(err(name, "must be an Apify actor id like owner~name"));
             }
         }
-        let ranges: [(&str, u64, u64, u64); 21] = [
+        let ranges: [(&str, u64, u64, u64); 22] = [
             ("jobs_concurrency", self.jobs_concurrency.into(), 1, 1000),
             (
                 "import_chunk_rows",
@@ -349,6 +353,12 @@ impl Settings {
                 self.provider_max_retries.into(),
                 0,
                 10,
+            ),
+            (
+                "provider_rate_per_second",
+                self.provider_rate_per_second.into(),
+                0,
+                100_000,
             ),
             (
                 "json_limit_bytes",
@@ -496,6 +506,14 @@ mod tests {
         assert_eq!(
             s.validate().unwrap_err().setting,
             "LEADGEN_APIFY_PROFILE_ACTOR"
+        );
+        let s = Settings {
+            provider_rate_per_second: 100_001,
+            ..Settings::default()
+        };
+        assert_eq!(
+            s.validate().unwrap_err().setting,
+            "LEADGEN_PROVIDER_RATE_PER_SECOND"
         );
     }
 

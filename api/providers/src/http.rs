@@ -60,15 +60,9 @@ impl Default for HttpPolicy {
 impl HttpPolicy {
     /// The policy for `provider` with the timeouts and retries of the settings.
     pub fn for_provider(provider: Provider, settings: &Settings) -> Self {
-        let (rate_per_second, burst) = match provider {
-            // Instagram's Conversations API allows about 2 calls/s per account; stay polite overall.
-            Provider::Instagram => (5, 10),
-            Provider::Apify => (20, 20),
-            Provider::Perplexity => (5, 5),
-            Provider::OpenAi => (10, 10),
-            Provider::Google | Provider::Gmail => (10, 10),
-            Provider::Sidecar => (2, 4),
-            Provider::Telegram => (25, 25),
+        let (rate_per_second, burst) = match settings.provider_rate_per_second {
+            0 => Self::built_in_rate(provider),
+            rate => (rate, rate),
         };
         let attempt_timeout = Duration::from_secs(settings.provider_timeout_secs.into());
         HttpPolicy {
@@ -79,6 +73,21 @@ impl HttpPolicy {
             rate_per_second,
             burst,
             ..HttpPolicy::default()
+        }
+    }
+
+    /// The built-in rate (per second) and burst of `provider`'s calls, used unless
+    /// `LEADGEN_PROVIDER_RATE_PER_SECOND` sets one for all.
+    pub fn built_in_rate(provider: Provider) -> (u32, u32) {
+        match provider {
+            // Instagram's Conversations API allows about 2 calls/s per account; stay polite overall.
+            Provider::Instagram => (5, 10),
+            Provider::Apify => (20, 20),
+            Provider::Perplexity => (5, 5),
+            Provider::OpenAi => (10, 10),
+            Provider::Google | Provider::Gmail => (10, 10),
+            Provider::Sidecar => (2, 4),
+            Provider::Telegram => (25, 25),
         }
     }
 
@@ -663,6 +672,23 @@ mod tests {
             assert!(b2 >= Duration::from_millis(100) && b2 <= Duration::from_millis(200));
             let b9 = p.backoff(9);
             assert!(b9 >= Duration::from_millis(150) && b9 <= Duration::from_millis(300));
+        }
+    }
+
+    #[test]
+    fn the_rate_setting_overrides_every_providers_built_in_rate() {
+        let built_in = Settings::default();
+        let p = HttpPolicy::for_provider(Provider::Perplexity, &built_in);
+        assert_eq!((p.rate_per_second, p.burst), (5, 5));
+        let p = HttpPolicy::for_provider(Provider::OpenAi, &built_in);
+        assert_eq!((p.rate_per_second, p.burst), (10, 10));
+        let fast = Settings {
+            provider_rate_per_second: 5000,
+            ..Settings::default()
+        };
+        for provider in [Provider::Perplexity, Provider::OpenAi, Provider::Apify] {
+            let p = HttpPolicy::for_provider(provider, &fast);
+            assert_eq!((p.rate_per_second, p.burst), (5000, 5000), "{provider:?}");
         }
     }
 

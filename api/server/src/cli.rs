@@ -125,6 +125,10 @@ fn serve(mut settings: Settings, sandbox_seed: Option<u64>) -> anyhow::Result<()
         Some(seed) => {
             let sim = provider_sim::spawn_at("127.0.0.1:0", seed)?;
             point_at_sandbox(&mut settings, &sim.base_url());
+            // The sandbox answers at once: the real providers' rate limits would only slow the demo down.
+            if settings.provider_rate_per_second == 0 {
+                settings.provider_rate_per_second = SANDBOX_RATE_PER_SECOND;
+            }
             tracing::warn!(
                 sandbox = %sim.base_url(),
                 "sandbox mode: every provider points at the built-in provider sandbox; no real requests are made"
@@ -146,6 +150,9 @@ fn serve(mut settings: Settings, sandbox_seed: Option<u64>) -> anyhow::Result<()
         Ok(())
     })
 }
+
+/// Provider calls per second under `serve --sandbox` unless `LEADGEN_PROVIDER_RATE_PER_SECOND` says otherwise.
+pub const SANDBOX_RATE_PER_SECOND: u32 = 1000;
 
 /// Points every provider base URL at the sandbox at `base` (`http://HOST:PORT`).
 pub fn point_at_sandbox(settings: &mut Settings, base: &str) {

@@ -209,6 +209,16 @@ impl ProcessingSession {
             .optional()?)
     }
 
+    /// Every session not ended yet (queued, running, cancelling) that has a job: a handful at most (one heavy
+    /// operation per user).
+    pub fn active_with_job(conn: &mut DbConn) -> ApiResult<Vec<ProcessingSession>> {
+        Ok(processing_sessions::table
+            .filter(processing_sessions::status.eq_any(ACTIVE))
+            .filter(processing_sessions::job_id.is_not_null())
+            .select(ProcessingSession::as_select())
+            .load(conn)?)
+    }
+
     /// The session if it is the owner's (someone else's session looks like none).
     pub fn find_owned(
         conn: &mut DbConn,

@@ -18,7 +18,7 @@ use leadgen_db::models::effect::Effect;
 use leadgen_db::models::lead::{Lead, LeadPatch};
 use leadgen_db::models::product::{Product, PromptVersion, SystemPrompt};
 use leadgen_db::models::provider_setting::{NewProviderCall, ProviderCall};
-use leadgen_db::{new_id, DbConn};
+use leadgen_db::{new_id, write_tx, DbConn};
 use leadgen_providers::openai::{Message, OpenAi, StructuredRequest, Usage, DEFAULT_MODEL};
 use leadgen_providers::ProviderError;
 use secrecy::SecretString;
@@ -434,6 +434,67 @@ fn recorded(v: Option<Value>) -> ApiResult<DraftResult> {
     })
 }
 
+/// A job's draft before its call: done already (recorded in the ledger, or skipped), or the call to make.
+pub enum JobDraft {
+    Done(DraftResult),
+    Call {
+        key: String,
+        prepared: Box<Prepared>,
+    },
+}
+
+/// The first half of [`draft_for_lead`]: the ledger's answer for a repeat, or what the call needs.
+pub fn prepare_for_job(
+    access: &ProviderAccess,
+    ctx: &JobContext,
+    conn: &mut DbConn,
+    req: &DraftRequest<'_>,
+) -> ApiResult<JobDraft> {
+    let key = effect_key(req.session_id, &ctx.job.id, req.lead_id);
+    if let Some(done) = Effect::find(conn, &key)? {
+        return recorded(done.result_json()).map(JobDraft::Done);
+    }
+    Ok(match prepare(access, conn, req)? {
+        Prep::Skip(why) => JobDraft::Done(DraftResult::Skipped(why)),
+        Prep::Ready(prepared) => JobDraft::Call { key, prepared },
+    })
+}
+
+/// The second half of [`draft_for_lead`], inside the caller's write transaction: records the call and, when it
+/// succeeded, saves the draft under its ledger key; `also` writes more with it (the caller's bookkeeping of the new
+/// draft). Answers the draft and whether `also` ran (not when an earlier run had saved it: then the caller does its
+/// own write).
+pub fn save_for_job(
+    ctx: &JobContext,
+    conn: &mut DbConn,
+    key: &str,
+    p: &Prepared,
+    (result, ms): (Result<Generated, ProviderError>, i64),
+    also: impl FnOnce(&mut DbConn, &DraftResult) -> ApiResult<()>,
+) -> ApiResult<(DraftResult, bool)> {
+    let outcome = call_outcome(&result);
+    let g = match result {
+        Ok(g) => g,
+        Err(e) => {
+            record_call(conn, &p.owner_id, &outcome, ms)?;
+            return Err(e.into());
+        }
+    };
+    // The usage record goes in the draft's transaction.
+    match ctx.effect_in(conn, key, EFFECT_KIND, |c| {
+        record_call(c, &p.owner_id, &outcome, ms)?;
+        let v = save(c, p, &g)?;
+        also(c, &recorded(Some(v.clone()))?)?;
+        Ok(v)
+    })? {
+        EffectRun::Done(v) => Ok((recorded(Some(v))?, true)),
+        EffectRun::AlreadyDone(v) => {
+            record_call(conn, &p.owner_id, &outcome, ms)?;
+            Ok((recorded(v)?, false))
+        }
+    }
+}
+
 /// One draft for one lead: OpenAI through the effects ledger; safe to repeat. Sets the lead `email_drafted`.
 ///
 /// A repeat after the draft was saved makes no call and answers what the first run did (the same draft id and
@@ -445,33 +506,14 @@ pub fn draft_for_lead(
     conn: &mut DbConn,
     req: &DraftRequest<'_>,
 ) -> ApiResult<DraftResult> {
-    let key = effect_key(req.session_id, &ctx.job.id, req.lead_id);
-    if let Some(done) = Effect::find(conn, &key)? {
-        return recorded(done.result_json());
-    }
-    let p = match prepare(access, conn, req)? {
-        Prep::Skip(why) => return Ok(DraftResult::Skipped(why)),
-        Prep::Ready(p) => p,
+    let (key, p) = match prepare_for_job(access, ctx, conn, req)? {
+        JobDraft::Done(d) => return Ok(d),
+        JobDraft::Call { key, prepared } => (key, prepared),
     };
     ctx.checkpoint()?;
-    let (result, ms) = ctx.block_on(call(shared_client(&access.settings), &p));
-    let outcome = call_outcome(&result);
-    let g = match result {
-        Ok(g) => g,
-        Err(e) => {
-            record_call(conn, &p.owner_id, &outcome, ms)?;
-            return Err(e.into());
-        }
-    };
-    // The usage record goes in the draft's transaction (one commit per draft).
-    match ctx.effect(conn, &key, EFFECT_KIND, |c| {
-        record_call(c, &p.owner_id, &outcome, ms)?;
-        save(c, &p, &g)
-    })? {
-        EffectRun::Done(v) => recorded(Some(v)),
-        EffectRun::AlreadyDone(v) => {
-            record_call(conn, &p.owner_id, &outcome, ms)?;
-            recorded(v)
-        }
-    }
+    let called = ctx.block_on(call(shared_client(&access.settings), &p));
+    write_tx(conn, |c| {
+        save_for_job(ctx, c, &key, &p, called, |_, _| Ok(()))
+    })
+    .map(|(d, _)| d)
 }

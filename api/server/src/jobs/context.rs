@@ -204,20 +204,32 @@ impl JobContext {
     where
         F: FnOnce(&mut DbConn) -> ApiResult<Value>,
     {
-        let (id, token, now) = (self.job.id.clone(), self.job.token, self.clock.now());
-        let flags = self.flags.clone();
-        write_tx(conn, |c| {
-            if !Job::hold(c, &id, token)? {
-                flags.lost.store(true, Ordering::SeqCst);
-                flags.report(Stop::LeaseLost);
-                return Err(ApiError::msg(ErrorCode::Conflict, "job stopped: LeaseLost"));
-            }
-            if let Some(done) = Effect::find(c, key)? {
-                return Ok(EffectRun::AlreadyDone(done.result_json()));
-            }
-            let result = f(c)?;
-            Effect::record(c, key, Some(&id), kind, Some(&result), now)?;
-            Ok(EffectRun::Done(result))
-        })
+        write_tx(conn, |c| self.effect_in(c, key, kind, f))
+    }
+
+    /// [`JobContext::effect`] inside the caller's write transaction, so that several effects commit together
+    /// (one commit for a group of results): they are all recorded, or none is.
+    pub fn effect_in<F>(&self, c: &mut DbConn, key: &str, kind: &str, f: F) -> ApiResult<EffectRun>
+    where
+        F: FnOnce(&mut DbConn) -> ApiResult<Value>,
+    {
+        if !Job::hold(c, &self.job.id, self.job.token)? {
+            self.flags.lost.store(true, Ordering::SeqCst);
+            self.flags.report(Stop::LeaseLost);
+            return Err(ApiError::msg(ErrorCode::Conflict, "job stopped: LeaseLost"));
+        }
+        if let Some(done) = Effect::find(c, key)? {
+            return Ok(EffectRun::AlreadyDone(done.result_json()));
+        }
+        let result = f(c)?;
+        Effect::record(
+            c,
+            key,
+            Some(&self.job.id),
+            kind,
+            Some(&result),
+            self.clock.now(),
+        )?;
+        Ok(EffectRun::Done(result))
     }
 }

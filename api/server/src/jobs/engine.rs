@@ -673,6 +673,7 @@ async fn maintain(inner: &Arc<Inner>, prune: bool) -> ApiResult<()> {
         .run(move |c| {
             beat(&me, c, beats)?;
             Job::rescue(c, me.clock.now())?;
+            crate::sessions::settle_orphans(c, me.clock.now())?;
             enqueue_ticks(&me, c)?;
             if prune {
                 let before = me.clock.now()

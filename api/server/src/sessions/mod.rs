@@ -54,6 +54,40 @@ pub fn cancel_for_job(
     run::end_in(now, c, &s.id, CANCELLED, None)
 }
 
+/// Ends the sessions whose job ended without them: the rescuer cancels a job whose process died after a cancel
+/// was asked for (the session stayed `cancelling`) and discards one out of attempts (the session stayed at
+/// work). A cancelled job ends its session `cancelled`, a discarded one `failed`; how many were ended. Runs after
+/// each rescue.
+pub fn settle_orphans(
+    c: &mut leadgen_db::DbConn,
+    now: chrono::NaiveDateTime,
+) -> leadgen_core::ApiResult<usize> {
+    use leadgen_db::models::job::{self, Job};
+    use leadgen_db::models::processing_session::{ProcessingSession, CANCELLED, FAILED};
+    let mut ended = 0;
+    for s in ProcessingSession::active_with_job(c)? {
+        let Some(job_id) = &s.job_id else { continue };
+        let state = Job::find(c, job_id)?.map(|j| j.state);
+        let (status, error) = match state.as_deref() {
+            Some(job::CANCELLED) => (CANCELLED, None),
+            Some(job::DISCARDED) | None => (
+                FAILED,
+                Some("The session's background job ended without finishing it (its worker stopped answering)."),
+            ),
+            _ => continue,
+        };
+        leadgen_db::write_tx(c, |c| {
+            // Still active in this transaction (the job may have ended it meanwhile).
+            match ProcessingSession::find(c, &s.id)? {
+                Some(now_s) if now_s.is_active() => run::end_in(now, c, &s.id, status, error),
+                _ => Ok(()),
+            }
+        })?;
+        ended += 1;
+    }
+    Ok(ended)
+}
+
 /// Mounted under `/api/v1`.
 pub fn routes(cfg: &mut web::ServiceConfig) {
     use routes as r;

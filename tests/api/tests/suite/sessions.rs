@@ -847,6 +847,41 @@ async fn cancelling_the_job_from_my_background_work_cancels_the_session() {
 }
 
 #[tokio::test]
+async fn a_cancelling_session_whose_job_was_cancelled_without_it_ends_cancelled() {
+    use leadgen_db::models::job::Job;
+    use leadgen_db::models::processing_session::ProcessingSession;
+    let e = env().await;
+    let b = &e.admin.b;
+    let slow = form(
+        &["yoga"],
+        json!({"pacing": {"batch_size": 5, "pause_min_seconds": 600, "pause_max_seconds": 600}}),
+    );
+    let s = start(b, &slow).await;
+    let id = s["id"].as_str().unwrap();
+    let s = wait_for(b, id, |s| !s["pause"].is_null()).await;
+    // What a kill during a cancel leaves: the session was told to stop at its next checkpoint, and the rescuer
+    // then cancelled its job (its process had died) so that nothing runs it again.
+    let now = e.app.state.clock.now();
+    {
+        let mut c = e.app.state.db.get().unwrap();
+        let job = ProcessingSession::get(&mut c, id).unwrap().job_id.unwrap();
+        assert!(Job::cancel(&mut c, &job, now).unwrap().is_some());
+        // (At work: past its pause.)
+        let later = now + chrono::Duration::seconds(601);
+        assert!(ProcessingSession::mark_cancelling(&mut c, id, later).unwrap());
+    }
+    let (_, stuck) = status_json(b.get(&format!("/api/v1/sessions/{id}")).await).await;
+    assert_eq!(stuck["status"], "cancelling", "{stuck}");
+    e.app.state.jobs.maintain(false).await.unwrap();
+    let (_, ended) = status_json(b.get(&format!("/api/v1/sessions/{id}")).await).await;
+    assert_eq!(ended["status"], "cancelled", "{ended}");
+    assert_eq!(ended["counts"], s["counts"], "what was saved is kept");
+    // The user can start the next one (no heavy operation is left running).
+    let next = start(b, &form(&["pilates"], json!({"posts_per_hashtag": 5}))).await;
+    wait_end(b, next["id"].as_str().unwrap()).await;
+}
+
+#[tokio::test]
 async fn ticked_related_hashtags_are_crawled_too() {
     let e = env().await;
     let b = &e.admin.b;

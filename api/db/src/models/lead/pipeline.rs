@@ -39,15 +39,19 @@ impl Lead {
         email: &str,
         except_id: &str,
     ) -> ApiResult<Option<Lead>> {
-        Ok(leads::table
+        // No ORDER BY in SQL: with one, SQLite walks the owner's leads in created order (an index that sorts)
+        // instead of looking the e-mail up (an index that finds), a scan per call and quadratic over a session's
+        // dedupe. The same e-mail is on a few leads at most: the oldest is picked here.
+        let found: Vec<Lead> = leads::table
             .filter(owned_by(owner_id))
             .filter(leads::email.eq(email))
             .filter(leads::id.ne(except_id))
             .filter(leads::deleted_at.is_null())
-            .order((leads::created_at.asc(), leads::id.asc()))
             .select(Lead::as_select())
-            .first(conn)
-            .optional()?)
+            .load(conn)?;
+        Ok(found
+            .into_iter()
+            .min_by(|a, b| (a.created_at, &a.id).cmp(&(b.created_at, &b.id))))
     }
 
     /// Stamps the enrichment time.

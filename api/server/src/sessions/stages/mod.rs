@@ -20,6 +20,11 @@ use leadgen_db::DbConn;
 use leadgen_providers::{ProviderError, ProviderErrorKind};
 use std::time::{Duration, Instant};
 
+/// Provider calls a stage (contacts, drafts) has in flight at once: it takes this many pending items, makes their
+/// calls together (each still under the client's rate limit), saves each result under its own ledger key, then
+/// checkpoints. A kill repeats at most this many calls (those in flight, whose results were not saved).
+pub const CALLS_IN_FLIGHT: usize = 16;
+
 /// What a stage asks of the runner.
 #[derive(Debug)]
 pub enum Step {
