@@ -141,3 +141,39 @@ pub fn own_origin(req: &HttpRequest) -> String {
     let info = req.connection_info();
     format!("{}://{}", info.scheme(), info.host())
 }
+
+/// OAuth callbacks: the provider's redirect back carries a one-time code and the state in the query string, and the
+/// request log prints the request target.
+const HIDDEN_QUERY_PATHS: &[&str] = &[
+    crate::providers::mailboxes::CALLBACK_PATH,
+    crate::accounts::oauth::CALLBACK_PATH,
+];
+
+/// A callback's query string, taken off the request before it is logged.
+#[derive(Clone)]
+struct HiddenQuery(String);
+
+/// The outermost middleware moves an OAuth callback's query into the request's extensions (where the handler reads
+/// it with [`callback_query`]), so only the path is logged.
+pub async fn hide_callback_query(
+    mut req: actix_web::dev::ServiceRequest,
+    next: actix_web::middleware::Next<impl actix_web::body::MessageBody>,
+) -> Result<actix_web::dev::ServiceResponse<impl actix_web::body::MessageBody>, actix_web::Error> {
+    use actix_web::HttpMessage;
+    if let Some(path) = HIDDEN_QUERY_PATHS.iter().find(|p| req.path() == **p) {
+        if let Some(q) = req.uri().query().map(str::to_owned) {
+            req.extensions_mut().insert(HiddenQuery(q));
+            req.head_mut().uri = actix_web::http::Uri::from_static(path);
+        }
+    }
+    next.call(req).await
+}
+
+/// An OAuth callback's query string (kept aside by [`hide_callback_query`]).
+pub fn callback_query(req: &HttpRequest) -> String {
+    use actix_web::HttpMessage;
+    req.extensions()
+        .get::<HiddenQuery>()
+        .map(|h| h.0.clone())
+        .unwrap_or_else(|| req.query_string().to_owned())
+}

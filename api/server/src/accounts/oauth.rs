@@ -14,10 +14,7 @@ use crate::identity::flow::{self, Next};
 use crate::security::{own_origin, ClientInfo};
 use crate::state::AppState;
 use actix_identity::Identity;
-use actix_web::body::MessageBody;
 use actix_web::cookie::{Cookie, SameSite};
-use actix_web::dev::{ServiceRequest, ServiceResponse};
-use actix_web::middleware::Next as MwNext;
 use actix_web::web;
 use actix_web::{HttpMessage, HttpRequest, HttpResponse};
 use leadgen_core::crypto::{random_token, sha256_hex};
@@ -221,11 +218,7 @@ pub async fn callback(
     client: ClientInfo,
     req: HttpRequest,
 ) -> ApiResult<HttpResponse> {
-    let query = req
-        .extensions()
-        .get::<HiddenQuery>()
-        .map(|h| h.0.clone())
-        .unwrap_or_else(|| req.query_string().to_owned());
+    let query = crate::security::callback_query(&req);
     let q: CallbackQuery = crate::extract::parse_query(&query)?;
     let Some(token) = q.state.clone().filter(|s| !s.is_empty()) else {
         return Ok(back(&state, ACCOUNTS_PAGE, &[("error", "state_unknown")]));
@@ -504,25 +497,6 @@ async fn signin(
             Ok(res)
         }
     }
-}
-
-/// The callback's query string, taken off the request before it is logged (it carries a one-time code).
-#[derive(Clone)]
-struct HiddenQuery(String);
-
-/// The outermost middleware moves the callback's query into the request's extensions (where the handler reads
-/// it), so only the path is logged.
-pub async fn hide_callback_query(
-    mut req: ServiceRequest,
-    next: MwNext<impl MessageBody>,
-) -> Result<ServiceResponse<impl MessageBody>, actix_web::Error> {
-    if req.path() == CALLBACK_PATH {
-        if let Some(q) = req.uri().query().map(str::to_owned) {
-            req.extensions_mut().insert(HiddenQuery(q));
-            req.head_mut().uri = actix_web::http::Uri::from_static(CALLBACK_PATH);
-        }
-    }
-    next.call(req).await
 }
 
 /// Public route (not under `/api/v1`).

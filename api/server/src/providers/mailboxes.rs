@@ -13,11 +13,8 @@ use crate::identity::dto::utc;
 use crate::identity::extract::SignedIn;
 use crate::security::{own_origin, ClientInfo};
 use crate::state::AppState;
-use actix_web::body::MessageBody;
-use actix_web::dev::{ServiceRequest, ServiceResponse};
-use actix_web::middleware::Next;
 use actix_web::web::{self, Json, Path};
-use actix_web::{HttpMessage, HttpRequest, HttpResponse};
+use actix_web::{HttpRequest, HttpResponse};
 use chrono::{DateTime, Utc};
 use leadgen_core::crypto::{random_token, sha256_hex};
 use leadgen_core::error::ErrorBody;
@@ -252,11 +249,7 @@ pub async fn callback(
     client: ClientInfo,
     req: HttpRequest,
 ) -> ApiResult<HttpResponse> {
-    let query = req
-        .extensions()
-        .get::<HiddenQuery>()
-        .map(|h| h.0.clone())
-        .unwrap_or_else(|| req.query_string().to_owned());
+    let query = crate::security::callback_query(&req);
     let q: CallbackQuery = parse_query(&query)?;
     let Some(token) = q.state.filter(|s| !s.is_empty()) else {
         return Ok(failed("state_unknown"));
@@ -422,26 +415,6 @@ async fn record(
             )
         })
         .await
-}
-
-/// The callback's query string, taken off the request before it is logged.
-#[derive(Clone)]
-struct HiddenQuery(String);
-
-/// Google's redirect back carries a one-time code and the state in the query string, and the request log prints the
-/// request target: the outermost middleware moves the callback's query into the request's extensions (where the
-/// handler reads it), so only the path is logged.
-pub async fn hide_callback_query(
-    mut req: ServiceRequest,
-    next: Next<impl MessageBody>,
-) -> Result<ServiceResponse<impl MessageBody>, actix_web::Error> {
-    if req.path() == CALLBACK_PATH {
-        if let Some(q) = req.uri().query().map(str::to_owned) {
-            req.extensions_mut().insert(HiddenQuery(q));
-            req.head_mut().uri = actix_web::http::Uri::from_static(CALLBACK_PATH);
-        }
-    }
-    next.call(req).await
 }
 
 pub fn routes(cfg: &mut web::ServiceConfig) {
