@@ -251,3 +251,65 @@ fn the_lead_status_enum_is_the_models_list() {
         .collect();
     assert_eq!(documented, leadgen_db::models::lead::STATUSES);
 }
+
+/// utoipa names a schema after its Rust type: two types of the same name (in different modules) would silently
+/// become one schema in `openapi.yaml`, and the SPA's types would be wrong for one of them. Every type deriving
+/// `ToSchema` in the server and core crates has a name of its own.
+#[test]
+fn every_schema_type_has_a_name_of_its_own() {
+    fn rust_files(dir: &std::path::Path, out: &mut Vec<std::path::PathBuf>) {
+        for e in std::fs::read_dir(dir).unwrap().flatten() {
+            let p = e.path();
+            if p.is_dir() {
+                rust_files(&p, out);
+            } else if p.extension().is_some_and(|x| x == "rs") {
+                out.push(p);
+            }
+        }
+    }
+    let mut files = Vec::new();
+    for crate_dir in ["api/server/src", "api/core/src"] {
+        rust_files(&repo_root().join(crate_dir), &mut files);
+    }
+    let mut seen: std::collections::HashMap<String, String> = Default::default();
+    let mut found = 0;
+    for f in files {
+        let text = std::fs::read_to_string(&f).unwrap();
+        let mut lines = text.lines().peekable();
+        while let Some(line) = lines.next() {
+            if !(line.trim_start().starts_with("#[derive(") && line.contains("ToSchema")) {
+                continue;
+            }
+            // The item follows the derive, after any other attributes and doc lines.
+            let mut renamed = false;
+            for next in lines.by_ref() {
+                let t = next.trim_start();
+                if t.starts_with("#[schema(") && t.contains("as =") {
+                    renamed = true;
+                }
+                let item = t
+                    .strip_prefix("pub ")
+                    .or_else(|| t.strip_prefix("pub(crate) "))
+                    .unwrap_or(t);
+                if let Some(rest) = item
+                    .strip_prefix("struct ")
+                    .or_else(|| item.strip_prefix("enum "))
+                {
+                    let name: String = rest
+                        .chars()
+                        .take_while(|c| c.is_alphanumeric() || *c == '_')
+                        .collect();
+                    found += 1;
+                    if !renamed {
+                        let place = f.display().to_string();
+                        if let Some(first) = seen.insert(name.clone(), place.clone()) {
+                            panic!("two schema types are named {name}: {first} and {place}");
+                        }
+                    }
+                    break;
+                }
+            }
+        }
+    }
+    assert!(found > 50, "the scan found the schema types ({found})");
+}
