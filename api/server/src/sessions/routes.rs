@@ -68,6 +68,30 @@ fn owned(c: &mut DbConn, owner: &str, id: &str) -> ApiResult<ProcessingSession> 
     ProcessingSession::find_owned(c, owner, id)?.ok_or_else(ApiError::not_found)
 }
 
+/// One action of a writer on their session: in one write transaction, the session (404 when it is not theirs) and
+/// `f`; answers the session as it is afterwards.
+async fn act<F>(me: &CurrentUser, state: &AppState, id: String, f: F) -> ApiResult<Json<SessionDto>>
+where
+    F: FnOnce(&mut DbConn, &ProcessingSession, &Engine, NaiveDateTime) -> ApiResult<()>
+        + Send
+        + 'static,
+{
+    me.require_writer()?;
+    let (uid, now, jobs) = (me.user.id.clone(), state.clock.now(), state.jobs.clone());
+    let dto = state
+        .db
+        .run(move |c| {
+            let s = write_tx(c, |c| {
+                let s = owned(c, &uid, &id)?;
+                f(c, &s, &jobs, now)?;
+                ProcessingSession::get(c, &s.id)
+            })?;
+            dto::build(c, &s, now)
+        })
+        .await?;
+    Ok(Json(dto))
+}
+
 /// Queues an ended session again with a new job (resume, retry failed, more hashtags).
 fn requeue(
     c: &mut DbConn,
@@ -248,53 +272,43 @@ pub async fn cancel(
     state: web::Data<AppState>,
     id: Path<String>,
 ) -> ApiResult<Json<SessionDto>> {
-    me.require_writer()?;
-    let (uid, id, now) = (me.user.id.clone(), id.into_inner(), state.clock.now());
-    let jobs = state.jobs.clone();
-    let dto = state
-        .db
-        .run(move |c| {
-            let s = write_tx(c, |c| {
-                let s = owned(c, &uid, &id)?;
-                match s.status.as_str() {
-                    CANCELLING => {}
-                    QUEUED | RUNNING => {
-                        let job = match &s.job_id {
-                            Some(j) => Job::find(c, j)?,
-                            None => None,
-                        };
-                        let job_running = job
-                            .as_ref()
-                            .is_some_and(|j| j.state == leadgen_db::models::job::RUNNING);
-                        if let Some(j) = &job {
-                            Job::cancel(c, &j.id, now)?;
-                        }
-                        // A session at work stops at its next checkpoint; one waiting (to start, or out its
-                        // pause) has committed everything and ends at once.
-                        if job_running && ProcessingSession::mark_cancelling(c, &s.id, now)? {
-                            SessionLogEntry::add(
-                                c,
-                                &s.id,
-                                "info",
-                                None,
-                                "Cancel requested: stopping at the next checkpoint",
-                                now,
-                            )?;
-                            if let Some(j) = &job {
-                                jobs.stop_running(&j.id);
-                            }
-                        } else {
-                            run::end_in(now, c, &s.id, CANCELLED, None)?;
-                        }
-                    }
-                    _ => return Err(ended(&s)),
+    act(&me, &state, id.into_inner(), move |c, s, jobs, now| {
+        match s.status.as_str() {
+            CANCELLING => {}
+            QUEUED | RUNNING => {
+                let job = match &s.job_id {
+                    Some(j) => Job::find(c, j)?,
+                    None => None,
+                };
+                let job_running = job
+                    .as_ref()
+                    .is_some_and(|j| j.state == leadgen_db::models::job::RUNNING);
+                if let Some(j) = &job {
+                    Job::cancel(c, &j.id, now)?;
                 }
-                ProcessingSession::get(c, &s.id)
-            })?;
-            dto::build(c, &s, now)
-        })
-        .await?;
-    Ok(Json(dto))
+                // A session at work stops at its next checkpoint; one waiting (to start, or out its
+                // pause) has committed everything and ends at once.
+                if job_running && ProcessingSession::mark_cancelling(c, &s.id, now)? {
+                    SessionLogEntry::add(
+                        c,
+                        &s.id,
+                        "info",
+                        None,
+                        "Cancel requested: stopping at the next checkpoint",
+                        now,
+                    )?;
+                    if let Some(j) = &job {
+                        jobs.stop_running(&j.id);
+                    }
+                } else {
+                    run::end_in(now, c, &s.id, CANCELLED, None)?;
+                }
+            }
+            _ => return Err(ended(s)),
+        }
+        Ok(())
+    })
+    .await
 }
 
 /// Resume a cancelled or failed session from where it stopped (done items are not repeated, nor paid for again).
@@ -306,30 +320,20 @@ pub async fn resume(
     state: web::Data<AppState>,
     id: Path<String>,
 ) -> ApiResult<Json<SessionDto>> {
-    me.require_writer()?;
-    let (uid, id, now) = (me.user.id.clone(), id.into_inner(), state.clock.now());
-    let jobs = state.jobs.clone();
-    let dto = state
-        .db
-        .run(move |c| {
-            let s = write_tx(c, |c| {
-                let s = owned(c, &uid, &id)?;
-                if s.status != CANCELLED && s.status != FAILED {
-                    return Err(ApiError::msg(
-                        ErrorCode::Conflict,
-                        format!(
-                            "Only a cancelled or failed session can be resumed; this one is {}.",
-                            s.status
-                        ),
-                    ));
-                }
-                requeue(c, &jobs, &s, "Resumed", now)?;
-                ProcessingSession::get(c, &s.id)
-            })?;
-            dto::build(c, &s, now)
-        })
-        .await?;
-    Ok(Json(dto))
+    act(&me, &state, id.into_inner(), move |c, s, jobs, now| {
+        if s.status != CANCELLED && s.status != FAILED {
+            return Err(ApiError::msg(
+                ErrorCode::Conflict,
+                format!(
+                    "Only a cancelled or failed session can be resumed; this one is {}.",
+                    s.status
+                ),
+            ));
+        }
+        requeue(c, jobs, s, "Resumed", now)?;
+        Ok(())
+    })
+    .await
 }
 
 /// Run the failed items of an ended session again (the rest is kept as it is).
@@ -341,34 +345,24 @@ pub async fn retry_failed(
     state: web::Data<AppState>,
     id: Path<String>,
 ) -> ApiResult<Json<SessionDto>> {
-    me.require_writer()?;
-    let (uid, id, now) = (me.user.id.clone(), id.into_inner(), state.clock.now());
-    let jobs = state.jobs.clone();
-    let dto = state
-        .db
-        .run(move |c| {
-            let s = write_tx(c, |c| {
-                let s = owned(c, &uid, &id)?;
-                if s.is_active() {
-                    return Err(ApiError::msg(
-                        ErrorCode::Conflict,
-                        "The session is still running: retry its failed items once it has ended.",
-                    ));
-                }
-                let n = SessionItem::reset_failed(c, &s.id, now)?;
-                if n == 0 {
-                    return Err(ApiError::msg(
-                        ErrorCode::Conflict,
-                        "The session has no failed items.",
-                    ));
-                }
-                requeue(c, &jobs, &s, &format!("Retrying {n} failed items"), now)?;
-                ProcessingSession::get(c, &s.id)
-            })?;
-            dto::build(c, &s, now)
-        })
-        .await?;
-    Ok(Json(dto))
+    act(&me, &state, id.into_inner(), move |c, s, jobs, now| {
+        if s.is_active() {
+            return Err(ApiError::msg(
+                ErrorCode::Conflict,
+                "The session is still running: retry its failed items once it has ended.",
+            ));
+        }
+        let n = SessionItem::reset_failed(c, &s.id, now)?;
+        if n == 0 {
+            return Err(ApiError::msg(
+                ErrorCode::Conflict,
+                "The session has no failed items.",
+            ));
+        }
+        requeue(c, jobs, s, &format!("Retrying {n} failed items"), now)?;
+        Ok(())
+    })
+    .await
 }
 
 #[derive(Deserialize, Validate, ToSchema)]
@@ -398,58 +392,49 @@ pub async fn add_related(
         ));
     }
     let tags = form::check_hashtags("hashtags", &b.hashtags, form::MAX_HASHTAGS)?;
-    let (uid, id, now) = (me.user.id.clone(), id.into_inner(), state.clock.now());
-    let jobs = state.jobs.clone();
-    let dto = state
-        .db
-        .run(move |c| {
-            let s = write_tx(c, |c| {
-                let s = owned(c, &uid, &id)?;
-                if !s.has_stage("crawl") {
-                    return Err(ApiError::msg(
-                        ErrorCode::Conflict,
-                        "This session does not crawl hashtags.",
-                    ));
-                }
-                let mut all = s.hashtag_list();
-                let mut related = s.related();
-                let mut added = vec![];
-                for t in tags {
-                    related.remove(&t);
-                    if !all.contains(&t) {
-                        all.push(t.clone());
-                        added.push(t);
-                    }
-                }
-                if all.len() > 200 {
-                    return Err(ApiError::field(
-                        "hashtags",
-                        "too_many",
-                        "A session crawls at most 200 hashtags.",
-                    ));
-                }
-                ProcessingSession::set_hashtags(c, &s.id, &all, &related, now)?;
-                if !added.is_empty() {
-                    let msg = format!(
-                        "Added {}",
-                        added
-                            .iter()
-                            .map(|t| format!("#{t}"))
-                            .collect::<Vec<_>>()
-                            .join(", ")
-                    );
-                    if s.status == DONE || s.status == CANCELLED || s.status == FAILED {
-                        requeue(c, &jobs, &s, &msg, now)?;
-                    } else {
-                        SessionLogEntry::add(c, &s.id, "info", Some("crawl"), &msg, now)?;
-                    }
-                }
-                ProcessingSession::get(c, &s.id)
-            })?;
-            dto::build(c, &s, now)
-        })
-        .await?;
-    Ok(Json(dto))
+    act(&me, &state, id.into_inner(), move |c, s, jobs, now| {
+        if !s.has_stage("crawl") {
+            return Err(ApiError::msg(
+                ErrorCode::Conflict,
+                "This session does not crawl hashtags.",
+            ));
+        }
+        let mut all = s.hashtag_list();
+        let mut related = s.related();
+        let mut added = vec![];
+        for t in tags {
+            related.remove(&t);
+            if !all.contains(&t) {
+                all.push(t.clone());
+                added.push(t);
+            }
+        }
+        if all.len() > 200 {
+            return Err(ApiError::field(
+                "hashtags",
+                "too_many",
+                "A session crawls at most 200 hashtags.",
+            ));
+        }
+        ProcessingSession::set_hashtags(c, &s.id, &all, &related, now)?;
+        if !added.is_empty() {
+            let msg = format!(
+                "Added {}",
+                added
+                    .iter()
+                    .map(|t| format!("#{t}"))
+                    .collect::<Vec<_>>()
+                    .join(", ")
+            );
+            if s.status == DONE || s.status == CANCELLED || s.status == FAILED {
+                requeue(c, jobs, s, &msg, now)?;
+            } else {
+                SessionLogEntry::add(c, &s.id, "info", Some("crawl"), &msg, now)?;
+            }
+        }
+        Ok(())
+    })
+    .await
 }
 
 #[derive(Deserialize, Validate, IntoParams)]
